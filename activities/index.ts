@@ -1,0 +1,38 @@
+import { evaluateReferralRules, type RuleVerdict } from '../domain/referral-rules.js';
+import type { BookingEvent } from '../domain/lifecycle.js';
+import type { Db } from '../db/knex.js';
+import * as lifecycle from '../db/repositories/lifecycle.js';
+import type { ReferralPolicyConfig } from '../config/env.js';
+
+export type { TransitionRecord } from '../db/repositories/lifecycle.js';
+
+export interface ActivityDependencies {
+  db: Db;
+  policy: Pick<ReferralPolicyConfig, 'maxReferralsPerCustomer' | 'requireBookingReference'>;
+}
+
+/**
+ * The referral workflow's side effects. Each is idempotent: Temporal retries an activity
+ * whose result it did not record, so running one twice must change nothing the second time.
+ */
+export function createReferralActivities({ db, policy }: ActivityDependencies) {
+  return {
+    async checkReferralRules({ referralId }: { referralId: string }): Promise<RuleVerdict> {
+      return evaluateReferralRules(await lifecycle.referralFacts(db, referralId), policy);
+    },
+    async recordTransition(record: lifecycle.TransitionRecord): Promise<void> {
+      await lifecycle.recordTransition(db, record);
+    },
+    async takePendingBookingEvents({ referralId }: { referralId: string }): Promise<BookingEvent[]> {
+      return lifecycle.claimPendingBookingEvents(db, referralId);
+    },
+    async payReward({ referralId, amountCents }: { referralId: string; amountCents: number }): Promise<{ voucherCode: string }> {
+      return lifecycle.payReward(db, referralId, amountCents);
+    },
+    async recordClawback({ referralId, webhookId, at }: { referralId: string; webhookId: string; at: string }): Promise<void> {
+      await lifecycle.recordClawback(db, referralId, webhookId, at);
+    },
+  };
+}
+
+export type ReferralActivities = ReturnType<typeof createReferralActivities>;

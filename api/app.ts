@@ -1,0 +1,73 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config/env.js';
+import type { Db } from '../db/knex.js';
+import { installErrorHandler } from './errors.js';
+import authPlugin from './plugins/auth.js';
+import authRoutes from './routes/auth.js';
+import customerRoutes from './routes/customers.js';
+import healthRoutes from './routes/health.js';
+import referralRoutes from './routes/referrals.js';
+import webhookRoutes from './routes/webhooks.js';
+import { sharedSchemas } from './schemas.js';
+import { ReferralService } from './services/referrals.js';
+import type { TemporalDeps } from './services/temporal.js';
+
+export interface ApiDeps {
+  db: Db;
+  temporal: TemporalDeps;
+  referrals: ReferralService;
+  bookingWebhookSecret: string;
+}
+
+export interface BuildApiOptions {
+  config: Config;
+  db: Db;
+  temporal: TemporalDeps;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the Fastify app (without listening): plugins, shared schemas, routes under /api. */
+export async function buildApi({ config, db, temporal, logger }: BuildApiOptions) {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["webhook-signature"]', 'req.body.password'],
+    },
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? crypto.randomUUID(),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  for (const schema of sharedSchemas) app.addSchema(schema);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Bebsy Referral API', version: '0.1.0', description: 'Referrals as durable Temporal workflows. Errors answer `{ error, message, details? }`.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(authPlugin, { secret: config.auth.jwtSecret, expiresIn: config.auth.jwtExpiresIn });
+
+  const deps: ApiDeps = {
+    db,
+    temporal,
+    referrals: new ReferralService(db, temporal, config.referrals),
+    bookingWebhookSecret: config.webhooks.bookingSecret,
+  };
+  await app.register(async (api) => {
+    await api.register(healthRoutes, deps);
+    await api.register(authRoutes, deps);
+    await api.register(customerRoutes, deps);
+    await api.register(referralRoutes, deps);
+    await api.register(webhookRoutes, deps);
+  }, { prefix: '/api' });
+  return app;
+}
+
+export type ApiApp = Awaited<ReturnType<typeof buildApi>>;

@@ -1,0 +1,65 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/** An error the client caused or can act on: answered as `{ error, message, details? }`. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown[],
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} does not exist`);
+
+interface ValidationIssue {
+  instancePath?: string;
+  params?: Record<string, unknown>;
+  message?: string;
+}
+
+function describeValidation(error: FastifyError): { message: string; details: unknown[] } {
+  const issues = (error.validation ?? []) as ValidationIssue[];
+  const details = issues.map((issue) => {
+    const missing = issue.params?.missingProperty as string | undefined;
+    const extra = issue.params?.additionalProperty as string | undefined;
+    const field = [issue.instancePath?.replace(/^\//, '').replace(/\//g, '.'), missing].filter(Boolean).join('.') || extra || '(body)';
+    const message = missing ? 'is required' : extra ? 'is not a known field' : issue.message ?? 'is invalid';
+    return { field, message };
+  });
+  const where = error.validationContext ?? 'request';
+  const message = details.length ? details.map((d) => `${d.field} ${d.message}`).join('; ') : error.message;
+  return { message: `Invalid ${where}: ${message}`, details };
+}
+
+/** One error shape for the whole API; 5xx answers never carry internals. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(error.details && { details: error.details }) });
+    }
+    if (error.validation) {
+      const { message, details } = describeValidation(error);
+      return reply.status(400).send({ error: 'validation_error', message, details });
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      return reply.status(status).send({ error: clientErrorCode(status, error.code), message: error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(status).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}
+
+function clientErrorCode(status: number, fastifyCode: string | undefined): string {
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'invalid_json';
+  return 'bad_request';
+}

@@ -1,0 +1,87 @@
+import { Type, type Static } from 'typebox';
+import { REFERRAL_STATUSES } from '../domain/referral-status.js';
+
+/** Shared JSON schemas: validation, serialisation and the OpenAPI document come from these. */
+
+export const ErrorReply = Type.Object(
+  {
+    error: Type.String({ description: 'machine-readable code, e.g. validation_error' }),
+    message: Type.String({ description: 'what went wrong, in words' }),
+    details: Type.Optional(Type.Array(Type.Unknown())),
+  },
+  { $id: 'ErrorReply' },
+);
+
+export const errorReplies = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorReply')]));
+
+export const PageQuery = {
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  search: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+export const Pagination = Type.Object({
+  page: Type.Integer(),
+  limit: Type.Integer(),
+  total: Type.Integer(),
+  total_pages: Type.Integer(),
+});
+
+export const pageOf = (item: ReturnType<typeof Type.Ref>) => Type.Object({ data: Type.Array(item), pagination: Pagination });
+
+export function pagination(page: number, limit: number, total: number): Static<typeof Pagination> {
+  return { page, limit, total, total_pages: Math.ceil(total / limit) };
+}
+
+const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ReferralStatusSchema = Type.Enum(REFERRAL_STATUSES);
+
+export const Customer = Type.Object(
+  {
+    id: Type.String(),
+    bebsy_customer_id: Type.String(),
+    name: Type.String(),
+    email: Type.String(),
+    referral_code: Type.String(),
+    locale: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Customer' },
+);
+
+export const Referral = Type.Object(
+  {
+    id: Type.String(),
+    referrer_id: Type.String(),
+    referrer_code: Type.String(),
+    referrer_name: Type.String(),
+    new_customer_email: Type.String(),
+    booking_reference: Nullable(Type.String()),
+    status: ReferralStatusSchema,
+    reward_amount: Type.Number({ description: 'EUR' }),
+    booking_value: Nullable(Type.Number({ description: 'EUR' })),
+    currency: Nullable(Type.String()),
+    departure_date: Nullable(Type.String({ format: 'date' })),
+    flagged: Type.Boolean(),
+    flag_reasons: Type.Array(Type.String()),
+    rejection_reason: Nullable(Type.String()),
+    workflow_id: Type.String(),
+    submitted_at: Type.String({ format: 'date-time' }),
+    awaiting_booking_at: Timestamp,
+    booking_confirmed_at: Timestamp,
+    approved_at: Timestamp,
+    approved_by: Nullable(Type.String()),
+    paid_at: Timestamp,
+    rejected_at: Timestamp,
+    rejected_by: Nullable(Type.String()),
+    expired_at: Timestamp,
+    revoked_at: Timestamp,
+    updated_at: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Referral' },
+);
+
+export const sharedSchemas = [ErrorReply, Customer, Referral];

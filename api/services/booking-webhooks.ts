@@ -1,0 +1,51 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Db } from '../../db/knex.js';
+import { bookingEventFromPayload, markBookingEventApplied, storeBookingEvent } from '../../db/repositories/lifecycle.js';
+import { findReferralForBooking } from '../../db/repositories/referrals.js';
+import type { BookingEvent } from '../../domain/lifecycle.js';
+import { bookingEventSignal, referralWorkflowId } from '../../workflows/definitions.js';
+import type { TemporalDeps } from './temporal.js';
+
+export interface BookingWebhook {
+  type: BookingEvent['type'];
+  data: {
+    booking_reference: string;
+    customer_email?: string;
+    booking_value?: number;
+    currency?: string;
+    departure_date?: string;
+  };
+}
+
+export type WebhookOutcome =
+  | { outcome: 'applied'; referral_id: string }
+  | { outcome: 'pending'; message: string }
+  | { outcome: 'duplicate' };
+
+/**
+ * A verified booking event: stored in the inbox once (deduplicated on the webhook id), then
+ * signalled to its referral's workflow. An event whose referral does not exist yet stays in
+ * the inbox; the referral's workflow claims it when it starts.
+ */
+export async function receiveBookingWebhook(db: Db, temporal: TemporalDeps, webhookId: string, body: BookingWebhook): Promise<WebhookOutcome> {
+  const event = bookingEventFromPayload(webhookId, body.type, body.data);
+  const isNew = await storeBookingEvent(db, {
+    webhookId,
+    type: body.type,
+    bookingReference: event.bookingReference,
+    customerEmail: event.customerEmail,
+    payload: body,
+  });
+  if (!isNew) return { outcome: 'duplicate' };
+
+  const referral = await findReferralForBooking(db, event.bookingReference, event.customerEmail);
+  if (!referral) return { outcome: 'pending', message: 'No referral matches this booking yet; the event is kept and applied when it appears' };
+  try {
+    await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, event);
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    return { outcome: 'pending', message: 'The referral has no running workflow; the event is kept in the inbox' };
+  }
+  await markBookingEventApplied(db, webhookId, referral.id);
+  return { outcome: 'applied', referral_id: referral.id };
+}

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+
+/**
+ * The process configuration, parsed and validated once at start-up. The seed's variable
+ * names are a contract (see DESIGN.md); every variable is documented in `.env.example`.
+ * A bad value stops the process with a message that names the variable.
+ */
+
+export const DEFAULT_ADMIN_USERNAME = 'admin';
+export const DEFAULT_ADMIN_PASSWORD = 'admin123';
+const DEVELOPMENT_JWT_SECRET = 'development-only-jwt-secret-change-me-in-production';
+/** Development only, so the README's curl examples can sign webhooks; production must set its own. */
+export const DEVELOPMENT_WEBHOOK_SECRET = `whsec_${Buffer.from('bebsy-development-webhook-secret').toString('base64')}`;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number) => z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(min);
+const euros = z.coerce
+  .number({ message: 'must be an amount in euros, e.g. 25 or 25.50' })
+  .nonnegative('must not be negative')
+  .transform((v) => Math.round(v * 100));
+const optionalString = z.string().min(1).optional();
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(0).max(65535).default(3001),
+  HOST: z.string().default('0.0.0.0'),
+  FRONTEND_URL: z.string().url('must be a URL').default('http://localhost:3001'),
+  DATA_DIR: z.string().default('.data'),
+
+  JWT_SECRET: optionalString,
+  JWT_EXPIRES_IN: z.string().default('8h'),
+  ADMIN_USERNAME: z.string().min(1).default(DEFAULT_ADMIN_USERNAME),
+  ADMIN_PASSWORD: z.string().min(1).default(DEFAULT_ADMIN_PASSWORD),
+
+  DATABASE_URL: z.string().url('must be a postgres:// URL').optional(),
+  DB_HOST: optionalString,
+  DB_PORT: int(1).max(65535).default(5432),
+  DB_USER: z.string().default('postgres'),
+  DB_PASSWORD: z.string().optional(),
+  DB_NAME: z.string().default('bebsy_referrals'),
+  DB_SSL: bool.default(false),
+  DB_POOL_MIN: int(0).default(2),
+  DB_POOL_MAX: int(1).default(10),
+  DB_POOL_IDLE_TIMEOUT: int(0).default(30_000),
+  DB_CONNECTION_TIMEOUT: int(0).default(10_000),
+  EMBEDDED_POSTGRES_PORT: int(0).max(65535).default(0),
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('referrals'),
+  TEMPORAL_PORT: int(0).max(65535).default(7233),
+  TEMPORAL_UI_PORT: int(0).max(65535).default(8233),
+  TEMPORAL_WEB_URL: z.string().url('must be a URL').optional(),
+
+  DEFAULT_REWARD_AMOUNT: euros.default(25),
+  AVERAGE_BOOKING_VALUE: euros.default(1500),
+  MAX_REFERRALS_PER_CUSTOMER: int(0).default(0),
+  AUTO_APPROVE_REFERRALS: bool.default(false),
+  REQUIRE_BOOKING_REFERENCE: bool.default(false),
+  REFERRAL_EXPIRY_DAYS: int(1).default(90),
+  REWARD_HOLD_DAYS: int(0).default(14),
+  CLAWBACK_WINDOW_DAYS: int(0).default(60),
+
+  BOOKING_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be a Standard Webhooks secret: "whsec_" followed by base64')
+    .optional(),
+
+  FROM_EMAIL: z.string().default('Bebsy <referrals@bebsy.nl>'),
+  RESEND_API_KEY: optionalString,
+  REDIS_URL: optionalString,
+  S3_BUCKET: optionalString,
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  http: { host: string; port: number; frontendUrl: string };
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  auth: { jwtSecret: string; jwtExpiresIn: string; adminUsername: string; adminPassword: string };
+  database: {
+    /** null: no database configured, the dev launcher starts an embedded Postgres. */
+    url: string | null;
+    ssl: boolean;
+    pool: { min: number; max: number; idleTimeoutMillis: number; connectionTimeoutMillis: number };
+    embeddedPort: number;
+  };
+  temporal: {
+    /** null: no server configured, the dev launcher starts `temporal server start-dev`. */
+    address: string | null;
+    namespace: string;
+    taskQueue: string;
+    devPort: number;
+    devUiPort: number;
+    webUrl: string;
+  };
+  referrals: ReferralPolicyConfig;
+  webhooks: { bookingSecret: string };
+}
+
+export interface ReferralPolicyConfig {
+  rewardAmountCents: number;
+  averageBookingValueCents: number;
+  maxReferralsPerCustomer: number;
+  autoApprove: boolean;
+  requireBookingReference: boolean;
+  expiryDays: number;
+  rewardHoldDays: number;
+  clawbackWindowDays: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function databaseUrl(env: Env): string | null {
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  if (!env.DB_HOST) return null;
+  const url = new URL('postgres://localhost');
+  url.hostname = env.DB_HOST;
+  url.port = String(env.DB_PORT);
+  url.username = env.DB_USER;
+  if (env.DB_PASSWORD) url.password = env.DB_PASSWORD;
+  url.pathname = `/${env.DB_NAME}`;
+  return url.toString();
+}
+
+/** Parses and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const blankAsUnset = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const isProduction = env.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (isProduction) {
+    if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
+      problems.push('JWT_SECRET: must be set to at least 32 characters in production');
+    }
+    if (env.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD) {
+      problems.push('ADMIN_PASSWORD: the default admin password is not allowed in production; set your own');
+    }
+    if (!env.BOOKING_WEBHOOK_SECRET) {
+      problems.push('BOOKING_WEBHOOK_SECRET: must be set in production (booking webhooks are refused without it)');
+    }
+  }
+  if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    env: env.NODE_ENV,
+    isProduction,
+    http: { host: env.HOST, port: env.PORT, frontendUrl: env.FRONTEND_URL },
+    dataDir: env.DATA_DIR,
+    logLevel: env.LOG_LEVEL,
+    auth: {
+      jwtSecret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+      jwtExpiresIn: env.JWT_EXPIRES_IN,
+      adminUsername: env.ADMIN_USERNAME,
+      adminPassword: env.ADMIN_PASSWORD,
+    },
+    database: {
+      url: databaseUrl(env),
+      ssl: env.DB_SSL,
+      pool: {
+        min: env.DB_POOL_MIN,
+        max: env.DB_POOL_MAX,
+        idleTimeoutMillis: env.DB_POOL_IDLE_TIMEOUT,
+        connectionTimeoutMillis: env.DB_CONNECTION_TIMEOUT,
+      },
+      embeddedPort: env.EMBEDDED_POSTGRES_PORT,
+    },
+    temporal: {
+      address: env.TEMPORAL_ADDRESS ?? null,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      devPort: env.TEMPORAL_PORT,
+      devUiPort: env.TEMPORAL_UI_PORT,
+      webUrl: env.TEMPORAL_WEB_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`,
+    },
+    referrals: {
+      rewardAmountCents: env.DEFAULT_REWARD_AMOUNT,
+      averageBookingValueCents: env.AVERAGE_BOOKING_VALUE,
+      maxReferralsPerCustomer: env.MAX_REFERRALS_PER_CUSTOMER,
+      autoApprove: env.AUTO_APPROVE_REFERRALS,
+      requireBookingReference: env.REQUIRE_BOOKING_REFERENCE,
+      expiryDays: env.REFERRAL_EXPIRY_DAYS,
+      rewardHoldDays: env.REWARD_HOLD_DAYS,
+      clawbackWindowDays: env.CLAWBACK_WINDOW_DAYS,
+    },
+    webhooks: { bookingSecret: env.BOOKING_WEBHOOK_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET },
+  };
+}

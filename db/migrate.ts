@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import type { Db } from './knex.js';
+import * as initial from './migrations/001_initial.js';
+
+/** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
+const migrations: Record<string, Knex.Migration> = {
+  '001_initial': initial,
+};
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+  return applied;
+}

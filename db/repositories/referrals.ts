@@ -1,0 +1,132 @@
+import type { ReferralStatus } from '../../domain/referral-status.js';
+import { referralWorkflowId } from '../../workflows/definitions.js';
+import type { Db } from '../knex.js';
+import { uniqueViolation } from '../pg-errors.js';
+import { escapeLike } from './customers.js';
+
+export interface ReferralRow {
+  id: string;
+  referrer_id: string;
+  referrer_code: string;
+  referrer_name: string;
+  new_customer_email: string;
+  booking_reference: string | null;
+  status: ReferralStatus;
+  reward_amount_cents: number;
+  booking_value_cents: number | null;
+  currency: string | null;
+  departure_date: string | null;
+  flagged: boolean;
+  flag_reasons: string[];
+  rejection_reason: string | null;
+  workflow_id: string;
+  submitted_at: Date;
+  awaiting_booking_at: Date | null;
+  booking_confirmed_at: Date | null;
+  approved_at: Date | null;
+  approved_by: string | null;
+  paid_at: Date | null;
+  rejected_at: Date | null;
+  rejected_by: string | null;
+  expired_at: Date | null;
+  revoked_at: Date | null;
+  updated_at: Date;
+}
+
+const referralColumns = ['r.*', 'c.referral_code as referrer_code', 'c.name as referrer_name'];
+const withReferrer = (db: Db) => db('referrals as r').join('customers as c', 'c.id', 'r.referrer_id');
+
+export interface NewReferral {
+  referrerId: string;
+  newCustomerEmail: string;
+  bookingReference: string | null;
+  rewardAmountCents: number;
+}
+
+export type SubmitReferralResult =
+  | { kind: 'created' | 'existing'; referral: ReferralRow }
+  | { kind: 'booking_reference_taken' };
+
+/**
+ * Stores a submission once. The same referrer and friend again return the first referral
+ * (a retried form must never create a second one); the workflow id is derived from the id.
+ */
+export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<SubmitReferralResult> {
+  try {
+    const { rows } = await db.raw<{ rows: { id: string }[] }>(
+      `WITH next AS (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id)
+       INSERT INTO referrals (id, referrer_id, new_customer_email, booking_reference, reward_amount_cents, workflow_id)
+       SELECT next.id, ?, ?, ?, ?, ? || next.id FROM next
+       ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
+       RETURNING id`,
+      [input.referrerId, input.newCustomerEmail, input.bookingReference, input.rewardAmountCents, referralWorkflowId('')],
+    );
+    const inserted = rows[0]?.id;
+    if (inserted) return { kind: 'created', referral: (await getReferral(db, inserted))! };
+  } catch (error) {
+    if (uniqueViolation(error) === 'referrals_booking_reference_key') return { kind: 'booking_reference_taken' };
+    throw error;
+  }
+  const existing = await withReferrer(db)
+    .select(referralColumns)
+    .where({ 'r.referrer_id': input.referrerId, 'r.new_customer_email': input.newCustomerEmail })
+    .first();
+  return { kind: 'existing', referral: existing };
+}
+
+export async function getReferral(db: Db, id: string): Promise<ReferralRow | undefined> {
+  return withReferrer(db).select(referralColumns).where('r.id', id).first();
+}
+
+export interface ReferralListQuery {
+  page: number;
+  limit: number;
+  status?: ReferralStatus;
+  flagged?: boolean;
+  search?: string;
+  referrerId?: string;
+}
+
+export async function listReferrals(db: Db, query: ReferralListQuery): Promise<{ rows: ReferralRow[]; total: number }> {
+  const filtered = () => {
+    const q = withReferrer(db);
+    if (query.status) q.where('r.status', query.status);
+    if (query.flagged !== undefined) q.where('r.flagged', query.flagged);
+    if (query.referrerId) q.where('r.referrer_id', query.referrerId);
+    if (query.search) {
+      const term = query.search.trim();
+      q.where((w) => {
+        w.whereILike('r.new_customer_email', `%${escapeLike(term.toLowerCase())}%`)
+          .orWhere('r.booking_reference', term)
+          .orWhere('c.referral_code', term.toUpperCase());
+        if (/^\d{1,18}$/.test(term)) w.orWhere('r.id', term);
+      });
+    }
+    return q;
+  };
+  const [rows, [{ count }]] = await Promise.all([
+    filtered().select(referralColumns).orderBy([{ column: 'r.submitted_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]).limit(query.limit).offset((query.page - 1) * query.limit),
+    filtered().count<{ count: string }[]>({ count: '*' }),
+  ]);
+  return { rows, total: Number(count) };
+}
+
+/** The referral a booking event belongs to: by booking reference, else by the friend's email. */
+export async function findReferralForBooking(db: Db, bookingReference: string, customerEmail: string | null): Promise<{ id: string } | undefined> {
+  const byReference = await db('referrals').select('id').where({ booking_reference: bookingReference }).first();
+  if (byReference || !customerEmail) return byReference;
+  return db('referrals')
+    .select('id')
+    .where({ new_customer_email: customerEmail })
+    .whereNot('status', 'rejected')
+    .orderBy('id')
+    .first();
+}
+
+export async function auditTrail(db: Db, referralId: string) {
+  return db('audit_log')
+    .select('actor', 'action', 'before', 'after', 'changed_at')
+    .where({ entity_type: 'referral', entity_id: referralId })
+    .orderBy([{ column: 'changed_at' }, { column: 'id' }]);
+}
+

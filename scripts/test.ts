@@ -1,0 +1,65 @@
+/**
+ * `npm test`: starts what the suites share, then runs them with node's test runner.
+ *
+ * - Postgres: the server in DATABASE_URL when set (CI points it at the machine's Postgres),
+ *   else an embedded Postgres under .data/test-postgres; a fresh database per run, dropped after.
+ * - Temporal: an in-memory `temporal server start-dev` with the project's search attributes.
+ * - The workflow bundle is built once (this also proves workflows/ bundles for the sandbox).
+ * Test files run one at a time: the time-skipping test server's clock is global.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { createDb } from '../db/knex.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { referralSearchAttributes } from '../domain/search-attributes.js';
+import { bundleWorkflows } from './bundle-workflows.js';
+import { dropDatabase, ensureDatabase } from './databases.js';
+import { startDevTemporal } from './infra/dev-temporal.js';
+import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
+import { resolveTemporalBinary } from './infra/temporal-binaries.js';
+
+const step = (message: string) => console.log(`[test] ${message}`);
+
+const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: '.data/test-postgres' });
+const serverUrl = process.env.DATABASE_URL ?? embedded!.url;
+const database = `bebsy_test_${Date.now()}_${process.pid}`;
+const databaseUrl = await ensureDatabase(serverUrl, database);
+step(`database ${database} on ${embedded ? 'an embedded Postgres' : 'DATABASE_URL'}`);
+const db = createDb(databaseUrl);
+await migrateToLatest(db);
+await db.destroy();
+
+const [temporal, testServer, bundle] = await Promise.all([
+  startDevTemporal({ searchAttributes: referralSearchAttributes, uiPort: false }),
+  resolveTemporalBinary('temporal-test-server'),
+  bundleWorkflows(path.resolve('.data/test-workflow-bundle.js')),
+]);
+step(`temporal dev server at ${temporal.address}; workflows bundled`);
+
+const filter = process.argv.slice(2);
+const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => path.join('test', f))
+  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
+  .sort();
+
+const exitCode = await new Promise<number>((resolve) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      TEST_DATABASE_URL: databaseUrl,
+      TEST_TEMPORAL_ADDRESS: temporal.address,
+      WORKFLOW_BUNDLE_PATH: bundle,
+      ...(testServer.kind === 'path' && { TEMPORAL_TEST_SERVER_PATH: testServer.path }),
+    },
+  });
+  child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+});
+
+await temporal.stop();
+await dropDatabase(serverUrl, database);
+await embedded?.stop();
+process.exit(exitCode);

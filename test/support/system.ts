@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { Webhook } from 'standardwebhooks';
+import { buildApi, type ApiApp } from '../../api/app.js';
+import { loadConfig, type Config } from '../../config/env.js';
+import { ensureInitialAdmin } from '../../db/repositories/admin-users.js';
+import { createDb, type Db } from '../../db/knex.js';
+import { createReferralWorker } from '../../worker/create-worker.js';
+
+export const testEnv = {
+  databaseUrl: required('TEST_DATABASE_URL'),
+  temporalAddress: required('TEST_TEMPORAL_ADDRESS'),
+};
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts Postgres and Temporal`);
+  return value;
+}
+
+let runtimeInstalled = false;
+/** Keeps the SDK's own logs to warnings so test output stays readable. */
+export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export interface TestSystem {
+  config: Config;
+  db: Db;
+  app: ApiApp;
+  client: Client;
+  taskQueue: string;
+  worker: Worker | null;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real system against the shared Postgres and Temporal dev server: API (in-process via
+ * inject), a worker on a task queue of its own, and the config from the given environment.
+ */
+export async function startTestSystem(env: Record<string, string> = {}, { worker: withWorker = true } = {}): Promise<TestSystem> {
+  quietTemporalRuntime();
+  const taskQueue = `test-${randomUUID()}`;
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testEnv.databaseUrl, TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+  const db = createDb(testEnv.databaseUrl);
+  await ensureInitialAdmin(db, config.auth.adminUsername, config.auth.adminPassword, false);
+  const connection = await Connection.connect({ address: testEnv.temporalAddress });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = await buildApi({
+    config,
+    db,
+    temporal: { client, namespace: config.temporal.namespace, taskQueue, webUrl: config.temporal.webUrl },
+    logger: false,
+  });
+  const nativeConnection = await NativeConnection.connect({ address: testEnv.temporalAddress });
+
+  let running: Promise<void> | null = null;
+  const system: TestSystem = {
+    config,
+    db,
+    app,
+    client,
+    taskQueue,
+    worker: null,
+    async startWorker() {
+      system.worker = await createReferralWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue, db, policy: config.referrals });
+      running = system.worker.run();
+    },
+    async stopWorker() {
+      if (!system.worker) return;
+      system.worker.shutdown();
+      await running;
+      system.worker = null;
+    },
+    async close() {
+      await system.stopWorker();
+      await app.close();
+      await nativeConnection.close();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+  if (withWorker) await system.startWorker();
+  return system;
+}
+
+export async function adminToken(app: ApiApp, username = 'admin', password = 'admin123'): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  return res.json().token;
+}
+
+export const unique = (prefix = 'x') => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+export async function createCustomer(app: ApiApp, token: string, overrides: Partial<{ name: string; email: string; bebsy_customer_id: string }> = {}) {
+  const id = unique('C');
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/customers',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { bebsy_customer_id: id, name: 'Jan de Vries', email: `${id.toLowerCase()}@example.nl`, ...overrides },
+  });
+  if (res.statusCode !== 201) throw new Error(`create customer failed: ${res.statusCode} ${res.body}`);
+  return res.json() as { id: string; referral_code: string; email: string };
+}
+
+/** Signs a booking webhook the way a booking system does (Standard Webhooks). */
+export function signedWebhook(secret: string, body: unknown, { id = `msg_${randomUUID()}`, timestamp = new Date() } = {}) {
+  const payload = JSON.stringify(body);
+  const signature = new Webhook(secret).sign(id, timestamp, payload);
+  return {
+    payload,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+      'webhook-signature': signature,
+    },
+  };
+}
+
+/** Polls until the check answers something truthy (the workflow works asynchronously). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, { timeoutMs = 15_000, intervalMs = 100 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

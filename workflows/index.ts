@@ -1,0 +1,1 @@
+export { referralLifecycle } from './referral-lifecycle.js';

@@ -1,0 +1,177 @@
+import {
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ReferralActivities, TransitionRecord } from '../activities/index.js';
+import type { Booking, BookingEvent, ReferralLifecycleInput, ReferralState, ReviewInput, ReviewOutcome } from '../domain/lifecycle.js';
+import type { ReferralStatus } from '../domain/referral-status.js';
+import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../domain/search-attributes.js';
+import { approveUpdate, bookingEventSignal, referralStateQuery, rejectUpdate } from './definitions.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const activities = proxyActivities<ReferralActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+interface Decision {
+  to: 'approved' | 'rejected';
+  actor: string;
+  reason?: string;
+}
+
+/**
+ * One referral's life: rule checks, waiting for the booking, approval, the reward hold,
+ * the payout, and the clawback window after it. Every transition is written to Postgres by
+ * an idempotent activity before the workflow's state (and its search attributes) move on.
+ */
+export async function referralLifecycle(input: ReferralLifecycleInput): Promise<ReferralState> {
+  const { referralId, policy } = input;
+  const state: ReferralState = {
+    referralId,
+    status: 'submitted',
+    flagged: false,
+    flagReasons: [],
+    rejectionReason: null,
+    booking: null,
+    holdUntil: null,
+    voucherCode: null,
+    clawback: false,
+    history: [],
+  };
+  const seenWebhooks = new Set<string>();
+  // Set by signal and update handlers: declared by assertion so the compiler does not narrow them to null.
+  let confirmation = null as BookingEvent | null;
+  let cancellation = null as BookingEvent | null;
+  let decision = null as Decision | null;
+
+  const receiveBookingEvent = (event: BookingEvent) => {
+    if (seenWebhooks.has(event.webhookId)) return;
+    seenWebhooks.add(event.webhookId);
+    if (event.type === 'booking.confirmed') confirmation ??= event;
+    else if (confirmation) cancellation ??= event; // a cancellation only means something for a confirmed booking
+  };
+
+  setHandler(referralStateQuery, () => state);
+  setHandler(bookingEventSignal, receiveBookingEvent);
+  const review = (to: Decision['to']) => async ({ actor, reason }: ReviewInput): Promise<ReviewOutcome> => {
+    assertReviewable(to, state.status, decision);
+    decision = { to, actor, reason };
+    await condition(() => state.status !== 'pending_approval' && state.status !== 'awaiting_booking');
+    if (state.status !== to) {
+      throw ApplicationFailure.nonRetryable(`The referral became ${state.status} before it could be ${to}`, 'ReviewConflict');
+    }
+    return { referralId, status: state.status, actor };
+  };
+  setHandler(approveUpdate, review('approved'), { validator: (r) => validateReview('approved', r, state.status, decision) });
+  setHandler(rejectUpdate, review('rejected'), { validator: (r) => validateReview('rejected', r, state.status, decision) });
+
+  let seq = 0;
+  async function moveTo(to: ReferralStatus, details: Omit<TransitionRecord, 'referralId' | 'seq' | 'from' | 'to' | 'at'>): Promise<void> {
+    const at = new Date().toISOString();
+    const record: TransitionRecord = { referralId, seq: ++seq, from: state.status, to, at, ...details };
+    await activities.recordTransition(record);
+    state.history.push({ seq: record.seq, from: record.from, to, at, actor: details.actor, reason: details.reason });
+    state.status = to;
+    upsertSearchAttributes([
+      { key: ReferralStatusKey, value: to },
+      { key: ReferralFlaggedKey, value: state.flagged },
+      ...(state.booking ? [{ key: BookingReferenceKey, value: state.booking.reference }] : []),
+    ]);
+    log.info('referral transition', { referralId, from: record.from, to, actor: details.actor });
+  }
+
+  state.history.push({ seq: 0, from: null, to: 'submitted', at: new Date(workflowInfo().startTime).toISOString(), actor: 'customer' });
+
+  // 1. Rule checks: reject, or go on (possibly flagged for a human).
+  const verdict = await activities.checkReferralRules({ referralId });
+  if (verdict.verdict === 'reject') {
+    state.rejectionReason = verdict.reason;
+    await moveTo('rejected', { actor: 'system:rules', reason: verdict.reason, rejectionReason: verdict.reason });
+    return state;
+  }
+  state.flagged = verdict.flags.length > 0;
+  state.flagReasons = verdict.flags;
+  await moveTo('awaiting_booking', { actor: 'system:rules', flagged: state.flagged, flagReasons: state.flagReasons });
+
+  // 2. Waiting for the booking; events that arrived before the referral existed come first.
+  for (const event of await activities.takePendingBookingEvents({ referralId })) receiveBookingEvent(event);
+  const booked = await condition(() => confirmation !== null || decision?.to === 'rejected', policy.expiryDays * DAY_MS);
+  if (!booked) {
+    await moveTo('expired', { actor: 'system:expiry', reason: `no booking within ${policy.expiryDays} days` });
+    return state;
+  }
+  if (decision?.to === 'rejected') return reject(decision);
+
+  const confirmed = confirmation!;
+  state.booking = bookingOf(confirmed);
+  await moveTo('pending_approval', { actor: 'booking-system', booking: state.booking, webhookId: confirmed.webhookId });
+
+  // 3. Approval: by an admin, or by the rules for clean referrals when auto-approve is on.
+  if (policy.autoApprove && !state.flagged) decision ??= { to: 'approved', actor: 'system:auto-approve' };
+  await condition(() => decision !== null || cancellation !== null);
+  if (cancellation && !decision) return revoke(cancellation);
+  const review_ = decision!;
+  if (review_.to === 'rejected') return reject(review_);
+  await moveTo('approved', { actor: review_.actor, reason: review_.reason });
+
+  // 4. The reward hold: the trip's cancellation window, at least rewardHoldDays.
+  const holdEnds = Math.max(Date.now() + policy.rewardHoldDays * DAY_MS, departureTime(state.booking));
+  state.holdUntil = new Date(holdEnds).toISOString();
+  if (await condition(() => cancellation !== null, holdEnds - Date.now())) return revoke(cancellation!);
+
+  // 5. Payout, exactly once per referral.
+  const reward = await activities.payReward({ referralId, amountCents: policy.rewardAmountCents });
+  state.voucherCode = reward.voucherCode;
+  state.holdUntil = null;
+  await moveTo('paid', { actor: 'system:payout', voucherCode: reward.voucherCode });
+
+  // 6. The clawback window: a cancellation after payout records a clawback.
+  if (await condition(() => cancellation !== null, policy.clawbackWindowDays * DAY_MS)) {
+    await activities.recordClawback({ referralId, webhookId: cancellation!.webhookId, at: new Date().toISOString() });
+    state.clawback = true;
+  }
+  return state;
+
+  async function reject(by: Decision): Promise<ReferralState> {
+    state.rejectionReason = by.reason ?? null;
+    await moveTo('rejected', { actor: by.actor, reason: by.reason, rejectionReason: by.reason });
+    return state;
+  }
+
+  async function revoke(event: BookingEvent): Promise<ReferralState> {
+    await moveTo('revoked', { actor: 'booking-system', reason: 'booking_cancelled', webhookId: event.webhookId });
+    return state;
+  }
+}
+
+function bookingOf(event: BookingEvent): Booking {
+  return {
+    reference: event.bookingReference,
+    valueCents: event.bookingValueCents,
+    currency: event.currency,
+    departureDate: event.departureDate,
+  };
+}
+
+function departureTime(booking: Booking | null): number {
+  return booking?.departureDate ? Date.parse(`${booking.departureDate}T00:00:00Z`) : 0;
+}
+
+function validateReview(to: Decision['to'], review: ReviewInput, status: ReferralStatus, decision: Decision | null): void {
+  if (!review?.actor) throw new Error('A review needs the actor who made it');
+  if (to === 'rejected' && !review.reason?.trim()) throw new Error('A rejection needs a reason');
+  assertReviewable(to, status, decision);
+}
+
+function assertReviewable(to: Decision['to'], status: ReferralStatus, decision: Decision | null): void {
+  if (decision) throw new Error(`The referral is already being ${decision.to} by ${decision.actor}`);
+  if (to === 'approved' && status === 'awaiting_booking') throw new Error('The referral cannot be approved before its booking is confirmed');
+  if (status !== 'pending_approval' && status !== 'awaiting_booking') throw new Error(`The referral is already ${status}`);
+}
