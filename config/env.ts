@@ -54,8 +54,8 @@ const schema = z.object({
   TEMPORAL_UI_PORT: int(0).max(65535).default(8233),
   TEMPORAL_WEB_URL: z.string().url('must be a URL').optional(),
 
-  DEFAULT_REWARD_AMOUNT: euros.default(25),
-  AVERAGE_BOOKING_VALUE: euros.default(1500),
+  DEFAULT_REWARD_AMOUNT: euros.prefault('25'),
+  AVERAGE_BOOKING_VALUE: euros.prefault('1500'),
   MAX_REFERRALS_PER_CUSTOMER: int(0).default(0),
   AUTO_APPROVE_REFERRALS: bool.default(false),
   REQUIRE_BOOKING_REFERENCE: bool.default(false),

@@ -1,0 +1,24 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/env.js';
+import type { Db } from '../db/knex.js';
+import { buildApi } from './app.js';
+
+/** Connects to Temporal, builds the API and listens. close() undoes all of it. */
+export async function startApiServer(config: Config, db: Db, temporalAddress: string) {
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = await buildApi({
+    config,
+    db,
+    temporal: { client, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, webUrl: config.temporal.webUrl },
+  });
+  const address = await app.listen({ host: config.http.host, port: config.http.port });
+  return {
+    app,
+    address,
+    async close() {
+      await app.close();
+      await connection.close();
+    },
+  };
+}

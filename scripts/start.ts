@@ -1,0 +1,65 @@
+/**
+ * `npm start`: the whole system on embedded defaults.
+ * - Postgres: DATABASE_URL / DB_* when set; else an embedded Postgres with its data in DATA_DIR/postgres.
+ * - Temporal: TEMPORAL_ADDRESS when set; else `temporal server start-dev` persisting to
+ *   DATA_DIR/temporal/temporal.db, the project's search attributes registered, Web UI on TEMPORAL_UI_PORT.
+ * - Migrations, the worker and the API (PORT) in this process. Ctrl-C stops everything; data stays.
+ */
+import path from 'node:path';
+import { startApiServer } from '../api/server.js';
+import { loadConfigOrExit, onShutdownSignal } from '../config/load-or-exit.js';
+import { openDatabase } from '../db/connect.js';
+import { referralSearchAttributes } from '../domain/search-attributes.js';
+import { startWorker } from '../worker/run.js';
+import { ensureDatabase } from './databases.js';
+import { startDevTemporal } from './infra/dev-temporal.js';
+import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
+
+const config = loadConfigOrExit();
+const say = (message: string) => console.log(`[bebsy] ${message}`);
+const stops: Array<() => Promise<void>> = [];
+onShutdownSignal(async () => {
+  for (const stop of stops.reverse()) await stop();
+});
+
+let databaseUrl = config.database.url;
+if (!databaseUrl) {
+  say(`starting embedded Postgres (data in ${path.join(config.dataDir, 'postgres')})`);
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort || undefined });
+  stops.push(pg.stop);
+  databaseUrl = await ensureDatabase(pg.url, 'bebsy_referrals');
+}
+const db = await openDatabase(config, databaseUrl);
+stops.push(() => db.destroy());
+
+let temporalAddress = config.temporal.address;
+let temporalWeb = config.temporal.webUrl;
+if (!temporalAddress) {
+  say(`starting Temporal dev server (data in ${path.join(config.dataDir, 'temporal')})`);
+  const temporal = await startDevTemporal({
+    dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
+    port: config.temporal.devPort,
+    uiPort: config.temporal.devUiPort,
+    namespace: config.temporal.namespace,
+    searchAttributes: referralSearchAttributes,
+  });
+  stops.push(temporal.stop);
+  temporalAddress = temporal.address;
+  temporalWeb = temporal.uiUrl ?? temporalWeb;
+}
+
+const worker = await startWorker(config, db, temporalAddress);
+stops.push(worker.stop);
+const api = await startApiServer(config, db, temporalAddress);
+stops.push(api.close);
+
+const apiUrl = `http://localhost:${config.http.port}`;
+console.log(`
+  Bebsy referrals is running (${config.env}).
+    API            ${apiUrl}/api        (health: ${apiUrl}/api/health)
+    API docs       ${apiUrl}/api/docs
+    Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows
+    Temporal gRPC  ${temporalAddress}
+    Postgres       ${config.database.url ? 'DATABASE_URL' : `embedded, data in ${path.join(config.dataDir, 'postgres')}`}
+  Sign in as ${config.auth.adminUsername} / ${config.isProduction ? '(ADMIN_PASSWORD)' : config.auth.adminPassword}. Ctrl-C stops everything; data is kept.
+`);

@@ -1,0 +1,41 @@
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import type { Config } from '../config/env.js';
+import type { Db } from '../db/knex.js';
+import { createReferralWorker } from './create-worker.js';
+
+let runtimeInstalled = false;
+
+/** Installs the SDK runtime once per process, before any connection is made (DESIGN.md). */
+export function installTemporalRuntime(config: Config): void {
+  if (runtimeInstalled) return;
+  const level = config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level }) } },
+    shutdownSignals: [],
+  });
+  runtimeInstalled = true;
+}
+
+/** Starts the referral worker; `stop()` drains it (shutdownGraceTime) and closes the connection. */
+export async function startWorker(config: Config, db: Db, temporalAddress: string) {
+  installTemporalRuntime(config);
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await createReferralWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    db,
+    policy: config.referrals,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    running,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
