@@ -16,7 +16,7 @@ import { approveUpdate, bookingEventSignal, referralStateQuery, rejectUpdate } f
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const activities = proxyActivities<ReferralActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 
