@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../config/env.js';
+
+describe('configuration', () => {
+  it('runs on embedded defaults with the seed\'s meanings', () => {
+    const config = loadConfig({});
+    assert.equal(config.http.port, 3001);
+    assert.equal(config.referrals.rewardAmountCents, 2500);
+    assert.equal(config.referrals.averageBookingValueCents, 150_000);
+    assert.equal(config.referrals.maxReferralsPerCustomer, 0);
+    assert.equal(config.referrals.expiryDays, 90);
+    assert.equal(config.referrals.rewardHoldDays, 14);
+    assert.equal(config.database.url, null);
+    assert.equal(config.temporal.address, null);
+    assert.match(config.webhooks.bookingSecret, /^whsec_/);
+  });
+
+  it('builds the database URL from the seed\'s DB_* variables', () => {
+    const config = loadConfig({ DB_HOST: 'db.internal', DB_USER: 'bebsy', DB_PASSWORD: 'p@ss word', DB_NAME: 'referrals', DB_POOL_MAX: '20' });
+    assert.equal(config.database.url, 'postgres://bebsy:p%40ss%20word@db.internal:5432/referrals');
+    assert.equal(config.database.pool.max, 20);
+  });
+
+  it('reads euros as cents and booleans in their usual spellings', () => {
+    const config = loadConfig({ DEFAULT_REWARD_AMOUNT: '12.50', AUTO_APPROVE_REFERRALS: 'true', REQUIRE_BOOKING_REFERENCE: '1' });
+    assert.equal(config.referrals.rewardAmountCents, 1250);
+    assert.equal(config.referrals.autoApprove, true);
+    assert.equal(config.referrals.requireBookingReference, true);
+  });
+
+  it('names every bad variable', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'eighty', AUTO_APPROVE_REFERRALS: 'sometimes', BOOKING_WEBHOOK_SECRET: 'plain' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /PORT: must be a number/);
+        assert.match(error.message, /AUTO_APPROVE_REFERRALS: must be true or false/);
+        assert.match(error.message, /BOOKING_WEBHOOK_SECRET: must be a Standard Webhooks secret/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses production with a weak JWT_SECRET or the default admin password, and says why', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short', ADMIN_PASSWORD: 'admin123' }), (error: unknown) => {
+      assert.match((error as Error).message, /JWT_SECRET: must be set to at least 32 characters/);
+      assert.match((error as Error).message, /ADMIN_PASSWORD: the default admin password is not allowed/);
+      return true;
+    });
+    const ok = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'a-long-unique-password', BOOKING_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    assert.equal(ok.isProduction, true);
+  });
+});

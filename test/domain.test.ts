@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { canonicalMailbox, isEmail } from '../domain/email.js';
+import { REFERRAL_CODE_ALPHABET, generateReferralCode, isReferralCode, normaliseReferralCode } from '../domain/referral-code.js';
+import { evaluateReferralRules, type ReferralFacts } from '../domain/referral-rules.js';
+
+describe('referral codes', () => {
+  it('are 8 characters without look-alikes', () => {
+    for (const ch of '01OIL') assert.ok(!REFERRAL_CODE_ALPHABET.includes(ch), ch);
+    for (let i = 0; i < 1000; i++) assert.ok(isReferralCode(generateReferralCode(randomInt)));
+  });
+  it('accept what people type: lower case, spaces and dashes', () => {
+    assert.equal(normaliseReferralCode(' abc2-3456 '), 'ABC23456');
+    assert.ok(!isReferralCode('ABC1O456'));
+  });
+});
+
+describe('emails', () => {
+  it('validate pragmatically', () => {
+    assert.ok(isEmail('jan.de.vries@bebsy.nl'));
+    for (const bad of ['jan', 'jan@', '@bebsy.nl', 'jan de vries@bebsy.nl', 'jan@bebsy']) assert.ok(!isEmail(bad), bad);
+  });
+  it('reduce to the mailbox that receives them', () => {
+    assert.equal(canonicalMailbox('J.an+vriend@GoogleMail.com'), 'jan@gmail.com');
+    assert.equal(canonicalMailbox('j.an+x@bebsy.nl'), 'j.an@bebsy.nl');
+  });
+});
+
+describe('referral rules', () => {
+  const facts: ReferralFacts = {
+    referrerEmail: 'anna@example.nl',
+    refereeEmail: 'piet@example.nl',
+    bookingReference: 'BK1',
+    refereeIsCustomer: false,
+    refereeReferredEarlier: false,
+    referrerActiveReferrals: 0,
+    referrerReferralsLastHour: 1,
+  };
+  const policy = { maxReferralsPerCustomer: 0, requireBookingReference: false };
+
+  it('accepts a clean referral without flags', () => {
+    assert.deepEqual(evaluateReferralRules(facts, policy), { verdict: 'accept', flags: [] });
+  });
+  it('rejects by each rule, first match wins', () => {
+    const reject = (f: Partial<ReferralFacts>, p = policy) => evaluateReferralRules({ ...facts, ...f }, p);
+    assert.deepEqual(reject({ referrerEmail: null }), { verdict: 'reject', reason: 'unknown_referrer' });
+    assert.deepEqual(reject({ refereeEmail: 'ANNA@example.nl' }), { verdict: 'reject', reason: 'self_referral' });
+    assert.deepEqual(reject({ bookingReference: null }, { ...policy, requireBookingReference: true }), { verdict: 'reject', reason: 'booking_reference_required' });
+    assert.deepEqual(reject({ refereeIsCustomer: true }), { verdict: 'reject', reason: 'already_customer' });
+    assert.deepEqual(reject({ refereeReferredEarlier: true }), { verdict: 'reject', reason: 'already_referred' });
+    assert.deepEqual(reject({ referrerActiveReferrals: 5 }, { ...policy, maxReferralsPerCustomer: 5 }), { verdict: 'reject', reason: 'referral_limit_reached' });
+    assert.deepEqual(reject({ referrerActiveReferrals: 5 }), { verdict: 'accept', flags: [] }, '0 means unlimited');
+  });
+  it('flags what needs a human', () => {
+    const verdict = evaluateReferralRules({ ...facts, referrerEmail: 'anna@gmail.com', refereeEmail: 'a.n.n.a+1@gmail.com', referrerReferralsLastHour: 11 }, policy);
+    assert.deepEqual(verdict, { verdict: 'accept', flags: ['similar_to_referrer_email', 'high_referral_velocity'] });
+    assert.deepEqual(evaluateReferralRules({ ...facts, refereeEmail: 'x@mailinator.com' }, policy), { verdict: 'accept', flags: ['disposable_email_domain'] });
+  });
+});
