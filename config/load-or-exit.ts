@@ -1,7 +1,12 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './env.js';
 
-/** For process entry points: a bad configuration ends the process with the reason, no stack. */
+/**
+ * For process entry points: reads `.env` when present (the environment wins), then the
+ * configuration; a bad one ends the process with the reason, no stack.
+ */
 export function loadConfigOrExit(): Config {
+  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
     return loadConfig();
   } catch (error) {
