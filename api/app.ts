@@ -29,13 +29,18 @@ export interface BuildApiOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/** The API's pino options: JSON lines at the configured level, secrets redacted. */
+export function apiLoggerOptions(level: string) {
+  return {
+    level,
+    redact: ['req.headers.authorization', 'req.headers["webhook-signature"]', 'req.body.password', 'req.body.current_password', 'req.body.new_password'],
+  };
+}
+
 /** Builds the Fastify app (without listening): plugins, shared schemas, routes under /api. */
 export async function buildApi({ config, db, temporal, logger }: BuildApiOptions) {
   const app = Fastify({
-    logger: logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["webhook-signature"]', 'req.body.password'],
-    },
+    logger: logger ?? apiLoggerOptions(config.logLevel),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? crypto.randomUUID(),

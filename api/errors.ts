@@ -16,19 +16,35 @@ export class HttpError extends Error {
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} does not exist`);
 
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
   params?: Record<string, unknown>;
   message?: string;
 }
 
+/**
+ * One detail per field: Ajv reports a failed union once per branch (and once more for the
+ * `anyOf`), which would name the same field three times and never say what is allowed.
+ */
 function describeValidation(error: FastifyError): { message: string; details: unknown[] } {
   const issues = (error.validation ?? []) as ValidationIssue[];
-  const details = issues.map((issue) => {
+  const byField = new Map<string, { messages: string[]; allowed: unknown[] }>();
+  for (const issue of issues) {
     const missing = issue.params?.missingProperty as string | undefined;
     const extra = issue.params?.additionalProperty as string | undefined;
     const field = [issue.instancePath?.replace(/^\//, '').replace(/\//g, '.'), missing].filter(Boolean).join('.') || extra || '(body)';
-    const message = missing ? 'is required' : extra ? 'is not a known field' : issue.message ?? 'is invalid';
-    return { field, message };
+    const entry = byField.get(field) ?? { messages: [], allowed: [] };
+    byField.set(field, entry);
+    if (issue.keyword === 'enum') entry.allowed.push(...((issue.params?.allowedValues as unknown[]) ?? []));
+    else if (issue.keyword === 'const') entry.allowed.push(issue.params?.allowedValue);
+    else if (issue.keyword !== 'anyOf') {
+      const message = missing ? 'is required' : extra ? 'is not a known field' : issue.message ?? 'is invalid';
+      if (!entry.messages.includes(message)) entry.messages.push(message);
+    }
+  }
+  const details = [...byField].map(([field, { messages, allowed }]) => {
+    const oneOf = allowed.length ? [`must be one of: ${allowed.map((v) => JSON.stringify(v)).join(', ')}`] : [];
+    return { field, message: [...oneOf, ...messages].join(' or ') || 'is invalid' };
   });
   const where = error.validationContext ?? 'request';
   const message = details.length ? details.map((d) => `${d.field} ${d.message}`).join('; ') : error.message;

@@ -113,7 +113,8 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
       summary: `Approve or reject up to ${MAX_BULK} referrals; answers an outcome per id`,
       security: [{ bearerAuth: [] }],
       body: Type.Object({
-        referralIds: Type.Array(Type.Union([Type.String({ pattern: '^[0-9]{1,18}$' }), Type.Integer({ minimum: 1 })]), { minItems: 1, maxItems: MAX_BULK }),
+        // Ids beyond JavaScript's safe integers would lose digits (and overflow Postgres' bigint): send those as strings.
+        referralIds: Type.Array(Type.Union([Type.String({ pattern: '^[0-9]{1,18}$' }), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })]), { minItems: 1, maxItems: MAX_BULK }),
         status: Decision,
         reason: Type.Optional(Type.String({ maxLength: 500 })),
       }, { additionalProperties: false }),

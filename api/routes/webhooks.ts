@@ -5,6 +5,9 @@ import { receiveBookingWebhook } from '../services/booking-webhooks.js';
 import { errorReplies } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
+/** EUR 10 million: far above any trip, well within the integer cents the read model stores. */
+const MAX_BOOKING_VALUE = 10_000_000;
+
 const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal, bookingWebhookSecret }) => {
   verifyStandardWebhooks(app, bookingWebhookSecret);
 
@@ -22,7 +25,8 @@ const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temp
         data: Type.Object({
           booking_reference: Type.String({ minLength: 1, maxLength: 64 }),
           customer_email: Type.Optional(Type.String({ maxLength: 254 })),
-          booking_value: Type.Optional(Type.Number({ minimum: 0, description: 'in the booking currency, e.g. 1299.00' })),
+          // At most what the read model stores (integer cents): a larger value would fail the workflow's write forever.
+          booking_value: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_BOOKING_VALUE, description: 'in the booking currency, e.g. 1299.00' })),
           currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$' })),
           departure_date: Type.Optional(Type.String({ format: 'date' })),
         }),

@@ -26,26 +26,36 @@ export type WebhookOutcome =
  * A verified booking event: stored in the inbox once (deduplicated on the webhook id), then
  * signalled to its referral's workflow. An event whose referral does not exist yet stays in
  * the inbox; the referral's workflow claims it when it starts.
+ *
+ * A delivery is a duplicate only once an earlier one was applied: a retry after an attempt
+ * that stored the event but failed before the signal (a crash, Temporal not answering)
+ * applies it now. The row lock makes concurrent deliveries of one webhook apply it once.
+ * The insert commits before the lock is taken, so a referral submitted meanwhile always
+ * sees the event (either here or when its workflow claims pending events).
  */
 export async function receiveBookingWebhook(db: Db, temporal: TemporalDeps, webhookId: string, body: BookingWebhook): Promise<WebhookOutcome> {
   const event = bookingEventFromPayload(webhookId, body.type, body.data);
-  const isNew = await storeBookingEvent(db, {
+  await storeBookingEvent(db, {
     webhookId,
     type: body.type,
     bookingReference: event.bookingReference,
     customerEmail: event.customerEmail,
     payload: body,
   });
-  if (!isNew) return { outcome: 'duplicate' };
+  return db.transaction(async (tx): Promise<WebhookOutcome> => {
+    const stored = await tx('booking_webhook_inbox').select('applied_at').where({ webhook_id: webhookId }).forUpdate().first();
+    if (stored?.applied_at) return { outcome: 'duplicate' };
 
-  const referral = await findReferralForBooking(db, event.bookingReference, event.customerEmail);
-  if (!referral) return { outcome: 'pending', message: 'No referral matches this booking yet; the event is kept and applied when it appears' };
-  try {
-    await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, event);
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-    return { outcome: 'pending', message: 'The referral has no running workflow; the event is kept in the inbox' };
-  }
-  await markBookingEventApplied(db, webhookId, referral.id);
-  return { outcome: 'applied', referral_id: referral.id };
+    const referral = await findReferralForBooking(tx, event.bookingReference, event.customerEmail);
+    if (!referral) return { outcome: 'pending', message: 'No referral matches this booking yet; the event is kept and applied when it appears' };
+    try {
+      // The workflow ignores a webhook id it has seen, so a signal repeated by a retry is harmless.
+      await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, event);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      return { outcome: 'pending', message: 'The referral has no running workflow; the event is kept in the inbox' };
+    }
+    await markBookingEventApplied(tx, webhookId, referral.id);
+    return { outcome: 'applied', referral_id: referral.id };
+  });
 }

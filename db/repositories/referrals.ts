@@ -64,14 +64,21 @@ export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<S
     const inserted = rows[0]?.id;
     if (inserted) return { kind: 'created', referral: (await getReferral(db, inserted))! };
   } catch (error) {
-    if (uniqueViolation(error) === 'referrals_booking_reference_key') return { kind: 'booking_reference_taken' };
-    throw error;
+    if (uniqueViolation(error) !== 'referrals_booking_reference_key') throw error;
+    // A concurrent identical submission can pass the ON CONFLICT check before the first one
+    // inserted, then trip over the booking reference it shares with it: that is the same
+    // referral, not a taken reference.
+    const same = await existingReferral(db, input);
+    return same ? { kind: 'existing', referral: same } : { kind: 'booking_reference_taken' };
   }
-  const existing = await withReferrer(db)
+  return { kind: 'existing', referral: (await existingReferral(db, input))! };
+}
+
+function existingReferral(db: Db, input: NewReferral): Promise<ReferralRow | undefined> {
+  return withReferrer(db)
     .select(referralColumns)
     .where({ 'r.referrer_id': input.referrerId, 'r.new_customer_email': input.newCustomerEmail })
     .first();
-  return { kind: 'existing', referral: existing };
 }
 
 export async function getReferral(db: Db, id: string): Promise<ReferralRow | undefined> {
