@@ -171,7 +171,8 @@ function validateReview(to: Decision['to'], review: ReviewInput, status: Referra
 }
 
 function assertReviewable(to: Decision['to'], status: ReferralStatus, decision: Decision | null): void {
+  if (status === 'submitted') throw new Error('The referral is still being checked; try again in a moment');
+  if (status !== 'pending_approval' && status !== 'awaiting_booking') throw new Error(`The referral is already ${status}`);
   if (decision) throw new Error(`The referral is already being ${decision.to} by ${decision.actor}`);
   if (to === 'approved' && status === 'awaiting_booking') throw new Error('The referral cannot be approved before its booking is confirmed');
-  if (status !== 'pending_approval' && status !== 'awaiting_booking') throw new Error(`The referral is already ${status}`);
 }

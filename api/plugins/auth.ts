@@ -20,6 +20,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler for admin routes: a valid `Authorization: Bearer` token or 401. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** preHandler for changes: the signed-in user must have the `admin` role (viewers read only), or 403. */
+    requireAdminRole: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }
 
@@ -33,6 +35,11 @@ export default fp<{ secret: string; expiresIn: string }>(async (app, { secret, e
       await request.jwtVerify();
     } catch {
       throw new HttpError(401, 'unauthorized', 'The token is invalid or has expired; sign in again');
+    }
+  });
+  app.decorate('requireAdminRole', async (request: FastifyRequest) => {
+    if (request.user?.role !== 'admin') {
+      throw new HttpError(403, 'forbidden', `Your role (${request.user?.role ?? 'none'}) may view but not change; ask an admin`);
     }
   });
 });

@@ -28,6 +28,7 @@ const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) =
   });
 
   app.post('/customers', {
+    preHandler: app.requireAdminRole,
     schema: {
       tags: ['customers'],
       summary: 'Create a customer; answers it with its new referral code',
@@ -38,7 +39,7 @@ const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) =
         email: Type.String({ minLength: 3, maxLength: 254 }),
         locale: Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')])),
       }, { additionalProperties: false }),
-      response: { 201: Type.Ref('Customer'), ...errorReplies(400, 401, 409) },
+      response: { 201: Type.Ref('Customer'), ...errorReplies(400, 401, 403, 409) },
     },
   }, async (request, reply) => {
     const email = normaliseEmail(request.body.email);

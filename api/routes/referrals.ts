@@ -89,13 +89,14 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
 
   app.put('/referrals/:id/status', {
     onRequest: app.authenticate,
+    preHandler: app.requireAdminRole,
     schema: {
       tags: ['referrals'],
       summary: 'Approve or reject a referral; answers the workflow update\'s real outcome (409 when the state does not allow it)',
       security: [{ bearerAuth: [] }],
       params: IdParam,
       body: Type.Object({ status: Decision, reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ id: Type.String(), status: ReferralStatusSchema, actor: Type.String() }), ...errorReplies(400, 401, 404, 409, 503) },
+      response: { 200: Type.Object({ id: Type.String(), status: ReferralStatusSchema, actor: Type.String() }), ...errorReplies(400, 401, 403, 404, 409, 503) },
     },
   }, async (request) => {
     const { status, reason } = request.body;
@@ -108,6 +109,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
 
   app.post('/referrals/bulk-update', {
     onRequest: app.authenticate,
+    preHandler: app.requireAdminRole,
     schema: {
       tags: ['referrals'],
       summary: `Approve or reject up to ${MAX_BULK} referrals; answers an outcome per id`,
@@ -118,7 +120,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
         status: Decision,
         reason: Type.Optional(Type.String({ maxLength: 500 })),
       }, { additionalProperties: false }),
-      response: { ...errorReplies(400, 401) },
+      response: { ...errorReplies(400, 401, 403) },
     },
   }, async (request) => {
     const { status, reason } = request.body;

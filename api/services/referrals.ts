@@ -5,15 +5,12 @@ import type { Db } from '../../db/knex.js';
 import { findCustomerByReferralCode } from '../../db/repositories/customers.js';
 import { getReferral, insertOrGetReferral, type ReferralRow } from '../../db/repositories/referrals.js';
 import type { ReferralLifecycleInput, ReferralState, ReviewOutcome } from '../../domain/lifecycle.js';
-import type { AdminDecision, ReferralStatus } from '../../domain/referral-status.js';
+import type { AdminDecision } from '../../domain/referral-status.js';
 import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../../domain/search-attributes.js';
 import { approveUpdate, referralStateQuery, referralWorkflowId, rejectUpdate } from '../../workflows/definitions.js';
 import type { referralLifecycle } from '../../workflows/referral-lifecycle.js';
 import { HttpError, notFound } from '../errors.js';
 import { UPDATE_DEADLINE_MS, type TemporalDeps } from './temporal.js';
-
-/** Statuses in which no admin decision can apply any more. */
-const DECIDED_STATUSES: readonly ReferralStatus[] = ['approved', 'paid', 'rejected', 'expired', 'revoked'];
 
 export interface Submission {
   referrerCode: string;
@@ -102,13 +99,6 @@ export class ReferralService {
 
   private async reviewError(error: unknown, referralId: string): Promise<Error> {
     if (error instanceof WorkflowUpdateFailedError) {
-      // The workflow keeps its decision for the rest of its life (the hold, the clawback
-      // window), so it answers "already being approved" long after the referral was paid:
-      // once the stored status has moved past the decision, that status is the real reason.
-      const current = await getReferral(this.db, referralId);
-      if (current && DECIDED_STATUSES.includes(current.status)) {
-        return new HttpError(409, 'invalid_transition', `The referral is already ${current.status}`);
-      }
       return new HttpError(409, 'invalid_transition', error.cause?.message ?? error.message);
     }
     if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === grpcStatus.NOT_FOUND)) {

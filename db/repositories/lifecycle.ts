@@ -4,6 +4,7 @@ import type { ReferralFacts } from '../../domain/referral-rules.js';
 import { generateReferralCode } from '../../domain/referral-code.js';
 import { STATUS_TIMESTAMP_COLUMN, type ReferralStatus } from '../../domain/referral-status.js';
 import type { Db } from '../knex.js';
+import { uniqueViolation } from '../pg-errors.js';
 
 /** The write side of the referral read model: what the lifecycle activities persist. */
 
@@ -66,7 +67,15 @@ export async function recordTransition(db: Db, t: TransitionRecord): Promise<voi
       changes.currency = t.booking.currency;
       changes.departure_date = t.booking.departureDate;
     }
-    await tx('referrals').where({ id: t.referralId }).update(changes);
+    try {
+      await tx.transaction((savepoint) => savepoint('referrals').where({ id: t.referralId }).update(changes));
+    } catch (error) {
+      // A booking matched by the friend's email may carry a reference another referral owns:
+      // keep the transition (the workflow must not retry forever) without taking the reference.
+      if (uniqueViolation(error) !== 'referrals_booking_reference_key') throw error;
+      delete changes.booking_reference;
+      await tx('referrals').where({ id: t.referralId }).update(changes);
+    }
     if (t.webhookId) await markBookingEventApplied(tx, t.webhookId, t.referralId);
   });
 }
