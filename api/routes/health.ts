@@ -19,7 +19,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, tempo
   app.get('/health', { schema: { tags: ['health'], summary: 'Database and Temporal status; 503 when either is down' } }, async (_request, reply) => {
     const [database, temporalStatus] = await Promise.all([
       check(() => db.raw('select 1')),
-      check(() => temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.connection.healthService.check({}))),
+      check(() => temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({}))),
     ]);
     const healthy = database.status === 'up' && temporalStatus.status === 'up';
     return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', database, temporal: temporalStatus });

