@@ -5,9 +5,12 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/env.js';
 import type { Db } from '../db/knex.js';
 import { installErrorHandler } from './errors.js';
+import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import customerRoutes from './routes/customers.js';
+import dashboardRoutes from './routes/dashboard.js';
+import publicRoutes from './routes/public.js';
 import healthRoutes from './routes/health.js';
 import referralRoutes from './routes/referrals.js';
 import webhookRoutes from './routes/webhooks.js';
@@ -16,10 +19,10 @@ import { ReferralService } from './services/referrals.js';
 import type { TemporalDeps } from './services/temporal.js';
 
 export interface ApiDeps {
+  config: Config;
   db: Db;
   temporal: TemporalDeps;
   referrals: ReferralService;
-  bookingWebhookSecret: string;
 }
 
 export interface BuildApiOptions {
@@ -46,7 +49,7 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  installErrorHandler(app);
+  installErrorHandler(app, await adminUi(app, config));
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   await app.register(fastifySwagger, {
@@ -62,8 +65,8 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
   const deps: ApiDeps = {
     db,
     temporal,
+    config,
     referrals: new ReferralService(db, temporal, config.referrals),
-    bookingWebhookSecret: config.webhooks.bookingSecret,
   };
   await app.register(async (api) => {
     await api.register(healthRoutes, deps);
@@ -71,6 +74,8 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     await api.register(customerRoutes, deps);
     await api.register(referralRoutes, deps);
     await api.register(webhookRoutes, deps);
+    await api.register(publicRoutes, deps);
+    await api.register(dashboardRoutes, deps);
   }, { prefix: '/api' });
   return app;
 }

@@ -1,4 +1,7 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Answers a browser's GET for a page the router does not know (the single-page app). */
+export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
 
 /** An error the client caused or can act on: answered as `{ error, message, details? }`. */
 export class HttpError extends Error {
@@ -52,7 +55,7 @@ function describeValidation(error: FastifyError): { message: string; details: un
 }
 
 /** One error shape for the whole API; 5xx answers never carry internals. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFallback): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
       return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(error.details && { details: error.details }) });
@@ -68,9 +71,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err: error }, 'request failed');
     return reply.status(status).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const isPage = request.method === 'GET' && !request.url.startsWith('/api') && pageFallback;
+    if (isPage) return pageFallback(request, reply);
+    return reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
+  });
 }
 
 function clientErrorCode(status: number, fastifyCode: string | undefined): string {

@@ -74,6 +74,8 @@ const schema = z.object({
   S3_BUCKET: optionalString,
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
+  FARO_COLLECTOR_URL: z.string().url('must be the URL of a Grafana Faro collector').optional(),
+  FARO_APP_NAME: z.string().default('bebsy-referrals-admin'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -104,6 +106,8 @@ export interface Config {
   };
   referrals: ReferralPolicyConfig;
   webhooks: { bookingSecret: string };
+  /** Grafana Faro in the browser: on when a collector URL is configured. */
+  faro: { collectorUrl: string; appName: string } | null;
 }
 
 export interface ReferralPolicyConfig {
@@ -202,5 +206,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       clawbackWindowDays: env.CLAWBACK_WINDOW_DAYS,
     },
     webhooks: { bookingSecret: env.BOOKING_WEBHOOK_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET },
+    faro: env.FARO_COLLECTOR_URL ? { collectorUrl: env.FARO_COLLECTOR_URL, appName: env.FARO_APP_NAME } : null,
   };
 }

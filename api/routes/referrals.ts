@@ -9,6 +9,7 @@ import { referralJson } from '../serializers.js';
 import { workflowWebUrl } from '../services/temporal.js';
 import { PageQuery, ReferralStatusSchema, errorReplies, pageOf, pagination } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
+import { REPORT_PERIODS } from '../../domain/periods.js';
 
 const MAX_BULK = 500;
 const BULK_CONCURRENCY = 8;
@@ -53,12 +54,19 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
       tags: ['referrals'],
       summary: 'List referrals, newest first; search matches email, booking reference, referrer code or id',
       security: [{ bearerAuth: [] }],
-      querystring: Type.Object({ ...PageQuery, status: Type.Optional(ReferralStatusSchema), flagged: Type.Optional(Type.Boolean()) }),
+      querystring: Type.Object({
+        ...PageQuery,
+        status: Type.Optional(ReferralStatusSchema),
+        flagged: Type.Optional(Type.Boolean()),
+        period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: 'submitted in the last N days' })),
+        sort: Type.Optional(Type.Enum(['newest', 'oldest'], { default: 'newest' })),
+      }),
       response: { 200: pageOf(Type.Ref('Referral')), ...errorReplies(400, 401) },
     },
   }, async (request) => {
     const { page, limit } = request.query;
-    const { rows, total } = await listReferrals(db, request.query);
+    const { period, ...filters } = request.query;
+    const { rows, total } = await listReferrals(db, { ...filters, periodDays: period });
     return { data: rows.map(referralJson), pagination: pagination(page, limit, total) };
   });
 

@@ -8,8 +8,8 @@ import type { ApiDeps } from '../app.js';
 /** EUR 10 million: far above any trip, well within the integer cents the read model stores. */
 const MAX_BOOKING_VALUE = 10_000_000;
 
-const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal, bookingWebhookSecret }) => {
-  verifyStandardWebhooks(app, bookingWebhookSecret);
+const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal, config }) => {
+  verifyStandardWebhooks(app, config.webhooks.bookingSecret);
 
   app.post('/webhooks/bookings', {
     schema: {

@@ -92,14 +92,19 @@ export interface ReferralListQuery {
   flagged?: boolean;
   search?: string;
   referrerId?: string;
+  /** Only referrals submitted in the last N days. */
+  periodDays?: number;
+  sort?: 'newest' | 'oldest';
 }
 
 export async function listReferrals(db: Db, query: ReferralListQuery): Promise<{ rows: ReferralRow[]; total: number }> {
+  const order = query.sort === 'oldest' ? 'asc' : 'desc';
   const filtered = () => {
     const q = withReferrer(db);
     if (query.status) q.where('r.status', query.status);
     if (query.flagged !== undefined) q.where('r.flagged', query.flagged);
     if (query.referrerId) q.where('r.referrer_id', query.referrerId);
+    if (query.periodDays) q.where('r.submitted_at', '>=', db.raw(`now() - make_interval(days => ?)`, [query.periodDays]));
     if (query.search) {
       const term = query.search.trim();
       q.where((w) => {
@@ -112,7 +117,7 @@ export async function listReferrals(db: Db, query: ReferralListQuery): Promise<{
     return q;
   };
   const [rows, [{ count }]] = await Promise.all([
-    filtered().select(referralColumns).orderBy([{ column: 'r.submitted_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]).limit(query.limit).offset((query.page - 1) * query.limit),
+    filtered().select(referralColumns).orderBy([{ column: 'r.submitted_at', order }, { column: 'r.id', order }]).limit(query.limit).offset((query.page - 1) * query.limit),
     filtered().count<{ count: string }[]>({ count: '*' }),
   ]);
   return { rows, total: Number(count) };

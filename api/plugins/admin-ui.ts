@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/env.js';
+import type { PageFallback } from '../errors.js';
+
+export const uiDistDir = fileURLToPath(new URL('../../ui/dist/', import.meta.url));
+
+/**
+ * Security headers for every answer, with a CSP that lets the UI talk to its own API and,
+ * when configured, to the Faro collector; and the built admin UI (ui/dist) served from the
+ * same origin as /api. Answers the SPA fallback (index.html) for the router's unknown pages,
+ * or undefined when the UI has not been built (`npm run build`).
+ */
+export async function adminUi(app: FastifyInstance, config: Config): Promise<PageFallback | undefined> {
+  const collectorOrigin = config.faro ? new URL(config.faro.collectorUrl).origin : null;
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        connectSrc: ["'self'", ...(collectorOrigin ? [collectorOrigin] : [])],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        upgradeInsecureRequests: config.isProduction ? [] : null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  if (!existsSync(`${uiDistDir}index.html`)) return undefined;
+  await app.register(fastifyStatic, { root: uiDistDir, prefix: '/', wildcard: false, index: ['index.html'], maxAge: '1h', immutable: false });
+  return (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
+}
