@@ -72,7 +72,9 @@ export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFal
     return reply.status(status).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
   });
   app.setNotFoundHandler((request, reply) => {
-    const isPage = request.method === 'GET' && !request.url.startsWith('/api') && pageFallback;
+    const path = request.url.split('?')[0];
+    // a page of the UI's router, not an API call or a missing file such as a stale /assets chunk
+    const isPage = request.method === 'GET' && !path.startsWith('/api') && !/\.[a-z0-9]+$/i.test(path) && pageFallback;
     if (isPage) return pageFallback(request, reply);
     return reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
   });

@@ -11,6 +11,7 @@ import { loadConfigOrExit, onShutdownSignal } from '../config/load-or-exit.js';
 import { openDatabase } from '../db/connect.js';
 import { referralSearchAttributes } from '../domain/search-attributes.js';
 import { startWorker } from '../worker/run.js';
+import { buildUi } from './build-ui.js';
 import { ensureDatabase } from './databases.js';
 import { startDevTemporal } from './infra/dev-temporal.js';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
@@ -48,6 +49,7 @@ if (!temporalAddress) {
   temporalWeb = temporal.uiUrl ?? temporalWeb;
 }
 
+if ((await buildUi({ onlyWhenStale: true })) === 'built') say('admin UI built into ui/dist');
 const worker = await startWorker(config, db, temporalAddress);
 stops.push(worker.stop);
 const api = await startApiServer(config, db, temporalAddress);
@@ -56,6 +58,7 @@ stops.push(api.close);
 const apiUrl = `http://localhost:${config.http.port}`;
 console.log(`
   Bebsy referrals is running (${config.env}).
+    Admin UI       ${apiUrl}/
     API            ${apiUrl}/api        (health: ${apiUrl}/api/health)
     API docs       ${apiUrl}/api/docs
     Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows

@@ -4,7 +4,8 @@
  * - Postgres: the server in DATABASE_URL when set (CI points it at the machine's Postgres),
  *   else an embedded Postgres under .data/test-postgres; a fresh database per run, dropped after.
  * - Temporal: an in-memory `temporal server start-dev` with the project's search attributes.
- * - The workflow bundle is built once (this also proves workflows/ bundles for the sandbox).
+ * - The workflow bundle is built once (this also proves workflows/ bundles for the sandbox),
+ *   and the admin UI when its build is missing or older than its sources (browser tests).
  * Test files run one at a time: the time-skipping test server's clock is global.
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import path from 'node:path';
 import { createDb } from '../db/knex.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { referralSearchAttributes } from '../domain/search-attributes.js';
+import { buildUi } from './build-ui.js';
 import { bundleWorkflows } from './bundle-workflows.js';
 import { dropDatabase, ensureDatabase } from './databases.js';
 import { startDevTemporal } from './infra/dev-temporal.js';
@@ -30,7 +32,10 @@ const db = createDb(databaseUrl);
 await migrateToLatest(db);
 await db.destroy();
 
+await buildUi({ onlyWhenStale: true });
+step('admin UI built');
 const [temporal, testServer, bundle] = await Promise.all([
+  
   startDevTemporal({ searchAttributes: referralSearchAttributes, uiPort: false }),
   resolveTemporalBinary('temporal-test-server'),
   bundleWorkflows(path.resolve('.data/test-workflow-bundle.js')),

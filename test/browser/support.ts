@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+export interface BrowserSystem extends TestSystem {
+  baseUrl: string;
+}
+
+/** The test system with its API actually listening (it serves the built UI at /). */
+export async function startBrowserSystem(env: Record<string, string> = {}): Promise<BrowserSystem> {
+  const system = await startTestSystem(env);
+  await system.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = system.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the API is not listening');
+  return Object.assign(system, { baseUrl: `http://127.0.0.1:${address.port}` });
+}
+
+/** Debian's Chromium (CHROMIUM_PATH to override), headless, with this machine's closed-network flags. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** Runs axe-core in the page; answers the serious and critical violations (WCAG 2.1 A/AA). */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export const screenshotDir = process.env.SCREENSHOT_DIR ?? '.data/screenshots';

@@ -1,0 +1,83 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { ApiError, api, qs } from './client';
+import type {
+  Customer,
+  CustomerDetail,
+  DashboardStats,
+  Page,
+  Period,
+  Referral,
+  ReferralDetail,
+  ReferralStatus,
+  RuntimeConfig,
+} from './types';
+
+export const DEFAULT_CONFIG: RuntimeConfig = { faro: null, require_booking_reference: false, temporal_web_url: '' };
+
+/** Runtime config; the defaults when the API cannot answer it (the UI still works). */
+export async function fetchConfig(): Promise<RuntimeConfig> {
+  try {
+    return { ...DEFAULT_CONFIG, ...(await api<RuntimeConfig>('/config', { auth: false })) };
+  } catch {
+    return DEFAULT_CONFIG;
+  }
+}
+
+export function useConfig() {
+  return useQuery({ queryKey: ['config'], queryFn: fetchConfig, staleTime: Infinity });
+}
+
+export interface ReferralFilters {
+  status?: ReferralStatus;
+  flagged?: boolean;
+  period?: Period;
+  search?: string;
+  sort?: 'newest' | 'oldest';
+  page?: number;
+  limit?: number;
+}
+
+export function useReferrals(filters: ReferralFilters) {
+  return useQuery({
+    queryKey: ['referrals', filters],
+    queryFn: ({ signal }) => api<Page<Referral>>(`/referrals${qs({ ...filters })}`, { signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useReferral(id: string) {
+  return useQuery({
+    queryKey: ['referral', id],
+    queryFn: ({ signal }) => api<ReferralDetail>(`/referrals/${encodeURIComponent(id)}`, { signal }),
+  });
+}
+
+export function useCustomers(params: { page: number; limit: number; search?: string }) {
+  return useQuery({
+    queryKey: ['customers', params],
+    queryFn: ({ signal }) => api<Page<Customer>>(`/customers${qs(params)}`, { signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useCustomer(id: string) {
+  return useQuery({
+    queryKey: ['customer', id],
+    queryFn: ({ signal }) => api<CustomerDetail>(`/customers/${encodeURIComponent(id)}`, { signal }),
+  });
+}
+
+export function useDashboard(period: Period) {
+  return useQuery({
+    queryKey: ['dashboard', period],
+    queryFn: ({ signal }) => api<DashboardStats>(`/dashboard/stats${qs({ period })}`, { signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+}
+
+/** Retry network trouble and 5xx a little; never a 4xx (it will not change by retrying). */
+export function shouldRetry(failureCount: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
+  return failureCount < 2;
+}

@@ -1,0 +1,184 @@
+/** The API contract as the UI uses it (api/routes and api/schemas.ts are the source). */
+
+export const REFERRAL_STATUSES = [
+  'submitted',
+  'awaiting_booking',
+  'pending_approval',
+  'approved',
+  'paid',
+  'rejected',
+  'expired',
+  'revoked',
+] as const;
+export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
+
+export const PERIODS = [7, 30, 90, 365] as const;
+export type Period = (typeof PERIODS)[number];
+
+export interface User {
+  id: string;
+  username: string;
+  role: 'admin' | 'viewer' | string;
+  must_change_password: boolean;
+}
+
+export interface LoginReply {
+  token: string;
+  user: User;
+}
+
+export interface Pagination {
+  page: number;
+  limit: number;
+  total: number;
+  total_pages: number;
+}
+
+export interface Page<T> {
+  data: T[];
+  pagination: Pagination;
+}
+
+export interface Customer {
+  id: string;
+  bebsy_customer_id: string;
+  name: string;
+  email: string;
+  referral_code: string;
+  locale: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Referral {
+  id: string;
+  referrer_id: string;
+  referrer_code: string;
+  referrer_name: string;
+  new_customer_email: string;
+  booking_reference: string | null;
+  status: ReferralStatus;
+  reward_amount: number;
+  booking_value: number | null;
+  currency: string | null;
+  departure_date: string | null;
+  flagged: boolean;
+  flag_reasons: string[];
+  rejection_reason: string | null;
+  workflow_id: string;
+  submitted_at: string;
+  awaiting_booking_at: string | null;
+  booking_confirmed_at: string | null;
+  approved_at: string | null;
+  approved_by: string | null;
+  paid_at: string | null;
+  rejected_at: string | null;
+  rejected_by: string | null;
+  expired_at: string | null;
+  revoked_at: string | null;
+  updated_at: string;
+}
+
+export interface CustomerDetail extends Customer {
+  referrals: Referral[];
+  referral_count: number;
+}
+
+export interface Transition {
+  seq: number;
+  from: ReferralStatus | null;
+  to: ReferralStatus;
+  at: string;
+  actor: string;
+  reason?: string;
+}
+
+export interface LiveState {
+  status: ReferralStatus;
+  flagged: boolean;
+  flagReasons: string[];
+  rejectionReason?: string | null;
+  booking: { reference: string; valueCents: number | null; currency: string; departureDate: string | null } | null;
+  holdUntil: string | null;
+  voucherCode: string | null;
+  clawback?: boolean;
+  history: Transition[];
+}
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  changed_at: string;
+}
+
+export interface Reward {
+  amount: number;
+  currency: string;
+  status: 'paid' | 'clawback_due' | string;
+  voucher_code: string;
+  paid_at: string | null;
+  clawback_at: string | null;
+}
+
+export interface ReferralDetail extends Referral {
+  reward: Reward | null;
+  audit_log: AuditEntry[];
+  workflow: { id: string; url: string; live: LiveState | null; live_error?: string };
+}
+
+export interface ReviewReply {
+  id: string;
+  status: ReferralStatus;
+  actor: string;
+}
+
+export interface BulkResult {
+  id: string;
+  ok: boolean;
+  status?: ReferralStatus;
+  error?: string;
+  message?: string;
+}
+
+export interface BulkReply {
+  results: BulkResult[];
+  summary: { requested: number; succeeded: number; failed: number };
+}
+
+export interface SubmitReferralReply {
+  id: string;
+  status: ReferralStatus;
+  referrer_code: string;
+  new_customer_email: string;
+  booking_reference: string | null;
+  submitted_at: string;
+}
+
+export interface RuntimeConfig {
+  faro: { url: string; app_name: string; environment: string } | null;
+  require_booking_reference: boolean;
+  temporal_web_url: string;
+}
+
+export interface PublicReferralCode {
+  referral_code: string;
+  referrer_first_name: string;
+}
+
+export interface DashboardStats {
+  period_days: number;
+  from: string;
+  to: string;
+  referrals: { total: number; by_status: Partial<Record<ReferralStatus, number>> };
+  conversion_rate: number;
+  rewards: { pending_amount: number; pending_count: number; paid_amount: number; paid_count: number };
+  revenue_impact: { booking_value: number; rewards_cost: number; roi: number | null };
+  series: { date: string; submitted: number; confirmed: number; paid: number }[];
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}

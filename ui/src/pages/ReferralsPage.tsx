@@ -1,0 +1,238 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import { useReferrals, type ReferralFilters } from '../api/queries';
+import { PERIODS, REFERRAL_STATUSES, type ReferralStatus } from '../api/types';
+import { useSession } from '../auth/auth-store';
+import { BulkProgress } from '../components/BulkPanel';
+import { Pagination } from '../components/Pagination';
+import { parsePeriod } from '../components/PeriodSelect';
+import { ReferralTable } from '../components/ReferralTable';
+import { RejectForm } from '../components/RejectForm';
+import { SearchBox } from '../components/SearchBox';
+import { EmptyState, ErrorState, Loading } from '../components/States';
+import { useBulkDecision } from '../lib/bulk';
+import { useFormat } from '../lib/format';
+import { usePageTitle } from '../lib/hooks';
+
+const LIMIT = 25;
+const FILTER_KEYS = ['status', 'flagged', 'period', 'search', 'sort'];
+
+export default function ReferralsPage() {
+  const { t } = useTranslation();
+  usePageTitle(t('referrals.title'));
+  const f = useFormat();
+  const session = useSession();
+  const canDecide = session?.user.role === 'admin';
+  const queryClient = useQueryClient();
+  const [params, setParams] = useSearchParams();
+
+  const status = params.get('status');
+  const filters: ReferralFilters = {
+    status: (REFERRAL_STATUSES as readonly string[]).includes(status ?? '') ? (status as ReferralStatus) : undefined,
+    flagged: params.get('flagged') === 'true' ? true : params.get('flagged') === 'false' ? false : undefined,
+    period: parsePeriod(params.get('period'), undefined),
+    search: params.get('search') || undefined,
+    sort: params.get('sort') === 'oldest' ? 'oldest' : 'newest',
+    page: Math.max(1, Number(params.get('page')) || 1),
+    limit: LIMIT,
+  };
+  const referrals = useReferrals(filters);
+  const filterKey = FILTER_KEYS.map((k) => params.get(k) ?? '').join('|');
+
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [mode, setMode] = useState<'approve' | 'reject' | null>(null);
+  const bulk = useBulkDecision();
+  useEffect(() => setSelected(new Set()), [filterKey]);
+
+  const update = (changes: Record<string, string | null | undefined>) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    if (!('page' in changes)) next.delete('page');
+    setParams(next, { replace: true });
+  };
+
+  const rows = referrals.data?.data ?? [];
+  const pageIds = rows.map((r) => r.id);
+  const allOnPage = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
+  const someOnPage = pageIds.some((id) => selected.has(id));
+  const headerBox = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (headerBox.current) headerBox.current.indeterminate = someOnPage && !allOnPage;
+  }, [someOnPage, allOnPage]);
+
+  const toggle = (id: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const togglePage = () =>
+    setSelected((current) => {
+      const next = new Set(current);
+      for (const id of pageIds) {
+        if (allOnPage) next.delete(id);
+        else next.add(id);
+      }
+      return next;
+    });
+
+  const decide = async (decision: 'approved' | 'rejected', reason?: string) => {
+    setMode(null);
+    const ids = [...selected];
+    const outcome = await bulk.start(ids, decision, reason);
+    if (outcome) {
+      // Keep only what may work on a second try (the workflow or the network did not answer).
+      const retryable = new Set(outcome.results.filter((r) => !r.ok && (r.error === 'workflow_unavailable' || r.error === 'network_error' || r.error === 'internal_error')).map((r) => r.id));
+      const sent = new Set(outcome.results.map((r) => r.id));
+      setSelected((current) => new Set([...current].filter((id) => !sent.has(id) || retryable.has(id))));
+    }
+    void queryClient.invalidateQueries({ queryKey: ['referrals'] });
+    void queryClient.invalidateQueries({ queryKey: ['referral'] });
+    void queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+  };
+
+  const hasFilters = FILTER_KEYS.some((k) => k !== 'sort' && params.get(k));
+  const busy = bulk.run?.running ?? false;
+
+  return (
+    <div className="page">
+      <div className="page-header">
+        <h1>{t('referrals.title')}</h1>
+      </div>
+
+      <div className="toolbar filters" role="search" aria-label={t('referrals.filters')}>
+        <SearchBox label={t('referrals.search')} placeholder={t('referrals.searchPlaceholder')} value={filters.search ?? ''} onSearch={(v) => update({ search: v })} />
+        <div className="field field-inline">
+          <label htmlFor="filter-status">{t('referrals.status')}</label>
+          <select id="filter-status" value={filters.status ?? ''} onChange={(e) => update({ status: e.target.value })}>
+            <option value="">{t('referrals.allStatuses')}</option>
+            {REFERRAL_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field field-inline">
+          <label htmlFor="filter-flagged">{t('referrals.flagged')}</label>
+          <select id="filter-flagged" value={params.get('flagged') ?? ''} onChange={(e) => update({ flagged: e.target.value })}>
+            <option value="">{t('referrals.flaggedAll')}</option>
+            <option value="true">{t('referrals.flaggedOnly')}</option>
+            <option value="false">{t('referrals.flaggedNone')}</option>
+          </select>
+        </div>
+        <div className="field field-inline">
+          <label htmlFor="filter-period">{t('referrals.period')}</label>
+          <select id="filter-period" value={filters.period ?? ''} onChange={(e) => update({ period: e.target.value })}>
+            <option value="">{t('referrals.periodAll')}</option>
+            {PERIODS.map((p) => (
+              <option key={p} value={p}>
+                {t('period.last', { count: p })}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field field-inline">
+          <label htmlFor="filter-sort">{t('referrals.sort')}</label>
+          <select id="filter-sort" value={filters.sort} onChange={(e) => update({ sort: e.target.value === 'oldest' ? 'oldest' : null })}>
+            <option value="newest">{t('referrals.newest')}</option>
+            <option value="oldest">{t('referrals.oldest')}</option>
+          </select>
+        </div>
+        {hasFilters && (
+          <button type="button" className="btn btn-ghost btn-small clear-filters" onClick={() => setParams({}, { replace: true })}>
+            {t('referrals.clearFilters')}
+          </button>
+        )}
+      </div>
+
+      {canDecide && selected.size > 0 && !busy && (
+        <div className="bulk-bar" role="region" aria-label={t('bulk.label')} data-testid="bulk-bar">
+          <span>
+            <strong>{t('bulk.selected', { count: selected.size })}</strong>
+          </span>
+          {mode === 'reject' ? (
+            <RejectForm
+              onConfirm={(reason) => void decide('rejected', reason)}
+              onCancel={() => setMode(null)}
+              confirmLabel={t('bulk.confirmReject', { count: selected.size })}
+            />
+          ) : mode === 'approve' ? (
+            <div className="button-row">
+              <span>{t('bulk.approveQuestion', { count: selected.size })}</span>
+              <button type="button" className="btn btn-success" onClick={() => void decide('approved')} autoFocus>
+                {t('bulk.confirmApprove', { count: selected.size })}
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setMode(null)}>
+                {t('common.cancel')}
+              </button>
+            </div>
+          ) : (
+            <div className="button-row">
+              <button type="button" className="btn btn-success" onClick={() => setMode('approve')}>
+                {t('bulk.approve', { count: selected.size })}
+              </button>
+              <button type="button" className="btn btn-danger" onClick={() => setMode('reject')}>
+                {t('bulk.reject', { count: selected.size })}
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setSelected(new Set())}>
+                {t('bulk.clear')}
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+
+      {bulk.run && <BulkProgress run={bulk.run} onStop={bulk.stop} onClose={bulk.reset} />}
+
+      {referrals.isPending ? (
+        <Loading />
+      ) : referrals.isError ? (
+        <ErrorState error={referrals.error} onRetry={() => void referrals.refetch()} />
+      ) : rows.length === 0 ? (
+        <EmptyState title={hasFilters ? t('referrals.noResults') : t('referrals.empty')}>
+          <p>{hasFilters ? t('referrals.noResultsHint') : t('referrals.emptyHint')}</p>
+        </EmptyState>
+      ) : (
+        <>
+          <ReferralTable
+            referrals={rows}
+            caption={t('referrals.title')}
+            stale={referrals.isPlaceholderData}
+            isSelected={(r) => selected.has(r.id)}
+            select={
+              canDecide
+                ? {
+                    header: (
+                      <input
+                        ref={headerBox}
+                        type="checkbox"
+                        checked={allOnPage}
+                        onChange={togglePage}
+                        disabled={busy}
+                        aria-label={t('bulk.selectPage')}
+                        data-testid="select-page"
+                      />
+                    ),
+                    cell: (r) => (
+                      <input type="checkbox" checked={selected.has(r.id)} onChange={() => toggle(r.id)} disabled={busy} aria-label={t('bulk.selectOne', { id: r.id })} />
+                    ),
+                  }
+                : undefined
+            }
+          />
+          <Pagination info={referrals.data.pagination} busy={referrals.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null })} />
+          {[...selected].some((id) => !pageIds.includes(id)) && (
+            <p className="muted">{t('bulk.acrossPages', { count: selected.size, n: f.number(selected.size) })}</p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
