@@ -45,10 +45,23 @@ export function useReferrals(filters: ReferralFilters) {
   });
 }
 
+/**
+ * How soon the workflow may move this referral on by itself: the rule checks right after
+ * submission, and the payout once the reward hold ends. Poll quickly then, slowly otherwise.
+ */
+function referralPollInterval(referral: ReferralDetail | undefined): number {
+  if (!referral) return 30_000;
+  if (referral.status === 'submitted') return 1_000;
+  const holdUntil = referral.workflow.live?.holdUntil;
+  if (referral.status === 'approved' && (!holdUntil || Date.parse(holdUntil) - Date.now() < 60_000)) return 1_500;
+  return 30_000;
+}
+
 export function useReferral(id: string) {
   return useQuery({
     queryKey: ['referral', id],
     queryFn: ({ signal }) => api<ReferralDetail>(`/referrals/${encodeURIComponent(id)}`, { signal }),
+    refetchInterval: (query) => referralPollInterval(query.state.data),
   });
 }
 

@@ -60,7 +60,7 @@ export function Layout() {
         {t('nav.skip')}
       </a>
       <header className="topbar">
-        <NavLink to="/" className="brand" aria-label={t('app.home')}>
+        <NavLink to="/" className="brand">
           <span className="brand-mark" aria-hidden="true">B</span>
           <span className="brand-name">
             Bebsy <span className="brand-sub">{t('app.product')}</span>

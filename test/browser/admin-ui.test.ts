@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import argon2 from 'argon2';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { adminToken, createCustomer, eventually, signedWebhook, unique } from '../support/system.js';
+import { launchChromium, screenshotDir, seriousAxeViolations, startBrowserSystem, type BrowserSystem } from './support.js';
+
+/**
+ * The admin UI and the public page in Debian's Chromium, against the real API, worker,
+ * Postgres and Temporal: UI → API → workflow. Each screen is screenshotted (SCREENSHOT_DIR)
+ * and checked with axe-core for serious accessibility violations.
+ */
+describe('admin UI in a real browser', () => {
+  let system: BrowserSystem;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let token: string;
+  let collector: FastifyInstance;
+  const faroPayloads: unknown[] = [];
+
+  before(async () => {
+    collector = Fastify();
+    collector.addHook('onRequest', async (request, reply) => {
+      reply.header('access-control-allow-origin', '*').header('access-control-allow-headers', '*').header('access-control-allow-methods', 'POST, OPTIONS');
+      if (request.method === 'OPTIONS') return reply.status(204).send();
+    });
+    collector.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    collector.post('/collect', async (request) => {
+      faroPayloads.push(typeof request.body === 'string' ? JSON.parse(request.body) : request.body);
+      return { ok: true };
+    });
+    await collector.listen({ host: '127.0.0.1', port: 0 });
+    const collectorUrl = `http://127.0.0.1:${(collector.server.address() as { port: number }).port}/collect`;
+
+    system = await startBrowserSystem({ REWARD_HOLD_DAYS: '0', FARO_COLLECTOR_URL: collectorUrl });
+    token = await adminToken(system.app);
+    browser = await launchChromium();
+    // axe is injected as a script: the real CSP (script-src 'self') would block it
+    context = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1366, height: 900 } });
+    page = await context.newPage();
+    await mkdir(screenshotDir, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await system?.close();
+    await collector?.close();
+  });
+
+  async function checkScreen(name: string) {
+    await page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true });
+    const violations = await seriousAxeViolations(page);
+    assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 1)}`);
+  }
+
+  /** A referral whose booking is confirmed: waiting for an admin. */
+  async function pendingReferral() {
+    const referrer = await createCustomer(system.app, token);
+    const friend = `${unique('vriend')}@example.nl`;
+    const reference = unique('BK-');
+    const { id } = (await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: reference } })).json();
+    await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'awaiting_booking');
+    const hook = signedWebhook(system.config.webhooks.bookingSecret, { type: 'booking.confirmed', data: { booking_reference: reference, customer_email: friend, booking_value: 1499, currency: 'EUR', departure_date: '2020-05-01' } });
+    await system.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers: hook.headers, payload: hook.payload });
+    await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'pending_approval');
+    return { id: id as string, referrer };
+  }
+
+  let username: string;
+  it('signs in, with a forced password change for a flagged account', async () => {
+    username = unique('beheerder');
+    await system.db('admin_users').insert({ username, password_hash: await argon2.hash('tijdelijk-wachtwoord'), role: 'admin', must_change_password: true });
+    await page.goto('/login');
+    await checkScreen('01-login');
+    await page.getByLabel('Gebruikersnaam').fill(username);
+    await page.getByLabel('Wachtwoord', { exact: true }).fill('verkeerd');
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.getByTestId('login-error').waitFor();
+    await page.getByLabel('Wachtwoord', { exact: true }).fill('tijdelijk-wachtwoord');
+    await page.getByRole('button', { name: 'Inloggen' }).click();
+    await page.waitForURL('**/change-password');
+    await checkScreen('02-change-password');
+    await page.getByLabel('Huidig wachtwoord').fill('tijdelijk-wachtwoord');
+    await page.getByLabel('Nieuw wachtwoord', { exact: true }).fill('een-nieuw-lang-wachtwoord');
+    await page.getByLabel('Herhaal nieuw wachtwoord').fill('een-nieuw-lang-wachtwoord');
+    await page.getByRole('button', { name: 'Wachtwoord opslaan' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const row = await system.db('admin_users').where({ username }).first();
+    assert.equal(row.must_change_password, false);
+    assert.ok(await argon2.verify(row.password_hash, 'een-nieuw-lang-wachtwoord'));
+    await page.getByTestId('stat-total').waitFor();
+    await checkScreen('03-dashboard');
+  });
+
+  it('approves a referral and watches it reach paid (UI → API → workflow)', async () => {
+    const { id } = await pendingReferral();
+    await page.goto(`/referrals/${id}`);
+    await page.getByRole('heading', { name: `Verwijzing #${id}` }).waitFor();
+    await checkScreen('04-referral-pending');
+    await page.getByRole('button', { name: 'Goedkeuren' }).click();
+    await page.locator('[data-testid="referral-status"][data-status="paid"]').waitFor({ timeout: 20_000 });
+    await page.getByTestId('voucher-code').waitFor();
+    assert.match(await page.getByTestId('voucher-code').innerText(), /^BEBSY-/);
+    assert.equal((await system.db('rewards').where({ referral_id: id })).length, 1);
+    assert.match(await page.getByTestId('temporal-link').getAttribute('href') ?? '', new RegExp(`/workflows/referral-${id}$`));
+    await checkScreen('05-referral-paid');
+  });
+
+  it('rejects a referral with a reason', async () => {
+    const { id } = await pendingReferral();
+    await page.goto(`/referrals/${id}`);
+    await page.getByRole('button', { name: 'Afwijzen' }).click();
+    await page.getByLabel('Reden van afwijzing').fill('Boeking via een reisbureau');
+    await page.getByRole('button', { name: 'Afwijzing bevestigen' }).click();
+    await page.locator('[data-testid="referral-status"][data-status="rejected"]').waitFor();
+    const row = await system.db('referrals').where({ id }).first();
+    assert.equal(row.rejection_reason, 'Boeking via een reisbureau');
+    assert.equal(row.rejected_by, `admin:${username}`);
+    await checkScreen('06-referral-rejected');
+  });
+
+  it('bulk-approves several referrals with progress and an outcome per referral', async () => {
+    const ids = [(await pendingReferral()).id, (await pendingReferral()).id, (await pendingReferral()).id];
+    await page.goto('/referrals?status=pending_approval&sort=oldest');
+    await page.getByTestId('referrals-table').waitFor();
+    for (const id of ids) await page.getByLabel(`Selecteer verwijzing ${id}`).check();
+    await page.getByRole('button', { name: /Goedkeuren \(3\)/ }).click();
+    await page.getByRole('button', { name: /Ja, keur 3 goed/ }).click();
+    await page.getByRole('heading', { name: 'Klaar' }).waitFor({ timeout: 20_000 });
+    for (const id of ids) assert.equal(await page.getByTestId(`bulk-result-${id}`).getAttribute('data-ok'), 'true');
+    await checkScreen('07-bulk-approved');
+    await eventually(async () => (await system.db('referrals').whereIn('id', ids).where({ status: 'paid' })).length === 3, { timeoutMs: 20_000 });
+  });
+
+  it('works through the review queue and the customer screens', async () => {
+    await pendingReferral();
+    await page.goto('/review');
+    await page.getByTestId('review-list').waitFor();
+    await checkScreen('08-review-queue');
+    await page.goto('/customers');
+    await page.getByTestId('customers-table').waitFor();
+    await checkScreen('09-customers');
+    await page.getByRole('link', { name: 'Klant toevoegen' }).click();
+    const email = `${unique('nieuw')}@example.nl`;
+    await page.getByLabel('Naam').fill('Femke Visser');
+    await page.getByLabel('E-mailadres').fill(email);
+    await page.getByLabel('Bebsy-klantnummer').fill(unique('BEB-'));
+    await page.getByRole('button', { name: 'Klant opslaan' }).click();
+    await page.getByTestId('referral-code').waitFor();
+    const code = (await page.getByTestId('referral-code').innerText()).trim();
+    assert.equal((await system.db('customers').where({ email }).first()).referral_code, code);
+    assert.match(await page.getByTestId('share-link').inputValue(), new RegExp(`/r/${code}$`));
+    await checkScreen('10-customer-detail');
+  });
+
+  it('switches to English and remembers it', async () => {
+    await page.goto('/');
+    await page.getByTestId('language-select').selectOption('en');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByRole('navigation', { name: /main/i }).getByRole('link', { name: 'Customers' }).waitFor();
+    await page.reload();
+    await page.getByRole('navigation', { name: /main/i }).getByRole('link', { name: 'Customers' }).waitFor();
+    await checkScreen('11-dashboard-english');
+    await page.getByTestId('language-select').selectOption('nl');
+    await page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Klanten' }).waitFor();
+  });
+
+  it('lets a referred friend submit the public form, and is friendly about an unknown code', async () => {
+    const referrer = await createCustomer(system.app, token, { name: 'Sanne de Boer' });
+    const mobile = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, locale: 'nl-NL', viewport: { width: 390, height: 844 }, isMobile: true });
+    const friendPage = await mobile.newPage();
+    try {
+      await friendPage.goto(`/r/${referrer.referral_code}`);
+      await friendPage.getByText(/Sanne/).first().waitFor();
+      page = friendPage;
+      await checkScreen('12-public-form');
+      const friend = `${unique('vriendin')}@example.nl`;
+      await friendPage.getByLabel('Je e-mailadres').fill(friend);
+      await friendPage.getByRole('button', { name: 'Verstuur' }).click();
+      await friendPage.getByTestId('public-confirmation').waitFor();
+      await checkScreen('13-public-confirmation');
+      const row = await system.db('referrals').where({ new_customer_email: friend }).first();
+      assert.equal(row.referrer_id, referrer.id);
+      await friendPage.goto('/r/ZZZZZZZZ');
+      await friendPage.getByTestId('public-unknown-code').waitFor();
+      await checkScreen('14-public-unknown-code');
+    } finally {
+      page = await context.pages()[0];
+      await mobile.close();
+    }
+  });
+
+  it('reports page views, errors and web vitals to the configured Faro collector', async () => {
+    await page.goto('/referrals');
+    await page.getByTestId('referrals-table').waitFor();
+    await page.goto('/customers');
+    await page.getByTestId('customers-table').waitFor();
+    await page.evaluate(() => setTimeout(() => {
+      throw new Error('faro browser test error');
+    }));
+    const sent = () => JSON.stringify(faroPayloads);
+    await eventually(async () => sent().includes('faro browser test error') && sent().includes('"type":"web-vitals"'), { timeoutMs: 20_000 });
+    const text = sent();
+    assert.match(text, /"app":\{"name":"bebsy-referrals-admin","environment":"test"/, 'the app reaches the collector');
+    assert.match(text, /"view":\{"name":"\/(referrals|customers)"/, 'page views by route pattern, without ids');
+    assert.match(text, /"exceptions":\[\{"type":"Error","value":"faro browser test error"/, 'uncaught errors');
+    assert.match(text, /"measurements":\[\{"type":"web-vitals"/, 'web vitals');
+  });
+});
