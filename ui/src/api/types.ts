@@ -1,19 +1,13 @@
 /** The API contract as the UI uses it (api/routes and api/schemas.ts are the source). */
 
-export const REFERRAL_STATUSES = [
-  'submitted',
-  'awaiting_booking',
-  'pending_approval',
-  'approved',
-  'paid',
-  'rejected',
-  'expired',
-  'revoked',
-] as const;
-export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
-
-export const PERIODS = [7, 30, 90, 365] as const;
-export type Period = (typeof PERIODS)[number];
+// The shared domain (statuses, periods, the workflow's live state) is imported, not copied.
+export { REFERRAL_STATUSES, type ReferralStatus } from '../../../domain/referral-status';
+export { REPORT_PERIODS as PERIODS, type ReportPeriod as Period } from '../../../domain/periods';
+import type { ReferralStatus } from '../../../domain/referral-status';
+import type { ReferralState, Transition } from '../../../domain/lifecycle';
+export type { Transition };
+/** The workflow's `referralState` query answer, as GET /api/referrals/:id embeds it. */
+export type LiveState = ReferralState;
 
 export interface User {
   id: string;
@@ -82,27 +76,6 @@ export interface Referral {
 export interface CustomerDetail extends Customer {
   referrals: Referral[];
   referral_count: number;
-}
-
-export interface Transition {
-  seq: number;
-  from: ReferralStatus | null;
-  to: ReferralStatus;
-  at: string;
-  actor: string;
-  reason?: string;
-}
-
-export interface LiveState {
-  status: ReferralStatus;
-  flagged: boolean;
-  flagReasons: string[];
-  rejectionReason?: string | null;
-  booking: { reference: string; valueCents: number | null; currency: string; departureDate: string | null } | null;
-  holdUntil: string | null;
-  voucherCode: string | null;
-  clawback?: boolean;
-  history: Transition[];
 }
 
 export interface AuditEntry {
