@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+export { launchChromium } from '../../scripts/infra/chromium.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 export interface BrowserSystem extends TestSystem {
@@ -14,15 +15,6 @@ export async function startBrowserSystem(env: Record<string, string> = {}): Prom
   const address = system.app.server.address();
   if (!address || typeof address === 'string') throw new Error('the API is not listening');
   return Object.assign(system, { baseUrl: `http://127.0.0.1:${address.port}` });
-}
-
-/** Debian's Chromium (CHROMIUM_PATH to override), headless, with this machine's closed-network flags. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
