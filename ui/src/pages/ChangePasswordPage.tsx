@@ -6,6 +6,7 @@ import { ApiError, api } from '../api/client';
 import type { User } from '../api/types';
 import { authStore, useSession } from '../auth/auth-store';
 import { Notice } from '../components/States';
+import { TextField } from '../components/TextField';
 import { useErrorText } from '../lib/errors';
 import { usePageTitle } from '../lib/hooks';
 
@@ -55,60 +56,40 @@ export default function ChangePasswordPage() {
         <p className="muted">{forced ? t('password.forced') : t('password.intro')}</p>
         {change.error && !currentWrong && <Notice kind="error">{errorText(change.error)}</Notice>}
         <form onSubmit={submit} noValidate>
-          <div className="field">
-            <label htmlFor="current-password">{t('password.current')}</label>
-            <input
-              id="current-password"
-              type="password"
-              autoComplete="current-password"
-              required
-              autoFocus
-              value={current}
-              aria-invalid={currentWrong || undefined}
-              aria-describedby={currentWrong ? 'current-password-error' : undefined}
-              onChange={(e) => setCurrent(e.target.value)}
-            />
-            {currentWrong && (
-              <p className="field-error" id="current-password-error">
-                {t('password.currentWrong')}
-              </p>
-            )}
-          </div>
-          <div className="field">
-            <label htmlFor="new-password">{t('password.new')}</label>
-            <input
-              id="new-password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={MIN_LENGTH}
-              value={next}
-              aria-invalid={(touched && !!problems.next) || undefined}
-              aria-describedby="new-password-hint"
-              onChange={(e) => setNext(e.target.value)}
-            />
-            <p className="field-hint" id="new-password-hint">
-              {touched && problems.next ? <span className="field-error">{problems.next}</span> : t('password.hint', { min: MIN_LENGTH })}
-            </p>
-          </div>
-          <div className="field">
-            <label htmlFor="repeat-password">{t('password.repeat')}</label>
-            <input
-              id="repeat-password"
-              type="password"
-              autoComplete="new-password"
-              required
-              value={repeat}
-              aria-invalid={(touched && !!problems.repeat) || undefined}
-              aria-describedby={touched && problems.repeat ? 'repeat-password-error' : undefined}
-              onChange={(e) => setRepeat(e.target.value)}
-            />
-            {touched && problems.repeat && (
-              <p className="field-error" id="repeat-password-error">
-                {problems.repeat}
-              </p>
-            )}
-          </div>
+          <TextField
+            id="current-password"
+            label={t('password.current')}
+            type="password"
+            autoComplete="current-password"
+            required
+            autoFocus
+            value={current}
+            error={currentWrong && t('password.currentWrong')}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
+          <TextField
+            id="new-password"
+            label={t('password.new')}
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={MIN_LENGTH}
+            value={next}
+            hint={t('password.hint', { min: MIN_LENGTH })}
+            error={touched && problems.next}
+            errorInHint
+            onChange={(e) => setNext(e.target.value)}
+          />
+          <TextField
+            id="repeat-password"
+            label={t('password.repeat')}
+            type="password"
+            autoComplete="new-password"
+            required
+            value={repeat}
+            error={touched && problems.repeat}
+            onChange={(e) => setRepeat(e.target.value)}
+          />
           <button type="submit" className="btn btn-primary btn-block" disabled={change.isPending}>
             {change.isPending ? t('common.saving') : t('password.submit')}
           </button>

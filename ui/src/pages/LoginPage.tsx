@@ -7,6 +7,7 @@ import type { LoginReply } from '../api/types';
 import { authStore, useSession } from '../auth/auth-store';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { Notice } from '../components/States';
+import { TextField } from '../components/TextField';
 import { useErrorText } from '../lib/errors';
 import { usePageTitle } from '../lib/hooks';
 
@@ -55,14 +56,8 @@ export default function LoginPage() {
         {expired && !login.error && <Notice kind="info">{t('login.expired')}</Notice>}
         {login.error && <Notice kind="error" testId="login-error">{errorText(login.error)}</Notice>}
         <form onSubmit={submit} noValidate>
-          <div className="field">
-            <label htmlFor="username">{t('login.username')}</label>
-            <input id="username" name="username" autoComplete="username" required autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
-          </div>
-          <div className="field">
-            <label htmlFor="password">{t('login.password')}</label>
-            <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-          </div>
+          <TextField id="username" label={t('login.username')} name="username" autoComplete="username" required autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
+          <TextField id="password" label={t('login.password')} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
           <button type="submit" className="btn btn-primary btn-block" disabled={login.isPending || !username.trim() || !password}>
             {login.isPending ? t('login.busy') : t('login.submit')}
           </button>

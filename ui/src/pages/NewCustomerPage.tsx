@@ -5,6 +5,7 @@ import { Link, useNavigate } from 'react-router';
 import { ApiError, api } from '../api/client';
 import type { Customer } from '../api/types';
 import { Notice } from '../components/States';
+import { TextField } from '../components/TextField';
 import { errorText, fieldText } from '../lib/errors';
 import { usePageTitle } from '../lib/hooks';
 
@@ -64,31 +65,18 @@ export default function NewCustomerPage() {
   };
 
   const input = (field: Exclude<Field, 'locale'>, type: string, autoComplete: string, hint?: string) => (
-    <div className="field">
-      <label htmlFor={`customer-${field}`}>{t(`newCustomer.${field}`)}</label>
-      <input
-        id={`customer-${field}`}
-        name={field}
-        type={type}
-        autoComplete={autoComplete}
-        required
-        value={values[field]}
-        onChange={set(field)}
-        aria-invalid={errors[field] ? true : undefined}
-        aria-describedby={errors[field] ? `customer-${field}-error` : hint ? `customer-${field}-hint` : undefined}
-      />
-      {errors[field] ? (
-        <p className="field-error" id={`customer-${field}-error`}>
-          {errors[field]}
-        </p>
-      ) : (
-        hint && (
-          <p className="field-hint" id={`customer-${field}-hint`}>
-            {hint}
-          </p>
-        )
-      )}
-    </div>
+    <TextField
+      id={`customer-${field}`}
+      label={t(`newCustomer.${field}`)}
+      name={field}
+      type={type}
+      autoComplete={autoComplete}
+      required
+      value={values[field]}
+      onChange={set(field)}
+      hint={hint}
+      error={errors[field]}
+    />
   );
 
   return (

@@ -7,6 +7,7 @@ import { useConfig } from '../api/queries';
 import type { PublicReferralCode, SubmitReferralReply } from '../api/types';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { Loading, Notice } from '../components/States';
+import { TextField } from '../components/TextField';
 import { errorText, fieldText } from '../lib/errors';
 import { usePageTitle } from '../lib/hooks';
 
@@ -97,53 +98,33 @@ export default function PublicReferralPage() {
         <p className="lead">{t('public.intro', { name: owner.data.referrer_first_name })}</p>
         {errorUnplaced && <Notice kind="error">{errorText(t, submit.error)}</Notice>}
         <form onSubmit={onSubmit} noValidate className="public-form">
-          <div className="field">
-            <label htmlFor="public-email">{t('public.email')}</label>
-            <input
-              id="public-email"
-              type="email"
-              inputMode="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              aria-invalid={problems.email ? true : undefined}
-              aria-describedby={problems.email ? 'public-email-error' : 'public-email-hint'}
-            />
-            {problems.email ? (
-              <p className="field-error" id="public-email-error">
-                {problems.email}
-              </p>
-            ) : (
-              <p className="field-hint" id="public-email-hint">
-                {t('public.emailHint')}
-              </p>
-            )}
-          </div>
-          <div className="field">
-            <label htmlFor="public-booking">
-              {t('public.booking')}
-              {!requireBooking && <span className="muted"> ({t('common.optional')})</span>}
-            </label>
-            <input
-              id="public-booking"
-              autoComplete="off"
-              required={requireBooking}
-              value={booking}
-              onChange={(e) => setBooking(e.target.value)}
-              aria-invalid={problems.booking ? true : undefined}
-              aria-describedby={problems.booking ? 'public-booking-error' : 'public-booking-hint'}
-            />
-            {problems.booking ? (
-              <p className="field-error" id="public-booking-error">
-                {problems.booking}
-              </p>
-            ) : (
-              <p className="field-hint" id="public-booking-hint">
-                {t('public.bookingHint')}
-              </p>
-            )}
-          </div>
+          <TextField
+            id="public-email"
+            label={t('public.email')}
+            type="email"
+            inputMode="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            hint={t('public.emailHint')}
+            error={problems.email}
+          />
+          <TextField
+            id="public-booking"
+            label={
+              <>
+                {t('public.booking')}
+                {!requireBooking && <span className="muted"> ({t('common.optional')})</span>}
+              </>
+            }
+            autoComplete="off"
+            required={requireBooking}
+            value={booking}
+            onChange={(e) => setBooking(e.target.value)}
+            hint={t('public.bookingHint')}
+            error={problems.booking}
+          />
           <button type="submit" className="btn btn-primary btn-block btn-large" disabled={submit.isPending}>
             {submit.isPending ? t('public.sending') : t('public.submit')}
           </button>

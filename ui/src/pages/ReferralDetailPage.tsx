@@ -83,6 +83,21 @@ function auditDetails(t: TFunction, f: Format, entry: AuditEntry): string {
   return parts.join(' · ');
 }
 
+/** When a decision (approval, rejection) was taken and by whom, as a <dt>/<dd> pair; nothing until it is. */
+function decisionFacts(t: TFunction, f: Format, label: string, at: string | null, by: string | null) {
+  return (
+    at && (
+      <>
+        <dt>{label}</dt>
+        <dd>
+          {f.dateTime(at)}
+          {by && <span className="muted"> · {actorText(t, by)}</span>}
+        </dd>
+      </>
+    )
+  );
+}
+
 export default function ReferralDetailPage() {
   const { t } = useTranslation();
   const f = useFormat();
@@ -191,24 +206,8 @@ export default function ReferralDetailPage() {
             </dd>
             <dt>{t('referral.submitted')}</dt>
             <dd>{f.dateTime(r.submitted_at)}</dd>
-            {r.approved_at && (
-              <>
-                <dt>{t('referral.approvedAt')}</dt>
-                <dd>
-                  {f.dateTime(r.approved_at)}
-                  {r.approved_by && <span className="muted"> · {actorText(t, r.approved_by)}</span>}
-                </dd>
-              </>
-            )}
-            {r.rejected_at && (
-              <>
-                <dt>{t('referral.rejectedAt')}</dt>
-                <dd>
-                  {f.dateTime(r.rejected_at)}
-                  {r.rejected_by && <span className="muted"> · {actorText(t, r.rejected_by)}</span>}
-                </dd>
-              </>
-            )}
+            {decisionFacts(t, f, t('referral.approvedAt'), r.approved_at, r.approved_by)}
+            {decisionFacts(t, f, t('referral.rejectedAt'), r.rejected_at, r.rejected_by)}
             {rejection && (
               <>
                 <dt>{t('referral.rejectionReason')}</dt>
