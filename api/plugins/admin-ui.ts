@@ -30,6 +30,7 @@ export async function adminUi(app: FastifyInstance, config: Config): Promise<Pag
     crossOriginEmbedderPolicy: false,
   });
   if (!existsSync(`${uiDistDir}index.html`)) return undefined;
-  await app.register(fastifyStatic, { root: uiDistDir, prefix: '/', wildcard: false, index: ['index.html'], maxAge: '1h', immutable: false });
+  // wildcard: files are looked up per request, so a rebuilt UI is served without a restart
+  await app.register(fastifyStatic, { root: uiDistDir, prefix: '/', wildcard: true, index: ['index.html'], maxAge: '1h' });
   return (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
 }
