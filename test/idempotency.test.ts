@@ -109,10 +109,10 @@ describe('idempotency: retries and races never make a second referral, decision 
         const referrer = await createCustomerRow(system.db, { bebsy_customer_id: unique('R'), name: 'Race', email: `${unique('race')}@example.nl`, locale: 'nl' });
         assert.equal(referrer.kind, 'created');
         const friend = freshFriend();
-        const input = { referrerId: referrer.kind === 'created' ? referrer.customer.id : '', newCustomerEmail: friend.email, bookingReference: friend.bookingReference, rewardAmountCents: 2500 };
+        const input = { referrerCode: referrer.kind === 'created' ? referrer.customer.referral_code : '', newCustomerEmail: friend.email, bookingReference: friend.bookingReference, rewardAmountCents: 2500 };
         const results = await Promise.all(Array.from({ length: 8 }, () => insertOrGetReferral(system.db, input)));
         for (const result of results) kinds[result.kind] = (kinds[result.kind] ?? 0) + 1;
-        const ids = new Set(results.map((r) => (r.kind === 'booking_reference_taken' ? 'taken' : r.referral.id)));
+        const ids = new Set(results.map((r) => ('referral' in r ? r.referral.id : r.kind)));
         assert.equal(ids.size, 1, `round ${round}: ${JSON.stringify(results.map((r) => r.kind))}`);
       }
       assert.deepEqual(kinds, { created: 200, existing: 1400 });

@@ -2,7 +2,6 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ReferralPolicyConfig } from '../../config/env.js';
 import type { Db } from '../../db/knex.js';
-import { findCustomerByReferralCode } from '../../db/repositories/customers.js';
 import { getReferral, insertOrGetReferral, type ReferralRow } from '../../db/repositories/referrals.js';
 import type { ReferralLifecycleInput, ReferralState, ReviewOutcome } from '../../domain/lifecycle.js';
 import type { AdminDecision } from '../../domain/referral-status.js';
@@ -31,17 +30,16 @@ export class ReferralService {
    * the stored referral and (re)starts nothing new: the workflow id is derived from its id.
    */
   async submit(submission: Submission): Promise<{ referral: ReferralRow; created: boolean }> {
-    const referrer = await findCustomerByReferralCode(this.db, submission.referrerCode);
-    if (!referrer) throw new HttpError(404, 'unknown_referral_code', `No customer has the referral code ${submission.referrerCode}`);
     if (this.policy.requireBookingReference && !submission.bookingReference) {
       throw new HttpError(400, 'validation_error', 'booking_reference is required', [{ field: 'booking_reference', message: 'is required' }]);
     }
     const result = await insertOrGetReferral(this.db, {
-      referrerId: referrer.id,
+      referrerCode: submission.referrerCode,
       newCustomerEmail: submission.newCustomerEmail,
       bookingReference: submission.bookingReference,
       rewardAmountCents: this.policy.rewardAmountCents,
     });
+    if (result.kind === 'unknown_referrer') throw new HttpError(404, 'unknown_referral_code', `No customer has the referral code ${submission.referrerCode}`);
     if (result.kind === 'booking_reference_taken') {
       throw new HttpError(409, 'booking_reference_taken', `Booking reference ${submission.bookingReference} is already used by another referral`);
     }

@@ -37,7 +37,7 @@ const referralColumns = ['r.*', 'c.referral_code as referrer_code', 'c.name as r
 const withReferrer = (db: Db) => db('referrals as r').join('customers as c', 'c.id', 'r.referrer_id');
 
 export interface NewReferral {
-  referrerId: string;
+  referrerCode: string;
   newCustomerEmail: string;
   bookingReference: string | null;
   rewardAmountCents: number;
@@ -45,24 +45,31 @@ export interface NewReferral {
 
 export type SubmitReferralResult =
   | { kind: 'created' | 'existing'; referral: ReferralRow }
+  | { kind: 'unknown_referrer' }
   | { kind: 'booking_reference_taken' };
 
 /**
- * Stores a submission once. The same referrer and friend again return the first referral
- * (a retried form must never create a second one); the workflow id is derived from the id.
+ * Stores a submission once, in one round trip on the usual path (the submission endpoint is
+ * the hottest write): the referrer is looked up, the referral inserted and returned with the
+ * referrer's code and name by one statement. The same referrer and friend again return the
+ * first referral (a retried form must never create a second one); the workflow id is derived
+ * from the id.
  */
 export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<SubmitReferralResult> {
   try {
-    const { rows } = await db.raw<{ rows: { id: string }[] }>(
-      `WITH next AS (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id)
-       INSERT INTO referrals (id, referrer_id, new_customer_email, booking_reference, reward_amount_cents, workflow_id)
-       SELECT next.id, ?, ?, ?, ?, ? || next.id FROM next
-       ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
-       RETURNING id`,
-      [input.referrerId, input.newCustomerEmail, input.bookingReference, input.rewardAmountCents, referralWorkflowId('')],
+    const { rows } = await db.raw<{ rows: ReferralRow[] }>(
+      `WITH referrer AS (SELECT id, referral_code, name FROM customers WHERE referral_code = ?),
+            inserted AS (
+              INSERT INTO referrals (id, referrer_id, new_customer_email, booking_reference, reward_amount_cents, workflow_id)
+              SELECT next.id, referrer.id, ?, ?, ?, ? || next.id
+                FROM referrer, LATERAL (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id) next
+              ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
+              RETURNING *)
+       SELECT inserted.*, referrer.referral_code AS referrer_code, referrer.name AS referrer_name
+         FROM inserted, referrer`,
+      [input.referrerCode, input.newCustomerEmail, input.bookingReference, input.rewardAmountCents, referralWorkflowId('')],
     );
-    const inserted = rows[0]?.id;
-    if (inserted) return { kind: 'created', referral: (await getReferral(db, inserted))! };
+    if (rows[0]) return { kind: 'created', referral: rows[0] };
   } catch (error) {
     if (uniqueViolation(error) !== 'referrals_booking_reference_key') throw error;
     // A concurrent identical submission can pass the ON CONFLICT check before the first one
@@ -71,13 +78,14 @@ export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<S
     const same = await existingReferral(db, input);
     return same ? { kind: 'existing', referral: same } : { kind: 'booking_reference_taken' };
   }
-  return { kind: 'existing', referral: (await existingReferral(db, input))! };
+  const existing = await existingReferral(db, input);
+  return existing ? { kind: 'existing', referral: existing } : { kind: 'unknown_referrer' };
 }
 
 function existingReferral(db: Db, input: NewReferral): Promise<ReferralRow | undefined> {
   return withReferrer(db)
     .select(referralColumns)
-    .where({ 'r.referrer_id': input.referrerId, 'r.new_customer_email': input.newCustomerEmail })
+    .where({ 'c.referral_code': input.referrerCode, 'r.new_customer_email': input.newCustomerEmail })
     .first();
 }
 
