@@ -1,4 +1,9 @@
+import argon2 from 'argon2';
 import type { Browser } from 'playwright-core';
+import type { Db } from '../db/knex.js';
+import { buildUi } from '../scripts/build-ui.js';
+import { seedLarge } from '../scripts/seed-large/seed.js';
+import { ms, table } from './stats.js';
 import { launchChromium } from '../scripts/infra/chromium.js';
 
 /**
@@ -68,4 +73,35 @@ async function lcpOnce(browser: Browser, baseUrl: string, target: LcpTarget, ses
   } finally {
     await context.close();
   }
+}
+
+/**
+ * The admin UI phase of `npm run bench`: generates `rows` customers and referrals into the
+ * bench database (seed:large), builds the UI when stale, signs in a bench admin and measures
+ * LCP of each screen against the sign-in page. Prints its own table.
+ */
+export async function benchUiLcp(options: { db: Db; databaseUrl: string; baseUrl: string; rows: number; runs: number; log: (line: string) => void }): Promise<LcpResult[]> {
+  options.log(`admin UI: generating ${options.rows.toLocaleString('en')} customers and referrals`);
+  await seedLarge({ databaseUrl: options.databaseUrl, customers: options.rows, referrals: options.rows, seed: 1, log: () => undefined });
+  await buildUi({ onlyWhenStale: true });
+  const username = `bench-${Date.now()}`;
+  const password = 'bench-password-not-secret';
+  await options.db('admin_users').insert({ username, password_hash: await argon2.hash(password), role: 'admin', must_change_password: false });
+  const login = await fetch(`${options.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (!login.ok) throw new Error(`bench admin could not sign in: ${login.status}`);
+  options.log(`admin UI: measuring LCP, ${options.runs} cold loads per screen`);
+  const results = await measureLcp({ baseUrl: options.baseUrl, session: await login.json(), runs: options.runs });
+  const baseline = results[0].medianMs;
+  console.log('');
+  console.log(`Admin UI: Largest Contentful Paint, headless Chromium, cold cache, ${options.rows.toLocaleString('en')} customers + ${options.rows.toLocaleString('en')} referrals`);
+  console.log(
+    table(
+      [
+        ['screen', 'median', 'worst', 'vs sign-in page', 'samples (ms)'],
+        ...results.map((r) => [r.name, ms(r.medianMs), ms(r.worstMs), `${(r.medianMs / baseline).toFixed(2)}x`, r.samplesMs.map((v) => v.toFixed(0)).join(' ')]),
+      ],
+      ['l', 'r', 'r', 'r', 'l'],
+    ),
+  );
+  return results;
 }

@@ -1,0 +1,231 @@
+/**
+ * The HTTP load generator, run as a child process of bench/run.ts (forked, talks over IPC), so
+ * the client's work never shares the API's event loop: the API process measures like a server.
+ *
+ * - closed loop (saturation): autocannon, N keep-alive connections, one request in flight per
+ *   connection (no pipelining), for a fixed duration.
+ * - open loop (latency at a fixed rate): requests are sent on a fixed schedule (request i at
+ *   t0 + i/rate) over a keep-alive pool, whatever the responses do. autocannon's own rate limit
+ *   (-R) is a per-second budget per connection: it sends bursts at the start of each second,
+ *   which would measure the latency of a burst, not of a steady rate. Latency is counted from the
+ *   scheduled send time, so a generator or pool that falls behind shows up in the figures
+ *   (no coordinated omission).
+ *
+ * Every request is a new referral: a friend email unique over the whole run, spread over the
+ * pre-created referrers' codes.
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { summarise, type LatencySummary } from './stats.js';
+
+export interface ClosedLoopJob {
+  kind: 'closed';
+  url: string;
+  connections: number;
+  durationSeconds: number;
+}
+
+export interface OpenLoopJob {
+  kind: 'open';
+  url: string;
+  rate: number;
+  /** Seconds at the rate before measuring (responses discarded). */
+  warmupSeconds: number;
+  durationSeconds: number;
+  connections: number;
+}
+
+export interface SetupMessage {
+  kind: 'setup';
+  referrerCodes: string[];
+  /** Makes the friend emails of this run unique. */
+  runTag: string;
+}
+
+export type GeneratorRequest = SetupMessage | ClosedLoopJob | OpenLoopJob;
+
+export interface ClosedLoopResult {
+  kind: 'closed';
+  seconds: number;
+  ok: number;
+  statusCounts: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p99: number; max: number; mean: number };
+}
+
+export interface OpenLoopResult {
+  kind: 'open';
+  targetRate: number;
+  seconds: number;
+  sent: number;
+  ok: number;
+  /** 2xx answers including the warm-up requests (each one a stored referral). */
+  okIncludingWarmup: number;
+  statusCounts: Record<string, number>;
+  errors: number;
+  /** From the send (before the keep-alive pool, so waiting for a free connection counts) to the end of the response. */
+  latency: LatencySummary;
+  /** From the scheduled send time instead: adds the generator's own lateness (sendLag). */
+  scheduleLatency: LatencySummary;
+  /** How late the generator sent against its schedule (timer granularity, CPU starvation). */
+  sendLag: LatencySummary;
+  maxInFlight: number;
+}
+
+export type GeneratorReply = { kind: 'ready' } | ClosedLoopResult | OpenLoopResult | { kind: 'error'; message: string };
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+let referrerCodes: string[] = [];
+let runTag = 'bench';
+let sequence = 0;
+
+function nextBody(): string {
+  const n = sequence++;
+  return JSON.stringify({
+    referrer_code: referrerCodes[n % referrerCodes.length],
+    new_customer_email: `friend-${runTag}-${n}@bench.example.nl`,
+  });
+}
+
+async function closedLoop(job: ClosedLoopJob): Promise<ClosedLoopResult> {
+  const result = await autocannon({
+    url: job.url,
+    connections: job.connections,
+    pipelining: 1,
+    duration: job.durationSeconds,
+    timeout: REQUEST_TIMEOUT_MS / 1000,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    requests: [{ setupRequest: (request) => ({ ...request, body: nextBody() }) }],
+  });
+  const statusCounts: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = count ?? 0;
+  return {
+    kind: 'closed',
+    seconds: result.duration,
+    ok: result['2xx'],
+    statusCounts,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    latency: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
+  };
+}
+
+async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
+  const url = new URL(job.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections, maxFreeSockets: job.connections });
+  const interval = 1000 / job.rate;
+  const warmupCount = Math.round(job.rate * job.warmupSeconds);
+  const total = warmupCount + Math.round(job.rate * job.durationSeconds);
+  const latencies: number[] = [];
+  const fromSchedule: number[] = [];
+  const statusCounts: Record<string, number> = {};
+  let ok = 0;
+  let okIncludingWarmup = 0;
+  let errors = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const sendLags: number[] = [];
+  let measureStart = 0;
+  let measureEnd = 0;
+
+  const send = (index: number, scheduledAt: number) =>
+    new Promise<void>((resolve) => {
+      const body = nextBody();
+      const sentAt = performance.now();
+      if (index >= warmupCount) sendLags.push(sentAt - scheduledAt);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const done = (status: string | null) => {
+        const end = performance.now();
+        inFlight--;
+        if (status?.startsWith('2')) okIncludingWarmup++;
+        if (index >= warmupCount) {
+          measureEnd = Math.max(measureEnd, end);
+          if (status === null) errors++;
+          else {
+            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+            if (status.startsWith('2')) {
+              ok++;
+              latencies.push(end - sentAt);
+              fromSchedule.push(end - scheduledAt);
+            }
+          }
+        }
+        resolve();
+      };
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          agent,
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.once('end', () => done(String(res.statusCode)));
+          res.once('error', () => done(null));
+        },
+      );
+      req.once('timeout', () => req.destroy(new Error('timeout')));
+      req.once('error', () => done(null));
+      req.end(body);
+    });
+
+  // Timer-driven: each wake-up sends every request whose time has come, then sleeps until the
+  // next one, so the event loop always gets to read responses in between.
+  const pending: Array<Promise<void>> = [];
+  const t0 = performance.now() + 20;
+  measureStart = t0 + warmupCount * interval;
+  let next = 0;
+  while (next < total) {
+    const now = performance.now();
+    for (; next < total && t0 + next * interval <= now; next++) pending.push(send(next, t0 + next * interval));
+    if (next < total) await new Promise((r) => setTimeout(r, Math.max(0, t0 + next * interval - performance.now())));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  const scheduledEnd = t0 + total * interval;
+  return {
+    kind: 'open',
+    targetRate: job.rate,
+    seconds: (Math.max(measureEnd, scheduledEnd) - measureStart) / 1000,
+    sent: total - warmupCount,
+    ok,
+    okIncludingWarmup,
+    statusCounts,
+    errors,
+    latency: summarise(latencies),
+    scheduleLatency: summarise(fromSchedule),
+    sendLag: summarise(sendLags),
+    maxInFlight,
+  };
+}
+
+const reply = (message: GeneratorReply) => process.send!(message);
+
+process.on('message', (message: GeneratorRequest) => {
+  void (async () => {
+    try {
+      if (message.kind === 'setup') {
+        referrerCodes = message.referrerCodes;
+        runTag = message.runTag;
+        reply({ kind: 'ready' });
+      } else if (message.kind === 'closed') {
+        reply(await closedLoop(message));
+      } else {
+        reply(await openLoop(message));
+      }
+    } catch (error) {
+      reply({ kind: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+    }
+  })();
+});
+// The parent going away ends us too.
+process.on('disconnect', () => process.exit(0));
