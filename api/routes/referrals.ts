@@ -17,6 +17,11 @@ const IdParam = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$', descri
 const Decision = Type.Enum(ADMIN_DECISIONS);
 
 const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, referrals, temporal }) => {
+  // Every log line about one referral carries its id (with the request id pino already adds).
+  app.addHook('preHandler', async (request, reply) => {
+    const { id } = (request.params ?? {}) as { id?: string };
+    if (id) reply.log = request.log = request.log.child({ referralId: id });
+  });
   app.post('/referrals', {
     schema: {
       tags: ['referrals'],
