@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eurosToCents } from '../domain/money.js';
 
 /**
  * The process configuration, parsed and validated once at start-up. The seed's variable
@@ -19,7 +20,7 @@ const int = (min: number) => z.coerce.number({ message: 'must be a number' }).in
 const euros = z.coerce
   .number({ message: 'must be an amount in euros, e.g. 25 or 25.50' })
   .nonnegative('must not be negative')
-  .transform((v) => Math.round(v * 100));
+  .transform(eurosToCents);
 const optionalString = z.string().min(1).optional();
 
 const schema = z.object({
@@ -70,6 +71,7 @@ const schema = z.object({
 
   FROM_EMAIL: z.string().default('Bebsy <referrals@bebsy.nl>'),
   RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: z.string().url('must be a URL, e.g. https://api.resend.com').default('https://api.resend.com'),
   REDIS_URL: optionalString,
   S3_BUCKET: optionalString,
   AWS_ACCESS_KEY_ID: optionalString,
@@ -106,8 +108,18 @@ export interface Config {
   };
   referrals: ReferralPolicyConfig;
   webhooks: { bookingSecret: string };
+  email: EmailConfig;
   /** Grafana Faro in the browser: on when a collector URL is configured. */
   faro: { collectorUrl: string; appName: string } | null;
+}
+
+/** Email: the outbox table is the transport unless a Resend API key is configured. */
+export interface EmailConfig {
+  from: string;
+  /** Links in emails point here (FRONTEND_URL). */
+  frontendUrl: string;
+  /** null: no provider, messages are delivered to the outbox table only. */
+  resend: { apiKey: string; baseUrl: string } | null;
 }
 
 export interface ReferralPolicyConfig {
@@ -206,6 +218,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       clawbackWindowDays: env.CLAWBACK_WINDOW_DAYS,
     },
     webhooks: { bookingSecret: env.BOOKING_WEBHOOK_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET },
+    email: {
+      from: env.FROM_EMAIL,
+      frontendUrl: env.FRONTEND_URL,
+      resend: env.RESEND_API_KEY ? { apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, '') } : null,
+    },
     faro: env.FARO_COLLECTOR_URL ? { collectorUrl: env.FARO_COLLECTOR_URL, appName: env.FARO_APP_NAME } : null,
   };
 }

@@ -1,5 +1,6 @@
 import argon2 from 'argon2';
 import type { Db } from '../knex.js';
+import { AdminUserModel } from '../models.js';
 
 export interface AdminUser {
   id: string;
@@ -12,7 +13,7 @@ const publicColumns = ['id', 'username', 'role', 'must_change_password'];
 
 /** Checks a login; answers the user, or null for an unknown name or a wrong password alike. */
 export async function verifyAdminLogin(db: Db, username: string, password: string): Promise<AdminUser | null> {
-  const row = await db('admin_users').whereRaw('lower(username) = lower(?)', [username]).first();
+  const row = await AdminUserModel.query(db).whereRaw('lower(username) = lower(?)', [username]).first();
   if (!row || !(await argon2.verify(row.password_hash, password))) return null;
   await db('admin_users').where({ id: row.id }).update({ last_login_at: db.fn.now() });
   return { id: row.id, username: row.username, role: row.role, must_change_password: row.must_change_password };

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Booking, BookingEvent } from '../../domain/lifecycle.js';
 import type { ReferralFacts } from '../../domain/referral-rules.js';
+import { eurosToCents } from '../../domain/money.js';
 import { generateReferralCode } from '../../domain/referral-code.js';
 import { STATUS_TIMESTAMP_COLUMN, type ReferralStatus } from '../../domain/referral-status.js';
 import type { Db } from '../knex.js';
@@ -166,7 +167,7 @@ export function bookingEventFromPayload(webhookId: string, type: BookingEvent['t
     type,
     bookingReference: String(data.booking_reference),
     customerEmail: typeof data.customer_email === 'string' ? data.customer_email.trim().toLowerCase() : null,
-    bookingValueCents: typeof value === 'number' ? Math.round(value * 100) : null,
+    bookingValueCents: typeof value === 'number' ? eurosToCents(value) : null,
     currency: typeof data.currency === 'string' ? data.currency.toUpperCase() : 'EUR',
     departureDate: typeof data.departure_date === 'string' ? data.departure_date : null,
   };
