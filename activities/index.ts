@@ -2,21 +2,29 @@ import { evaluateReferralRules, type RuleVerdict } from '../domain/referral-rule
 import type { BookingEvent } from '../domain/lifecycle.js';
 import type { Db } from '../db/knex.js';
 import * as lifecycle from '../db/repositories/lifecycle.js';
-import type { ReferralPolicyConfig } from '../config/env.js';
+import type { EmailConfig, ReferralPolicyConfig } from '../config/env.js';
+import type { Resend } from 'resend';
+import { createEmailActivities } from './email.js';
 
 export type { TransitionRecord } from '../db/repositories/lifecycle.js';
+export type { SendEmailInput, SendEmailResult } from './email.js';
 
 export interface ActivityDependencies {
   db: Db;
   policy: Pick<ReferralPolicyConfig, 'maxReferralsPerCustomer' | 'requireBookingReference'>;
+  /** Email settings (`config.email`): the outbox, or Resend when RESEND_API_KEY is set. */
+  email: EmailConfig;
+  /** A ready Resend client; by default one is made from `email.resend`. */
+  resend?: Resend;
 }
 
 /**
  * The referral workflow's side effects. Each is idempotent: Temporal retries an activity
  * whose result it did not record, so running one twice must change nothing the second time.
  */
-export function createReferralActivities({ db, policy }: ActivityDependencies) {
+export function createReferralActivities({ db, policy, email, resend }: ActivityDependencies) {
   return {
+    ...createEmailActivities({ db, email, resend }),
     async checkReferralRules({ referralId }: { referralId: string }): Promise<RuleVerdict> {
       return evaluateReferralRules(await lifecycle.referralFacts(db, referralId), policy);
     },

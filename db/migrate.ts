@@ -3,12 +3,14 @@ import type { Db } from './knex.js';
 import * as initial from './migrations/001_initial.js';
 import * as dashboardIndexes from './migrations/002_dashboard_indexes.js';
 import * as searchIndexes from './migrations/003_search_trigram_indexes.js';
+import * as emailOutbox from './migrations/004_email_outbox.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
 const migrations: Record<string, Knex.Migration> = {
   '001_initial': initial,
   '002_dashboard_indexes': dashboardIndexes,
   '003_search_trigram_indexes': searchIndexes,
+  '004_email_outbox': emailOutbox,
 };
 
 const source: Knex.MigrationSource<string> = {

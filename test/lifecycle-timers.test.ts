@@ -38,7 +38,7 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
     const taskQueue = unique('timers-');
     temporal = { client: env.client, namespace: env.namespace ?? 'default', taskQueue, webUrl: 'http://localhost:8233' };
     referrals = new ReferralService(db, temporal, { ...config.referrals, autoApprove: true });
-    worker = await createReferralWorker({ connection: env.nativeConnection, namespace: temporal.namespace, taskQueue, db, policy: config.referrals });
+    worker = await createReferralWorker({ connection: env.nativeConnection, namespace: temporal.namespace, taskQueue, db, policy: config.referrals, email: config.email });
     running = worker.run();
   });
   after(async () => {

@@ -27,6 +27,7 @@ export async function startWorker(config: Config, db: Db, temporalAddress: strin
     taskQueue: config.temporal.taskQueue,
     db,
     policy: config.referrals,
+    email: config.email,
   });
   const running = worker.run();
   return {

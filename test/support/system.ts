@@ -68,7 +68,7 @@ export async function startTestSystem(env: Record<string, string> = {}, { worker
     taskQueue,
     worker: null,
     async startWorker() {
-      system.worker = await createReferralWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue, db, policy: config.referrals });
+      system.worker = await createReferralWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue, db, policy: config.referrals, email: config.email });
       running = system.worker.run();
     },
     async stopWorker() {
