@@ -5,6 +5,7 @@ import * as lifecycle from '../db/repositories/lifecycle.js';
 import type { EmailConfig, ReferralPolicyConfig } from '../config/env.js';
 import type { Resend } from 'resend';
 import { createEmailActivities } from './email.js';
+import { createNotificationActivities } from './notifications.js';
 
 export type { TransitionRecord } from '../db/repositories/lifecycle.js';
 export type { SendEmailInput, SendEmailResult } from './email.js';
@@ -23,8 +24,10 @@ export interface ActivityDependencies {
  * whose result it did not record, so running one twice must change nothing the second time.
  */
 export function createReferralActivities({ db, policy, email, resend }: ActivityDependencies) {
+  const emailActivities = createEmailActivities({ db, email, resend });
   return {
-    ...createEmailActivities({ db, email, resend }),
+    ...emailActivities,
+    ...createNotificationActivities(db, emailActivities.sendEmail, email.adminRecipients),
     async checkReferralRules({ referralId }: { referralId: string }): Promise<RuleVerdict> {
       return evaluateReferralRules(await lifecycle.referralFacts(db, referralId), policy);
     },

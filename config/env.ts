@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isEmail } from '../domain/email.js';
 import { eurosToCents } from '../domain/money.js';
 
 /**
@@ -71,6 +72,11 @@ const schema = z.object({
 
   FROM_EMAIL: z.string().default('Bebsy <referrals@bebsy.nl>'),
   RESEND_API_KEY: optionalString,
+  ADMIN_NOTIFICATION_EMAILS: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean))
+    .refine((list) => list.every(isEmail), 'must be email addresses separated by commas')
+    .default([]),
   RESEND_BASE_URL: z.string().url('must be a URL, e.g. https://api.resend.com').default('https://api.resend.com'),
   REDIS_URL: optionalString,
   S3_BUCKET: optionalString,
@@ -120,6 +126,8 @@ export interface EmailConfig {
   frontendUrl: string;
   /** null: no provider, messages are delivered to the outbox table only. */
   resend: { apiKey: string; baseUrl: string } | null;
+  /** Who gets the admin messages (flagged referrals, the daily digest); may be empty. */
+  adminRecipients: string[];
 }
 
 export interface ReferralPolicyConfig {
@@ -222,6 +230,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       from: env.FROM_EMAIL,
       frontendUrl: env.FRONTEND_URL,
       resend: env.RESEND_API_KEY ? { apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, '') } : null,
+      adminRecipients: env.ADMIN_NOTIFICATION_EMAILS,
     },
     faro: env.FARO_COLLECTOR_URL ? { collectorUrl: env.FARO_COLLECTOR_URL, appName: env.FARO_APP_NAME } : null,
   };

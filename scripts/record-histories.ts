@@ -3,6 +3,8 @@
  * against a throw-away dev server and Postgres, and saves the histories in test/histories/.
  * Run it when a new workflow branch is added (`npx tsx scripts/record-histories.ts`); never
  * re-record to make a failing replay pass: a failing replay means the change needs `patched()`.
+ * Before recording after a workflow change, keep the previous set under a version prefix
+ * (test/histories/v1-*.json: before the email notifications) so both keep replaying.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';

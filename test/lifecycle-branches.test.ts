@@ -9,7 +9,7 @@ describe('referral lifecycle branches', () => {
   let token: string;
   before(async () => {
     system = await startTestSystem({ MAX_REFERRALS_PER_CUSTOMER: '2', REWARD_HOLD_DAYS: '0' });
-    autoApproving = await startTestSystem({ AUTO_APPROVE_REFERRALS: 'true', REWARD_HOLD_DAYS: '0' });
+    autoApproving = await startTestSystem({ AUTO_APPROVE_REFERRALS: 'true', REWARD_HOLD_DAYS: '0', ADMIN_NOTIFICATION_EMAILS: 'fraude@bebsy.example, ops@bebsy.example' });
     token = await adminToken(system.app);
   });
   after(async () => {
@@ -110,6 +110,12 @@ describe('referral lifecycle branches', () => {
     const waiting = await settled(autoApproving, id, 'awaiting_booking');
     assert.equal(waiting.flagged, true);
     assert.deepEqual(waiting.flag_reasons, ['similar_to_referrer_email']);
+    const alerts = await eventually(async () => {
+      const rows = await autoApproving.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:admin_flagged:%`).orderBy('to_address');
+      return rows.length === 2 && rows;
+    });
+    assert.deepEqual(alerts.map((a: { to_address: string }) => a.to_address), ['fraude@bebsy.example', 'ops@bebsy.example']);
+    assert.ok(alerts[0].text.includes(`/referrals/${id}`), 'the alert links to the referral');
     await confirmBooking(autoApproving, reference, friend);
     await settled(autoApproving, id, 'pending_approval');
     await new Promise((r) => setTimeout(r, 500));

@@ -54,5 +54,22 @@ describe('a referral from submission to paid, through the HTTP API with a real w
 
     const [{ count }] = await system.db('rewards').where({ referral_id: id }).count({ count: '*' });
     assert.equal(Number(count), 1);
+
+    // Each moment announced once, in the recipient's language, through the outbox (no RESEND_API_KEY).
+    const emails = await eventually(async () => {
+      const rows = await system.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:%`).orderBy('kind');
+      return rows.length === 4 && rows;
+    });
+    assert.deepEqual(
+      emails.map((e: { kind: string; to_address: string; status: string; locale: string }) => [e.kind, e.to_address, e.status, e.locale]),
+      [
+        ['friend_booked', referrer.email, 'sent', 'nl'],
+        ['friend_welcome', friend, 'sent', 'nl'],
+        ['reward_approved', referrer.email, 'sent', 'nl'],
+        ['reward_paid', referrer.email, 'sent', 'nl'],
+      ],
+    );
+    assert.ok(emails[3].text.includes(paid.reward.voucher_code), 'the paid email carries the voucher code');
+    assert.match(emails[3].text, /€ 25,00/);
   });
 });

@@ -52,10 +52,10 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
     const id = unique('C');
     const created = await insertCustomer(db, { bebsy_customer_id: id, name: 'Sanne Bakker', email: `${id.toLowerCase()}@example.nl`, locale: 'nl' });
     assert.equal(created.kind, 'created');
-    const referrer = (created as { customer: { referral_code: string } }).customer;
+    const referrer = (created as { customer: { referral_code: string; email: string } }).customer;
     const friend = `${unique('friend')}@example.nl`;
     const { referral } = await referrals.submit({ referrerCode: referrer.referral_code, newCustomerEmail: friend, bookingReference: unique('BK') });
-    return { referral, friend, handle: env.client.workflow.getHandle(referralWorkflowId(referral.id)) };
+    return { referral, friend, referrerEmail: referrer.email, handle: env.client.workflow.getHandle(referralWorkflowId(referral.id)) };
   }
 
   const booking = (type: 'booking.confirmed' | 'booking.cancelled', reference: string, departure_date?: string) =>
@@ -64,11 +64,13 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
   const statusOf = async (id: string) => (await getReferral(db, id))!.status;
 
   it('expires a referral without a booking after REFERRAL_EXPIRY_DAYS', async () => {
-    const { referral, handle } = await submitReferral();
+    const { referral, handle, referrerEmail } = await submitReferral();
     const started = await env.currentTimeMs();
     const result = await handle.result();
     assert.equal(result.status, 'expired');
     assert.equal(await statusOf(referral.id), 'expired');
+    const gentleNote = await db('email_outbox').where({ idempotency_key: `referral-${referral.id}:referral_expired:${referrerEmail}` }).first();
+    assert.equal(gentleNote?.status, 'sent', 'the referrer hears that the friend did not book');
     // The server skipped the 90 days; the row's timestamp is workflow time, 90 days on.
     const expiredAt = (await getReferral(db, referral.id))!.expired_at!;
     assert.ok(expiredAt.getTime() - started >= 90 * DAY_MS - DAY_MS, `expired at ${expiredAt.toISOString()}`);

@@ -60,5 +60,10 @@ describe('a worker killed mid-lifecycle', () => {
     assert.equal(rewards.length, 1);
     const transitions = await system.db('audit_log').where({ entity_type: 'referral', entity_id: id }).orderBy('id').pluck('action');
     assert.deepEqual(transitions, ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid']);
+    const emails = await eventually(async () => {
+      const rows = await system.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:%`).pluck('kind');
+      return rows.length >= 4 && rows;
+    }, { timeoutMs: 30_000 });
+    assert.deepEqual([...emails].sort(), ['friend_booked', 'friend_welcome', 'reward_approved', 'reward_paid'], 'each email once, despite the kills');
   });
 });

@@ -2,18 +2,28 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ReferralActivities, TransitionRecord } from '../activities/index.js';
+import type { ReferralNotification } from '../activities/notifications.js';
 import type { Booking, BookingEvent, ReferralLifecycleInput, ReferralState, ReviewInput, ReviewOutcome } from '../domain/lifecycle.js';
 import type { ReferralStatus } from '../domain/referral-status.js';
 import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../domain/search-attributes.js';
 import { approveUpdate, bookingEventSignal, referralStateQuery, rejectUpdate } from './definitions.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Emails wait out a provider outage for a day (retrying), then give up without failing the referral. */
+const notifications = proxyActivities<ReferralActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2 },
+});
+const NOTIFICATIONS_PATCH = 'email-notifications';
 
 const activities = proxyActivities<ReferralActivities>({
   startToCloseTimeout: '10 seconds',
@@ -32,6 +42,25 @@ interface Decision {
  * an idempotent activity before the workflow's state (and its search attributes) move on.
  */
 export async function referralLifecycle(input: ReferralLifecycleInput): Promise<ReferralState> {
+  const sending: Promise<void>[] = [];
+  const notify = (notification: ReferralNotification) => {
+    if (!patched(NOTIFICATIONS_PATCH)) return; // histories from before the emails replay unchanged
+    sending.push(
+      notifications.notifyReferral({ referralId: input.referralId, notification }).then(
+        () => undefined,
+        (error) => log.warn('referral notification failed', { referralId: input.referralId, notification, error: String(error) }),
+      ),
+    );
+  };
+  try {
+    return await lifecycle(input, notify);
+  } finally {
+    await Promise.all(sending); // a finished referral still delivers what it announced
+  }
+}
+
+/** The lifecycle itself; `notify` sends an email alongside, never holding the referral up. */
+async function lifecycle(input: ReferralLifecycleInput, notify: (notification: ReferralNotification) => void): Promise<ReferralState> {
   const { referralId, policy } = input;
   const state: ReferralState = {
     referralId,
@@ -99,12 +128,15 @@ export async function referralLifecycle(input: ReferralLifecycleInput): Promise<
   state.flagged = verdict.flags.length > 0;
   state.flagReasons = verdict.flags;
   await moveTo('awaiting_booking', { actor: 'system:rules', flagged: state.flagged, flagReasons: state.flagReasons });
+  notify('friend_welcome');
+  if (state.flagged) notify('admin_flagged');
 
   // 2. Waiting for the booking; events that arrived before the referral existed come first.
   for (const event of await activities.takePendingBookingEvents({ referralId })) receiveBookingEvent(event);
   const booked = await condition(() => confirmation !== null || decision?.to === 'rejected', policy.expiryDays * DAY_MS);
   if (!booked) {
     await moveTo('expired', { actor: 'system:expiry', reason: `no booking within ${policy.expiryDays} days` });
+    notify('referral_expired');
     return state;
   }
   if (decision?.to === 'rejected') return reject(decision);
@@ -112,6 +144,7 @@ export async function referralLifecycle(input: ReferralLifecycleInput): Promise<
   const confirmed = confirmation!;
   state.booking = bookingOf(confirmed);
   await moveTo('pending_approval', { actor: 'booking-system', booking: state.booking, webhookId: confirmed.webhookId });
+  notify('friend_booked');
 
   // 3. Approval: by an admin, or by the rules for clean referrals when auto-approve is on.
   if (policy.autoApprove && !state.flagged) decision ??= { to: 'approved', actor: 'system:auto-approve' };
@@ -120,6 +153,7 @@ export async function referralLifecycle(input: ReferralLifecycleInput): Promise<
   const review_ = decision!;
   if (review_.to === 'rejected') return reject(review_);
   await moveTo('approved', { actor: review_.actor, reason: review_.reason });
+  notify('reward_approved');
 
   // 4. The reward hold: the trip's cancellation window, at least rewardHoldDays.
   const holdEnds = Math.max(Date.now() + policy.rewardHoldDays * DAY_MS, departureTime(state.booking));
@@ -131,6 +165,7 @@ export async function referralLifecycle(input: ReferralLifecycleInput): Promise<
   state.voucherCode = reward.voucherCode;
   state.holdUntil = null;
   await moveTo('paid', { actor: 'system:payout', voucherCode: reward.voucherCode });
+  notify('reward_paid');
 
   // 6. The clawback window: a cancellation after payout records a clawback.
   if (await condition(() => cancellation !== null, policy.clawbackWindowDays * DAY_MS)) {
