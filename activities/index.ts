@@ -5,6 +5,7 @@ import * as lifecycle from '../db/repositories/lifecycle.js';
 import type { EmailConfig, ReferralPolicyConfig } from '../config/env.js';
 import type { Resend } from 'resend';
 import { createEmailActivities } from './email.js';
+import { createDigestActivities } from './digest.js';
 import { createNotificationActivities } from './notifications.js';
 
 export type { TransitionRecord } from '../db/repositories/lifecycle.js';
@@ -15,7 +16,7 @@ export interface ActivityDependencies {
   policy: Pick<ReferralPolicyConfig, 'maxReferralsPerCustomer' | 'requireBookingReference'>;
   /** Email settings (`config.email`): the outbox, or Resend when RESEND_API_KEY is set. */
   email: EmailConfig;
-  /** A ready Resend client; by default one is made from `email.resend`. */
+  /** A ready Resend client (tests); by default one is made from `email.transport` when it is Resend. */
   resend?: Resend;
 }
 
@@ -28,6 +29,7 @@ export function createReferralActivities({ db, policy, email, resend }: Activity
   return {
     ...emailActivities,
     ...createNotificationActivities(db, emailActivities.sendEmail, email.adminRecipients),
+    ...createDigestActivities(db, emailActivities.sendEmail, email.adminRecipients),
     async checkReferralRules({ referralId }: { referralId: string }): Promise<RuleVerdict> {
       return evaluateReferralRules(await lifecycle.referralFacts(db, referralId), policy);
     },

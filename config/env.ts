@@ -71,6 +71,7 @@ const schema = z.object({
     .optional(),
 
   FROM_EMAIL: z.string().default('Bebsy <referrals@bebsy.nl>'),
+  EMAIL_TRANSPORT: z.enum(['outbox', 'resend', 'smtp'], { message: 'must be outbox, resend or smtp' }).optional(),
   RESEND_API_KEY: optionalString,
   ADMIN_NOTIFICATION_EMAILS: z
     .string()
@@ -78,6 +79,11 @@ const schema = z.object({
     .refine((list) => list.every(isEmail), 'must be email addresses separated by commas')
     .default([]),
   RESEND_BASE_URL: z.string().url('must be a URL, e.g. https://api.resend.com').default('https://api.resend.com'),
+  SMTP_HOST: optionalString,
+  SMTP_PORT: int(1).max(65535).default(587),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_SECURE: bool.default(false),
   REDIS_URL: optionalString,
   S3_BUCKET: optionalString,
   AWS_ACCESS_KEY_ID: optionalString,
@@ -85,6 +91,11 @@ const schema = z.object({
   FARO_COLLECTOR_URL: z.string().url('must be the URL of a Grafana Faro collector').optional(),
   FARO_APP_NAME: z.string().default('bebsy-referrals-admin'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  APPROVAL_DIGEST_CRON: z
+    .string()
+    .trim()
+    .regex(/^(off|@\w+|\S+(\s+\S+){4,6})$/i, 'must be a cron expression (e.g. "0 8 * * *", Europe/Amsterdam time) or "off"')
+    .default('0 8 * * *'),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -117,15 +128,34 @@ export interface Config {
   email: EmailConfig;
   /** Grafana Faro in the browser: on when a collector URL is configured. */
   faro: { collectorUrl: string; appName: string } | null;
+  /** The daily digest of pending approvals (a Temporal Schedule); cron null: switched off. */
+  approvalDigest: { cron: string | null; timeZone: string };
 }
 
-/** Email: the outbox table is the transport unless a Resend API key is configured. */
+/**
+ * How email leaves the platform (EMAIL_TRANSPORT). Every message is stored in the outbox table
+ * first; `outbox` stops there (admins read it in the UI), `resend` and `smtp` deliver it.
+ * Unset: `resend` when RESEND_API_KEY is set, else `outbox`.
+ */
+export type EmailTransportConfig =
+  | { kind: 'outbox' }
+  | { kind: 'resend'; apiKey: string; baseUrl: string }
+  | {
+      kind: 'smtp';
+      host: string;
+      port: number;
+      /** true: implicit TLS from the first byte (usually port 465); false: STARTTLS when offered. */
+      secure: boolean;
+      /** null: the server takes mail without authentication. */
+      auth: { user: string; pass: string } | null;
+    };
+
+/** Email settings (`config.email`). */
 export interface EmailConfig {
   from: string;
   /** Links in emails point here (FRONTEND_URL). */
   frontendUrl: string;
-  /** null: no provider, messages are delivered to the outbox table only. */
-  resend: { apiKey: string; baseUrl: string } | null;
+  transport: EmailTransportConfig;
   /** Who gets the admin messages (flagged referrals, the daily digest); may be empty. */
   adminRecipients: string[];
 }
@@ -160,6 +190,31 @@ function databaseUrl(env: Env): string | null {
   return url.toString();
 }
 
+/** EMAIL_TRANSPORT and the variables of the transport it names; problems name the missing variable. */
+function emailTransport(env: Env, problems: string[]): EmailTransportConfig {
+  const kind = env.EMAIL_TRANSPORT ?? (env.RESEND_API_KEY ? 'resend' : 'outbox');
+  if (kind === 'resend') {
+    if (!env.RESEND_API_KEY) {
+      problems.push('RESEND_API_KEY: must be set when EMAIL_TRANSPORT is resend');
+      return { kind: 'outbox' };
+    }
+    return { kind: 'resend', apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, '') };
+  }
+  if (kind === 'smtp') {
+    if (!env.SMTP_HOST) problems.push('SMTP_HOST: must be set when EMAIL_TRANSPORT is smtp');
+    if (env.SMTP_USER && !env.SMTP_PASSWORD) problems.push('SMTP_PASSWORD: must be set when SMTP_USER is set');
+    if (!env.SMTP_USER && env.SMTP_PASSWORD) problems.push('SMTP_USER: must be set when SMTP_PASSWORD is set');
+    return {
+      kind: 'smtp',
+      host: env.SMTP_HOST ?? '',
+      port: env.SMTP_PORT,
+      secure: env.SMTP_SECURE,
+      auth: env.SMTP_USER && env.SMTP_PASSWORD ? { user: env.SMTP_USER, pass: env.SMTP_PASSWORD } : null,
+    };
+  }
+  return { kind: 'outbox' };
+}
+
 /** Parses and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const blankAsUnset = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
@@ -182,6 +237,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  const transport = emailTransport(env, problems);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -229,9 +285,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     email: {
       from: env.FROM_EMAIL,
       frontendUrl: env.FRONTEND_URL,
-      resend: env.RESEND_API_KEY ? { apiKey: env.RESEND_API_KEY, baseUrl: env.RESEND_BASE_URL.replace(/\/+$/, '') } : null,
+      transport,
       adminRecipients: env.ADMIN_NOTIFICATION_EMAILS,
     },
     faro: env.FARO_COLLECTOR_URL ? { collectorUrl: env.FARO_COLLECTOR_URL, appName: env.FARO_APP_NAME } : null,
+    approvalDigest: {
+      cron: env.APPROVAL_DIGEST_CRON.toLowerCase() === 'off' ? null : env.APPROVAL_DIGEST_CRON,
+      timeZone: 'Europe/Amsterdam',
+    },
   };
 }

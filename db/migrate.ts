@@ -4,6 +4,7 @@ import * as initial from './migrations/001_initial.js';
 import * as dashboardIndexes from './migrations/002_dashboard_indexes.js';
 import * as searchIndexes from './migrations/003_search_trigram_indexes.js';
 import * as emailOutbox from './migrations/004_email_outbox.js';
+import * as emailSmtpProvider from './migrations/005_email_smtp_provider.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
 const migrations: Record<string, Knex.Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Knex.Migration> = {
   '002_dashboard_indexes': dashboardIndexes,
   '003_search_trigram_indexes': searchIndexes,
   '004_email_outbox': emailOutbox,
+  '005_email_smtp_provider': emailSmtpProvider,
 };
 
 const source: Knex.MigrationSource<string> = {

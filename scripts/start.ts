@@ -52,6 +52,7 @@ if (!temporalAddress) {
 if ((await buildUi({ onlyWhenStale: true })) === 'built') say('admin UI built into ui/dist');
 const worker = await startWorker(config, db, temporalAddress);
 stops.push(worker.stop);
+say(config.approvalDigest.cron ? `approval digest schedule ${worker.digestSchedule}: "${config.approvalDigest.cron}" ${config.approvalDigest.timeZone}` : 'approval digest off (APPROVAL_DIGEST_CRON=off)');
 const api = await startApiServer(config, db, temporalAddress);
 stops.push(api.close);
 

@@ -1,6 +1,8 @@
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Config } from '../config/env.js';
 import type { Db } from '../db/knex.js';
+import { ensureApprovalDigestSchedule } from '../temporal-config/schedules.js';
 import { createReferralWorker } from './create-worker.js';
 
 let runtimeInstalled = false;
@@ -30,9 +32,20 @@ export async function startWorker(config: Config, db: Db, temporalAddress: strin
     email: config.email,
   });
   const running = worker.run();
+  // The worker that runs the digest workflow keeps its Schedule in line with APPROVAL_DIGEST_CRON.
+  let digestSchedule: Awaited<ReturnType<typeof ensureApprovalDigestSchedule>>;
+  try {
+    digestSchedule = await ensureApprovalDigestSchedule(new Client({ connection, namespace: config.temporal.namespace }), config);
+  } catch (error) {
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+    throw error;
+  }
   return {
     worker,
     running,
+    digestSchedule,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

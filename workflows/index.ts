@@ -1,1 +1,2 @@
 export { referralLifecycle } from './referral-lifecycle.js';
+export { approvalDigest } from './approval-digest.js';

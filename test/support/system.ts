@@ -6,6 +6,8 @@ import { buildApi, type ApiApp } from '../../api/app.js';
 import { loadConfig, type Config } from '../../config/env.js';
 import { ensureInitialAdmin } from '../../db/repositories/admin-users.js';
 import { createDb, type Db } from '../../db/knex.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
 import { createReferralWorker } from '../../worker/create-worker.js';
 
 export const testEnv = {
@@ -43,11 +45,14 @@ export interface TestSystem {
  * The real system against the shared Postgres and Temporal dev server: API (in-process via
  * inject), a worker on a task queue of its own, and the config from the given environment.
  */
-export async function startTestSystem(env: Record<string, string> = {}, { worker: withWorker = true } = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  env: Record<string, string> = {},
+  { worker: withWorker = true, databaseUrl = testEnv.databaseUrl }: { worker?: boolean; databaseUrl?: string } = {},
+): Promise<TestSystem> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: testEnv.databaseUrl, TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
-  const db = createDb(testEnv.databaseUrl);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+  const db = createDb(databaseUrl);
   await ensureInitialAdmin(db, config.auth.adminUsername, config.auth.adminPassword, false);
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -132,5 +137,19 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** A fresh, migrated database of its own on the test server, for a test that needs an empty one. */
+export async function withEmptyDatabase<T>(fn: (databaseUrl: string) => Promise<T>): Promise<T> {
+  const name = `bebsy_test_empty_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const url = await ensureDatabase(testEnv.databaseUrl, name);
+  const db = createDb(url);
+  try {
+    await migrateToLatest(db);
+    await db.destroy();
+    return await fn(url);
+  } finally {
+    await dropDatabase(testEnv.databaseUrl, name);
   }
 }

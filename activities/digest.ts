@@ -1,0 +1,47 @@
+import type { Db } from '../db/knex.js';
+import type { AdminDigestMessage } from '../emails/messages.js';
+import type { SendEmailInput, SendEmailResult } from './email.js';
+
+/** What the daily digest tells admins: how many referrals wait for approval, and the oldest ones. */
+export type ApprovalDigest = AdminDigestMessage['data'];
+
+/** How many of the oldest pending referrals the digest lists. */
+export const DIGEST_OLDEST_LIMIT = 10;
+
+/** The idempotency key of one day's digest to one admin: a retried or duplicated run that day sends nothing new. */
+export const approvalDigestKey = (day: string, recipient: string) => `approval-digest:${day}:${recipient}`;
+
+/**
+ * The daily digest of pending approvals (issue 4): `collectPendingApprovals` reads the review
+ * queue from the read model; `sendApprovalDigest` sends one `admin_digest` message per admin
+ * through `sendEmail`, keyed by the day (Europe/Amsterdam) and the recipient.
+ */
+export function createDigestActivities(db: Db, sendEmail: (input: SendEmailInput) => Promise<SendEmailResult>, adminRecipients: string[]) {
+  return {
+    async collectPendingApprovals(): Promise<ApprovalDigest> {
+      const [{ count }] = await db('referrals').where('status', 'pending_approval').count<{ count: string }[]>({ count: '*' });
+      const oldest: Array<{ id: string | number; referrer_name: string; submitted_at: Date }> = await db('referrals as r')
+        .join('customers as c', 'c.id', 'r.referrer_id')
+        .where('r.status', 'pending_approval')
+        .orderBy([{ column: 'r.submitted_at', order: 'asc' }, { column: 'r.id', order: 'asc' }])
+        .limit(DIGEST_OLDEST_LIMIT)
+        .select('r.id', 'c.name as referrer_name', 'r.submitted_at');
+      return {
+        pendingCount: Number(count),
+        oldest: oldest.map((r) => ({ referralId: String(r.id), referrerName: r.referrer_name, submittedAt: new Date(r.submitted_at).toISOString() })),
+      };
+    },
+
+    /** Sends the digest to every admin; returns how many messages that is (0 without admins). */
+    async sendApprovalDigest({ day, digest }: { day: string; digest: ApprovalDigest }): Promise<number> {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`sendApprovalDigest needs a day as YYYY-MM-DD, got ${JSON.stringify(day)}`);
+      for (const to of adminRecipients) {
+        const message: AdminDigestMessage = { kind: 'admin_digest', to, locale: 'nl', data: digest };
+        await sendEmail({ idempotencyKey: approvalDigestKey(day, to), message });
+      }
+      return adminRecipients.length;
+    },
+  };
+}
+
+export type DigestActivities = ReturnType<typeof createDigestActivities>;

@@ -1,0 +1,61 @@
+import type { OutboxRow } from '../../activities/email.js';
+import type { Db } from '../knex.js';
+import { escapeLike } from './customers.js';
+
+/** The outbox as admins read it: the list never carries the bodies (html/text), the detail does. */
+export type OutboxSummary = Omit<OutboxRow, 'html' | 'text' | 'updated_at'>;
+
+export const OUTBOX_STATUSES = ['queued', 'sent', 'failed_permanent'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+const SUMMARY_COLUMNS = [
+  'id',
+  'idempotency_key',
+  'kind',
+  'to_address',
+  'locale',
+  'subject',
+  'status',
+  'provider',
+  'provider_message_id',
+  'error',
+  'attempts',
+  'created_at',
+  'sent_at',
+] as const;
+
+export interface OutboxListQuery {
+  page: number;
+  limit: number;
+  status?: OutboxStatus;
+  kind?: string;
+  /** Matches the recipient, subject or idempotency key (case-insensitive, part of it). */
+  search?: string;
+}
+
+export async function listOutbox(db: Db, query: OutboxListQuery): Promise<{ rows: OutboxSummary[]; total: number }> {
+  const filtered = () => {
+    const q = db('email_outbox');
+    if (query.status) q.where('status', query.status);
+    if (query.kind) q.where('kind', query.kind);
+    const search = query.search?.trim();
+    if (search) {
+      const term = `%${escapeLike(search)}%`;
+      q.where((w) => w.whereILike('to_address', term).orWhereILike('subject', term).orWhereILike('idempotency_key', term));
+    }
+    return q;
+  };
+  const [rows, [{ count }]] = await Promise.all([
+    filtered()
+      .select(...SUMMARY_COLUMNS)
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    filtered().count<{ count: string }[]>({ count: '*' }),
+  ]);
+  return { rows: rows as OutboxSummary[], total: Number(count) };
+}
+
+export async function getOutboxMessage(db: Db, id: string): Promise<OutboxRow | undefined> {
+  return db<OutboxRow>('email_outbox').where({ id }).first();
+}
