@@ -10,6 +10,7 @@ import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import customerRoutes from './routes/customers.js';
 import dashboardRoutes from './routes/dashboard.js';
+import emailRoutes from './routes/emails.js';
 import publicRoutes from './routes/public.js';
 import healthRoutes from './routes/health.js';
 import referralRoutes from './routes/referrals.js';
@@ -76,6 +77,7 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     await api.register(webhookRoutes, deps);
     await api.register(publicRoutes, deps);
     await api.register(dashboardRoutes, deps);
+    await api.register(emailRoutes, deps);
   }, { prefix: '/api' });
   return app;
 }

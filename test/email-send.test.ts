@@ -32,7 +32,7 @@ describe('sendEmail', () => {
   describe('outbox transport (no RESEND_API_KEY)', () => {
     it('stores and marks the message sent once, however often it is called with the same key', async () => {
       const config = loadConfig({ NODE_ENV: 'test', FRONTEND_URL });
-      assert.equal(config.email.resend, null);
+      assert.deepEqual(config.email.transport, { kind: 'outbox' });
       const { sendEmail } = createEmailActivities({ db, email: config.email });
       const key = `referral-${unique()}:reward_paid`;
       const first = await sendEmail({ idempotencyKey: key, message: sampleMessage('reward_paid', 'nl') });
@@ -74,7 +74,7 @@ describe('sendEmail', () => {
     before(async () => {
       resend = await startFakeResend();
       const config = loadConfig({ NODE_ENV: 'test', FRONTEND_URL, RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url, FROM_EMAIL: 'Bebsy <referrals@bebsy.nl>' });
-      assert.deepEqual(config.email.resend, { apiKey: resend.apiKey, baseUrl: resend.url });
+      assert.deepEqual(config.email.transport, { kind: 'resend', apiKey: resend.apiKey, baseUrl: resend.url });
       ({ sendEmail } = createEmailActivities({ db, email: config.email }));
     });
     after(() => resend.close());
@@ -170,6 +170,25 @@ describe('sendEmail', () => {
       const again = await failureOf(sendEmail({ idempotencyKey: key, message: sampleMessage('admin_flagged', 'nl') }));
       assert.equal(again.nonRetryable, true);
       assert.equal(resend.requests.length, 1, 'a permanent failure is not sent again');
+    });
+
+    it('EMAIL_TRANSPORT=outbox keeps messages in the outbox even with a RESEND_API_KEY', async () => {
+      const config = loadConfig({ NODE_ENV: 'test', FRONTEND_URL, EMAIL_TRANSPORT: 'outbox', RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
+      assert.deepEqual(config.email.transport, { kind: 'outbox' });
+      const outboxOnly = createEmailActivities({ db, email: config.email });
+      const key = `referral-${unique()}:friend_welcome`;
+      const result = await outboxOnly.sendEmail({ idempotencyKey: key, message: sampleMessage('friend_welcome', 'nl') });
+      assert.equal(result.provider, 'outbox');
+      assert.equal(resend.requests.length, 0);
+      const [row] = await outboxRows(key);
+      assert.equal(row.status, 'sent');
+      assert.equal(row.provider, 'outbox');
+    });
+
+    it('EMAIL_TRANSPORT=resend is the same as leaving it unset with a RESEND_API_KEY', async () => {
+      const explicit = loadConfig({ NODE_ENV: 'test', EMAIL_TRANSPORT: 'resend', RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
+      const implicit = loadConfig({ NODE_ENV: 'test', RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
+      assert.deepEqual(explicit.email.transport, implicit.email.transport);
     });
   });
 });

@@ -18,6 +18,9 @@ const ReferralDetailPage = lazy(() => import('./pages/ReferralDetailPage'));
 const CustomersPage = lazy(() => import('./pages/CustomersPage'));
 const NewCustomerPage = lazy(() => import('./pages/NewCustomerPage'));
 const CustomerDetailPage = lazy(() => import('./pages/CustomerDetailPage'));
+const EmailsPage = lazy(() => import('./pages/EmailsPage'));
+const EmailDetailPage = lazy(() => import('./pages/EmailDetailPage'));
+const EmailPreviewsPage = lazy(() => import('./pages/EmailPreviewsPage'));
 const PublicReferralPage = lazy(() => import('./pages/PublicReferralPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
@@ -74,6 +77,9 @@ export function App() {
           <Route path="customers" element={<CustomersPage />} />
           <Route path="customers/new" element={<NewCustomerPage />} />
           <Route path="customers/:id" element={<CustomerDetailPage />} />
+          <Route path="emails" element={<EmailsPage />} />
+          <Route path="emails/previews" element={<EmailPreviewsPage />} />
+          <Route path="emails/:id" element={<EmailDetailPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -4,6 +4,12 @@ import type {
   Customer,
   CustomerDetail,
   DashboardStats,
+  EmailDetail,
+  EmailKind,
+  EmailLocale,
+  EmailPreview,
+  EmailStatus,
+  EmailSummary,
   Page,
   Period,
   Referral,
@@ -93,4 +99,36 @@ export function useDashboard(period: Period) {
 export function shouldRetry(failureCount: number, error: unknown): boolean {
   if (error instanceof ApiError && error.status >= 400 && error.status < 500) return false;
   return failureCount < 2;
+}
+
+export interface EmailFilters {
+  status?: EmailStatus;
+  kind?: EmailKind;
+  search?: string;
+  page?: number;
+  limit?: number;
+}
+
+export function useEmails(filters: EmailFilters) {
+  return useQuery({
+    queryKey: ['emails', filters],
+    queryFn: ({ signal }) => api<Page<EmailSummary>>(`/emails${qs({ ...filters })}`, { signal }),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useEmail(id: string) {
+  return useQuery({
+    queryKey: ['email', id],
+    queryFn: ({ signal }) => api<EmailDetail>(`/emails/${encodeURIComponent(id)}`, { signal }),
+  });
+}
+
+export function useEmailPreview(template: EmailKind, locale: EmailLocale) {
+  return useQuery({
+    queryKey: ['email-preview', template, locale],
+    queryFn: ({ signal }) => api<EmailPreview>(`/emails/preview/${encodeURIComponent(template)}${qs({ locale })}`, { signal }),
+    placeholderData: keepPreviousData,
+    staleTime: 5 * 60_000,
+  });
 }

@@ -155,3 +155,41 @@ export interface FieldProblem {
   field: string;
   message: string;
 }
+
+/** The email templates (emails/messages.ts EMAIL_KINDS) and their languages. */
+export const EMAIL_KINDS = ['friend_booked', 'reward_approved', 'reward_paid', 'referral_expired', 'friend_welcome', 'admin_flagged', 'admin_digest'] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+export const EMAIL_LOCALES = ['nl', 'en'] as const;
+export type EmailLocale = (typeof EMAIL_LOCALES)[number];
+export const EMAIL_STATUSES = ['sent', 'queued', 'failed_permanent'] as const;
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+
+/** One outbox message as GET /api/emails lists it (without the bodies). */
+export interface EmailSummary {
+  id: string;
+  idempotency_key: string;
+  kind: EmailKind | string;
+  to_address: string;
+  locale: EmailLocale | string;
+  subject: string;
+  status: EmailStatus;
+  provider: string | null;
+  provider_message_id: string | null;
+  error: string | null;
+  attempts: number;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface EmailDetail extends EmailSummary {
+  html: string;
+  text: string;
+}
+
+export interface EmailPreview {
+  template: EmailKind;
+  locale: EmailLocale;
+  subject: string;
+  html: string;
+  text: string;
+}
