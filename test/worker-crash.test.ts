@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { startFakeResend, type FakeResend } from './support/fake-resend.js';
 import { adminToken, createCustomer, eventually, signedWebhook, startTestSystem, testEnv, unique, type TestSystem } from './support/system.js';
 
 /** A real worker process, killed with SIGKILL mid-lifecycle: Temporal's history carries the referral on. */
@@ -10,18 +11,22 @@ describe('a worker killed mid-lifecycle', () => {
   let token: string;
   let workerProcess: ChildProcess | null = null;
 
+  let resend: FakeResend;
+
   before(async () => {
+    resend = await startFakeResend();
     system = await startTestSystem({ REWARD_HOLD_DAYS: '0' }, { worker: false });
     token = await adminToken(system.app);
   });
   after(async () => {
     workerProcess?.kill('SIGKILL');
     await system.close();
+    await resend.close();
   });
 
   async function startWorkerProcess(): Promise<ChildProcess> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: testEnv.databaseUrl, TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_TASK_QUEUE: system.taskQueue },
+      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: testEnv.databaseUrl, TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_TASK_QUEUE: system.taskQueue, RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
@@ -35,7 +40,7 @@ describe('a worker killed mid-lifecycle', () => {
     await once(child, 'exit');
   }
 
-  it('completes the referral with exactly one reward after a restart', async () => {
+  it('completes the referral with exactly one reward, and one email per event at the provider, after restarts', async () => {
     workerProcess = await startWorkerProcess();
     const referrer = await createCustomer(system.app, token);
     const friend = `${unique('f')}@example.nl`;
@@ -65,5 +70,11 @@ describe('a worker killed mid-lifecycle', () => {
       return rows.length >= 4 && rows;
     }, { timeoutMs: 30_000 });
     assert.deepEqual([...emails].sort(), ['friend_booked', 'friend_welcome', 'reward_approved', 'reward_paid'], 'each email once, despite the kills');
+    // At the provider (a local server speaking Resend's API): one message per event, however often the worker was killed.
+    const atProvider = await eventually(async () => {
+      const mine = resend.delivered.filter((d) => d.idempotencyKey?.startsWith(`referral-${id}:`));
+      return mine.length >= 4 && mine;
+    }, { timeoutMs: 30_000 });
+    assert.deepEqual(atProvider.map((d) => d.idempotencyKey!.split(':')[1]).sort(), ['friend_booked', 'friend_welcome', 'reward_approved', 'reward_paid']);
   });
 });
