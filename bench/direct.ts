@@ -13,6 +13,7 @@ import type { ReferralPolicyConfig } from '../config/env.js';
 import type { ReferralLifecycleInput } from '../domain/lifecycle.js';
 import { ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../domain/search-attributes.js';
 import type { referralLifecycle } from '../workflows/referral-lifecycle.js';
+import { sendAtFixedRate } from './pacing.js';
 
 export interface DirectRunResult {
   seconds: number;
@@ -112,7 +113,6 @@ export function directStarter(client: Client, taskQueue: string, policy: Referra
       let errors = 0;
       let firstError: string | undefined;
       let lastEnd = 0;
-      const pending: Array<Promise<void>> = [];
       const send = async (index: number, scheduledAt: number) => {
         const t = performance.now();
         const measured = index >= warmupCount;
@@ -130,14 +130,7 @@ export function directStarter(client: Client, taskQueue: string, policy: Referra
         }
         lastEnd = Math.max(lastEnd, performance.now());
       };
-      const t0 = performance.now() + 20;
-      let next = 0;
-      while (next < total) {
-        const now = performance.now();
-        for (; next < total && t0 + next * interval <= now; next++) pending.push(send(next, t0 + next * interval));
-        if (next < total) await new Promise((r) => setTimeout(r, Math.max(0, t0 + next * interval - performance.now())));
-      }
-      await Promise.all(pending);
+      const t0 = await sendAtFixedRate(total, interval, send);
       const measureStart = t0 + warmupCount * interval;
       const seconds = (Math.max(lastEnd, t0 + total * interval) - measureStart) / 1000;
       return { seconds, sent: total - warmupCount, ok, okIncludingWarmup, errors, firstError, latency, sendLag };

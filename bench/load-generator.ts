@@ -18,6 +18,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { summarise, type LatencySummary } from './stats.js';
+import { sendAtFixedRate } from './pacing.js';
 
 export interface ClosedLoopJob {
   kind: 'closed';
@@ -129,7 +130,6 @@ async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
   let inFlight = 0;
   let maxInFlight = 0;
   const sendLags: number[] = [];
-  let measureStart = 0;
   let measureEnd = 0;
 
   const send = (index: number, scheduledAt: number) =>
@@ -178,18 +178,8 @@ async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
       req.end(body);
     });
 
-  // Timer-driven: each wake-up sends every request whose time has come, then sleeps until the
-  // next one, so the event loop always gets to read responses in between.
-  const pending: Array<Promise<void>> = [];
-  const t0 = performance.now() + 20;
-  measureStart = t0 + warmupCount * interval;
-  let next = 0;
-  while (next < total) {
-    const now = performance.now();
-    for (; next < total && t0 + next * interval <= now; next++) pending.push(send(next, t0 + next * interval));
-    if (next < total) await new Promise((r) => setTimeout(r, Math.max(0, t0 + next * interval - performance.now())));
-  }
-  await Promise.all(pending);
+  const t0 = await sendAtFixedRate(total, interval, send);
+  const measureStart = t0 + warmupCount * interval;
   agent.destroy();
   const scheduledEnd = t0 + total * interval;
   return {

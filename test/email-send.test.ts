@@ -7,18 +7,10 @@ import { createDb, type Db } from '../db/knex.js';
 import { sampleMessage } from '../emails/samples.js';
 import { startFakeResend, type FakeResend } from './support/fake-resend.js';
 import { testEnv, unique } from './support/system.js';
+import { failureOf } from './support/failures.js';
 
 const FRONTEND_URL = 'https://referrals.bebsy.test';
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected sendEmail to throw');
-}
 
 describe('sendEmail', () => {
   let db: Db;

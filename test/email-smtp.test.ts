@@ -8,21 +8,13 @@ import { ConfigError, loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { sampleMessage } from '../emails/samples.js';
 import { testEnv, unique } from './support/system.js';
+import { failureOf } from './support/failures.js';
 
 const FRONTEND_URL = 'https://referrals.bebsy.test';
 const FROM_EMAIL = 'Bebsy <referrals@bebsy.nl>';
 const SMTP_USER = 'mailer';
 const SMTP_PASSWORD = 'smtp-test-password';
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected sendEmail to throw');
-}
 
 function configError(env: Record<string, string>): string[] {
   try {

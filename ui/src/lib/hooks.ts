@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 
 /** document.title as "<page> · Bebsy verwijzingen". */
 export function usePageTitle(title: string | undefined): void {
@@ -16,4 +17,23 @@ export function useDebouncedValue<T>(value: T, delayMs = 300): T {
     return () => clearTimeout(timer);
   }, [value, delayMs]);
   return debounced;
+}
+
+/**
+ * The page's filters live in the URL query. `update` sets (or, for an empty value, removes)
+ * keys; any change other than the page itself returns to the first page.
+ */
+export function useQueryParams() {
+  const [params, setParams] = useSearchParams();
+  const update = (changes: Record<string, string | null | undefined>) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    if (!('page' in changes)) next.delete('page');
+    setParams(next, { replace: true });
+  };
+  const clear = () => setParams({}, { replace: true });
+  return { params, update, clear };
 }

@@ -1,12 +1,12 @@
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { useCustomers } from '../api/queries';
 import { Pagination } from '../components/Pagination';
 import { SearchBox } from '../components/SearchBox';
 import { EmptyState, ErrorState, Loading } from '../components/States';
 import { useSession } from '../auth/auth-store';
 import { useFormat } from '../lib/format';
-import { usePageTitle } from '../lib/hooks';
+import { usePageTitle, useQueryParams } from '../lib/hooks';
 
 const LIMIT = 25;
 
@@ -15,19 +15,10 @@ export default function CustomersPage() {
   usePageTitle(t('customers.title'));
   const f = useFormat();
   const session = useSession();
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useQueryParams();
   const search = params.get('search') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
   const customers = useCustomers({ page, limit: LIMIT, search: search || undefined });
-
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    setParams(next, { replace: true });
-  };
 
   return (
     <div className="page">

@@ -1,10 +1,10 @@
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
 import { useEmailPreview } from '../api/queries';
 import { EMAIL_KINDS, EMAIL_LOCALES, type EmailKind, type EmailLocale } from '../api/types';
 import { EmailFrame, EmailTabs, EmailText } from '../components/EmailParts';
 import { ErrorState, Loading } from '../components/States';
-import { usePageTitle } from '../lib/hooks';
+import { usePageTitle, useQueryParams } from '../lib/hooks';
+import { SelectField } from '../components/SelectField';
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null, fallback: T): T => ((values as readonly string[]).includes(value ?? '') ? (value as T) : fallback);
 
@@ -12,16 +12,10 @@ const oneOf = <T extends string>(values: readonly T[], value: string | null, fal
 export default function EmailPreviewsPage() {
   const { t } = useTranslation();
   usePageTitle(t('previews.title'));
-  const [params, setParams] = useSearchParams();
+  const { params, update } = useQueryParams();
   const template = oneOf<EmailKind>(EMAIL_KINDS, params.get('template'), EMAIL_KINDS[0]);
   const locale = oneOf<EmailLocale>(EMAIL_LOCALES, params.get('locale'), 'nl');
   const preview = useEmailPreview(template, locale);
-
-  const update = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    next.set(key, value);
-    setParams(next, { replace: true });
-  };
 
   return (
     <div className="page">
@@ -34,26 +28,20 @@ export default function EmailPreviewsPage() {
       <EmailTabs />
 
       <div className="toolbar filters" role="group" aria-label={t('previews.choose')}>
-        <div className="field field-inline">
-          <label htmlFor="preview-template">{t('previews.template')}</label>
-          <select id="preview-template" value={template} onChange={(e) => update('template', e.target.value)}>
-            {EMAIL_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`emailKind.${k}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field field-inline">
-          <label htmlFor="preview-locale">{t('previews.locale')}</label>
-          <select id="preview-locale" value={locale} onChange={(e) => update('locale', e.target.value)}>
-            {EMAIL_LOCALES.map((l) => (
-              <option key={l} value={l} lang={l}>
-                {t(`language.${l}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="preview-template"
+          label={t('previews.template')}
+          value={template}
+          options={EMAIL_KINDS.map((k) => ({ value: k, label: t(`emailKind.${k}`) }))}
+          onChange={(template) => update({ template })}
+        />
+        <SelectField
+          id="preview-locale"
+          label={t('previews.locale')}
+          value={locale}
+          options={EMAIL_LOCALES.map((l) => ({ value: l, label: t(`language.${l}`), lang: l }))}
+          onChange={(locale) => update({ locale })}
+        />
       </div>
 
       {preview.isPending ? (

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { useEmails } from '../api/queries';
 import { EMAIL_KINDS, EMAIL_STATUSES, type EmailKind, type EmailStatus } from '../api/types';
 import { EmailStatusBadge, EmailTabs } from '../components/EmailParts';
@@ -7,7 +7,8 @@ import { Pagination } from '../components/Pagination';
 import { SearchBox } from '../components/SearchBox';
 import { EmptyState, ErrorState, Loading } from '../components/States';
 import { useFormat } from '../lib/format';
-import { usePageTitle } from '../lib/hooks';
+import { usePageTitle, useQueryParams } from '../lib/hooks';
+import { SelectField } from '../components/SelectField';
 
 const LIMIT = 25;
 
@@ -18,23 +19,13 @@ export default function EmailsPage() {
   const { t } = useTranslation();
   usePageTitle(t('emails.title'));
   const f = useFormat();
-  const [params, setParams] = useSearchParams();
+  const { params, update, clear } = useQueryParams();
   const status = oneOf<EmailStatus>(EMAIL_STATUSES, params.get('status'));
   const kind = oneOf<EmailKind>(EMAIL_KINDS, params.get('kind'));
   const search = params.get('search') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
   const emails = useEmails({ status, kind, search: search || undefined, page, limit: LIMIT });
   const hasFilters = Boolean(status || kind || search);
-
-  const update = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next, { replace: true });
-  };
 
   return (
     <div className="page">
@@ -48,30 +39,22 @@ export default function EmailsPage() {
 
       <div className="toolbar filters" role="search" aria-label={t('emails.filters')}>
         <SearchBox label={t('emails.search')} placeholder={t('emails.searchPlaceholder')} value={search} onSearch={(v) => update({ search: v || null })} />
-        <div className="field field-inline">
-          <label htmlFor="email-filter-status">{t('emails.status')}</label>
-          <select id="email-filter-status" value={status ?? ''} onChange={(e) => update({ status: e.target.value || null })}>
-            <option value="">{t('emails.allStatuses')}</option>
-            {EMAIL_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`emailStatus.${s}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field field-inline">
-          <label htmlFor="email-filter-kind">{t('emails.kind')}</label>
-          <select id="email-filter-kind" value={kind ?? ''} onChange={(e) => update({ kind: e.target.value || null })}>
-            <option value="">{t('emails.allKinds')}</option>
-            {EMAIL_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`emailKind.${k}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="email-filter-status"
+          label={t('emails.status')}
+          value={status ?? ''}
+          options={[{ value: '', label: t('emails.allStatuses') }, ...EMAIL_STATUSES.map((s) => ({ value: s, label: t(`emailStatus.${s}`) }))]}
+          onChange={(value) => update({ status: value || null })}
+        />
+        <SelectField
+          id="email-filter-kind"
+          label={t('emails.kind')}
+          value={kind ?? ''}
+          options={[{ value: '', label: t('emails.allKinds') }, ...EMAIL_KINDS.map((k) => ({ value: k, label: t(`emailKind.${k}`) }))]}
+          onChange={(value) => update({ kind: value || null })}
+        />
         {hasFilters && (
-          <button type="button" className="btn btn-ghost btn-small clear-filters" onClick={() => setParams({}, { replace: true })}>
+          <button type="button" className="btn btn-ghost btn-small clear-filters" onClick={() => clear()}>
             {t('emails.clearFilters')}
           </button>
         )}

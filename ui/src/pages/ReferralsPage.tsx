@@ -1,7 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
 import { useReferrals, type ReferralFilters } from '../api/queries';
 import { PERIODS, REFERRAL_STATUSES, type ReferralStatus } from '../api/types';
 import { useSession } from '../auth/auth-store';
@@ -14,7 +13,8 @@ import { SearchBox } from '../components/SearchBox';
 import { EmptyState, ErrorState, Loading } from '../components/States';
 import { useBulkDecision } from '../lib/bulk';
 import { useFormat } from '../lib/format';
-import { usePageTitle } from '../lib/hooks';
+import { usePageTitle, useQueryParams } from '../lib/hooks';
+import { SelectField } from '../components/SelectField';
 
 const LIMIT = 25;
 const FILTER_KEYS = ['status', 'flagged', 'period', 'search', 'sort'];
@@ -26,7 +26,7 @@ export default function ReferralsPage() {
   const session = useSession();
   const canDecide = session?.user.role === 'admin';
   const queryClient = useQueryClient();
-  const [params, setParams] = useSearchParams();
+  const { params, update, clear } = useQueryParams();
 
   const status = params.get('status');
   const filters: ReferralFilters = {
@@ -45,16 +45,6 @@ export default function ReferralsPage() {
   const [mode, setMode] = useState<'approve' | 'reject' | null>(null);
   const bulk = useBulkDecision();
   useEffect(() => setSelected(new Set()), [filterKey]);
-
-  const update = (changes: Record<string, string | null | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value) next.set(key, value);
-      else next.delete(key);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next, { replace: true });
-  };
 
   const rows = referrals.data?.data ?? [];
   const pageIds = rows.map((r) => r.id);
@@ -108,45 +98,43 @@ export default function ReferralsPage() {
 
       <div className="toolbar filters" role="search" aria-label={t('referrals.filters')}>
         <SearchBox label={t('referrals.search')} placeholder={t('referrals.searchPlaceholder')} value={filters.search ?? ''} onSearch={(v) => update({ search: v })} />
-        <div className="field field-inline">
-          <label htmlFor="filter-status">{t('referrals.status')}</label>
-          <select id="filter-status" value={filters.status ?? ''} onChange={(e) => update({ status: e.target.value })}>
-            <option value="">{t('referrals.allStatuses')}</option>
-            {REFERRAL_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`status.${s}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field field-inline">
-          <label htmlFor="filter-flagged">{t('referrals.flagged')}</label>
-          <select id="filter-flagged" value={params.get('flagged') ?? ''} onChange={(e) => update({ flagged: e.target.value })}>
-            <option value="">{t('referrals.flaggedAll')}</option>
-            <option value="true">{t('referrals.flaggedOnly')}</option>
-            <option value="false">{t('referrals.flaggedNone')}</option>
-          </select>
-        </div>
-        <div className="field field-inline">
-          <label htmlFor="filter-period">{t('referrals.period')}</label>
-          <select id="filter-period" value={filters.period ?? ''} onChange={(e) => update({ period: e.target.value })}>
-            <option value="">{t('referrals.periodAll')}</option>
-            {PERIODS.map((p) => (
-              <option key={p} value={p}>
-                {t('period.last', { count: p })}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field field-inline">
-          <label htmlFor="filter-sort">{t('referrals.sort')}</label>
-          <select id="filter-sort" value={filters.sort} onChange={(e) => update({ sort: e.target.value === 'oldest' ? 'oldest' : null })}>
-            <option value="newest">{t('referrals.newest')}</option>
-            <option value="oldest">{t('referrals.oldest')}</option>
-          </select>
-        </div>
+        <SelectField
+          id="filter-status"
+          label={t('referrals.status')}
+          value={filters.status ?? ''}
+          options={[{ value: '', label: t('referrals.allStatuses') }, ...REFERRAL_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))]}
+          onChange={(status) => update({ status })}
+        />
+        <SelectField
+          id="filter-flagged"
+          label={t('referrals.flagged')}
+          value={params.get('flagged') ?? ''}
+          options={[
+            { value: '', label: t('referrals.flaggedAll') },
+            { value: 'true', label: t('referrals.flaggedOnly') },
+            { value: 'false', label: t('referrals.flaggedNone') },
+          ]}
+          onChange={(flagged) => update({ flagged })}
+        />
+        <SelectField
+          id="filter-period"
+          label={t('referrals.period')}
+          value={filters.period === undefined ? '' : String(filters.period)}
+          options={[{ value: '', label: t('referrals.periodAll') }, ...PERIODS.map((p) => ({ value: String(p), label: t('period.last', { count: p }) }))]}
+          onChange={(period) => update({ period })}
+        />
+        <SelectField
+          id="filter-sort"
+          label={t('referrals.sort')}
+          value={filters.sort ?? 'newest'}
+          options={[
+            { value: 'newest', label: t('referrals.newest') },
+            { value: 'oldest', label: t('referrals.oldest') },
+          ]}
+          onChange={(sort) => update({ sort: sort === 'oldest' ? 'oldest' : null })}
+        />
         {hasFilters && (
-          <button type="button" className="btn btn-ghost btn-small clear-filters" onClick={() => setParams({}, { replace: true })}>
+          <button type="button" className="btn btn-ghost btn-small clear-filters" onClick={() => clear()}>
             {t('referrals.clearFilters')}
           </button>
         )}
