@@ -58,7 +58,8 @@ describe('a referral from submission to paid, through the HTTP API with a real w
     // Each moment announced once, in the recipient's language, through the outbox (no RESEND_API_KEY).
     const emails = await eventually(async () => {
       const rows = await system.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:%`).orderBy('kind');
-      return rows.length === 4 && rows;
+      // stored first, then marked sent: wait for the last one's delivery too
+      return rows.length === 4 && rows.every((row: { status: string }) => row.status !== 'queued') && rows;
     });
     assert.deepEqual(
       emails.map((e: { kind: string; to_address: string; status: string; locale: string }) => [e.kind, e.to_address, e.status, e.locale]),
