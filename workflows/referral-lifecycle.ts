@@ -89,8 +89,11 @@ async function lifecycle(input: ReferralLifecycleInput, notify: (notification: R
 
   setHandler(referralStateQuery, () => state);
   setHandler(bookingEventSignal, receiveBookingEvent);
+  // The booking counts as confirmed from the signal on: Postgres (and so the admin's screen) may
+  // already say pending_approval while the workflow is still recording that transition.
+  const reviewContext = (): ReviewContext => ({ status: state.status, decision, bookingConfirmed: confirmation !== null });
   const review = (to: Decision['to']) => async ({ actor, reason }: ReviewInput): Promise<ReviewOutcome> => {
-    assertReviewable(to, state.status, decision);
+    assertReviewable(to, reviewContext());
     decision = { to, actor, reason };
     await condition(() => state.status !== 'pending_approval' && state.status !== 'awaiting_booking');
     if (state.status !== to) {
@@ -98,8 +101,8 @@ async function lifecycle(input: ReferralLifecycleInput, notify: (notification: R
     }
     return { referralId, status: state.status, actor };
   };
-  setHandler(approveUpdate, review('approved'), { validator: (r) => validateReview('approved', r, state.status, decision) });
-  setHandler(rejectUpdate, review('rejected'), { validator: (r) => validateReview('rejected', r, state.status, decision) });
+  setHandler(approveUpdate, review('approved'), { validator: (r) => validateReview('approved', r, reviewContext()) });
+  setHandler(rejectUpdate, review('rejected'), { validator: (r) => validateReview('rejected', r, reviewContext()) });
 
   let seq = 0;
   async function moveTo(to: ReferralStatus, details: Omit<TransitionRecord, 'referralId' | 'seq' | 'from' | 'to' | 'at'>): Promise<void> {
@@ -199,15 +202,21 @@ function departureTime(booking: Booking | null): number {
   return booking?.departureDate ? Date.parse(`${booking.departureDate}T00:00:00Z`) : 0;
 }
 
-function validateReview(to: Decision['to'], review: ReviewInput, status: ReferralStatus, decision: Decision | null): void {
-  if (!review?.actor) throw new Error('A review needs the actor who made it');
-  if (to === 'rejected' && !review.reason?.trim()) throw new Error('A rejection needs a reason');
-  assertReviewable(to, status, decision);
+interface ReviewContext {
+  status: ReferralStatus;
+  decision: Decision | null;
+  bookingConfirmed: boolean;
 }
 
-function assertReviewable(to: Decision['to'], status: ReferralStatus, decision: Decision | null): void {
+function validateReview(to: Decision['to'], review: ReviewInput, context: ReviewContext): void {
+  if (!review?.actor) throw new Error('A review needs the actor who made it');
+  if (to === 'rejected' && !review.reason?.trim()) throw new Error('A rejection needs a reason');
+  assertReviewable(to, context);
+}
+
+function assertReviewable(to: Decision['to'], { status, decision, bookingConfirmed }: ReviewContext): void {
   if (status === 'submitted') throw new Error('The referral is still being checked; try again in a moment');
   if (status !== 'pending_approval' && status !== 'awaiting_booking') throw new Error(`The referral is already ${status}`);
   if (decision) throw new Error(`The referral is already being ${decision.to} by ${decision.actor}`);
-  if (to === 'approved' && status === 'awaiting_booking') throw new Error('The referral cannot be approved before its booking is confirmed');
+  if (to === 'approved' && !bookingConfirmed) throw new Error('The referral cannot be approved before its booking is confirmed');
 }
