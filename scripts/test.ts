@@ -9,7 +9,7 @@
  * Test files run one at a time: the time-skipping test server's clock is global.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../db/knex.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -32,13 +32,14 @@ const db = createDb(databaseUrl);
 await migrateToLatest(db);
 await db.destroy();
 
+// A bundle file of this run's own: test runs side by side must not overwrite each other's workflows.
+const bundlePath = path.resolve(`.data/test-workflow-bundle-${process.pid}.js`);
 await buildUi({ onlyWhenStale: true });
 step('admin UI built');
 const [temporal, testServer, bundle] = await Promise.all([
-  
   startDevTemporal({ searchAttributes: referralSearchAttributes, uiPort: false }),
   resolveTemporalBinary('temporal-test-server'),
-  bundleWorkflows(path.resolve('.data/test-workflow-bundle.js')),
+  bundleWorkflows(bundlePath),
 ]);
 step(`temporal dev server at ${temporal.address}; workflows bundled`);
 
@@ -65,6 +66,7 @@ const exitCode = await new Promise<number>((resolve) => {
 });
 
 await temporal.stop();
+rmSync(bundlePath, { force: true });
 await dropDatabase(serverUrl, database);
 await embedded?.stop();
 process.exit(exitCode);

@@ -1,0 +1,41 @@
+/**
+ * What the million-row benchmarks (issue 5) share. `bench/scale/run.ts` prepares it once:
+ * a fresh database seeded by `seed:large` (1M customers, 2M referrals by default), a Temporal
+ * dev server, a worker process and an API process (separate, so its RSS can be read), then runs
+ * each measurement module in turn. Each module compares the API against a baseline measured
+ * side by side on the same machine and returns the lines to print.
+ */
+import type { Db } from '../../db/knex.js';
+
+export interface ApiProcess {
+  /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
+  url: string;
+  pid: number;
+  /** Resident set size of the API process now, in MB (from /proc/<pid>/status VmRSS). */
+  rssMb(): number;
+}
+
+export interface ScaleBenchContext {
+  /** The seeded bench database (fresh, dropped at the end). */
+  databaseUrl: string;
+  /** A knex handle on it, for baselines that run the same SQL directly. */
+  db: Db;
+  api: ApiProcess;
+  /** Bearer token of an admin user. */
+  token: string;
+  rows: { customers: number; referrals: number };
+  /** A scratch folder of this run's own (deleted at the end), for generated files. */
+  workDir: string;
+  log(line: string): void;
+}
+
+export interface ScaleBenchResult {
+  /** e.g. 'customer search'. */
+  name: string;
+  /** Human-readable lines: baseline, API, ratio, percentiles; printed as they are. */
+  lines: string[];
+  /** One line per target: `target p95 <= 25 ms: 7.1 ms  met` (or `MISSED`). */
+  targets: { description: string; met: boolean }[];
+}
+
+export type ScaleBench = (context: ScaleBenchContext) => Promise<ScaleBenchResult>;
