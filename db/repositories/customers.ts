@@ -44,24 +44,31 @@ export async function createCustomer(db: Db, customer: NewCustomer): Promise<Cre
   }
 }
 
-export interface ListQuery {
-  page: number;
-  limit: number;
+/** The filters the customer list and the customer export share. */
+export interface CustomerFilters {
   search?: string;
 }
 
+export interface ListQuery extends CustomerFilters {
+  page: number;
+  limit: number;
+}
+
+/** Customers that match the filters; no columns or order yet. */
+export function filteredCustomers(db: Db, filters: CustomerFilters) {
+  const q = db('customers');
+  if (filters.search) {
+    const search = filters.search.trim();
+    const term = `%${escapeLike(search)}%`;
+    q.where((w) => w.whereILike('name', term).orWhereILike('email', term).orWhere('bebsy_customer_id', search).orWhere('referral_code', search.toUpperCase()));
+  }
+  return q;
+}
+
 export async function listCustomers(db: Db, query: ListQuery): Promise<{ rows: CustomerRow[]; total: number }> {
-  const filtered = () => {
-    const q = db('customers');
-    if (query.search) {
-      const term = `%${escapeLike(query.search.trim())}%`;
-      q.where((w) => w.whereILike('name', term).orWhereILike('email', term).orWhere('bebsy_customer_id', query.search!.trim()).orWhere('referral_code', query.search!.trim().toUpperCase()));
-    }
-    return q;
-  };
   const [rows, [{ count }]] = await Promise.all([
-    filtered().select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(query.limit).offset((query.page - 1) * query.limit),
-    filtered().count<{ count: string }[]>({ count: '*' }),
+    filteredCustomers(db, query).select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(query.limit).offset((query.page - 1) * query.limit),
+    filteredCustomers(db, query).count<{ count: string }[]>({ count: '*' }),
   ]);
   return { rows, total: Number(count) };
 }

@@ -33,7 +33,8 @@ export interface ReferralRow {
   updated_at: Date;
 }
 
-const referralColumns = ['r.*', 'c.referral_code as referrer_code', 'c.name as referrer_name'];
+/** The columns of a listed or exported referral (`ReferralRow`). */
+export const REFERRAL_COLUMNS = ['r.*', 'c.referral_code as referrer_code', 'c.name as referrer_name'];
 const withReferrer = (db: Db) => db('referrals as r').join('customers as c', 'c.id', 'r.referrer_id');
 
 export interface NewReferral {
@@ -84,49 +85,55 @@ export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<S
 
 function existingReferral(db: Db, input: NewReferral): Promise<ReferralRow | undefined> {
   return withReferrer(db)
-    .select(referralColumns)
+    .select(REFERRAL_COLUMNS)
     .where({ 'c.referral_code': input.referrerCode, 'r.new_customer_email': input.newCustomerEmail })
     .first();
 }
 
 export async function getReferral(db: Db, id: string): Promise<ReferralRow | undefined> {
-  return withReferrer(db).select(referralColumns).where('r.id', id).first();
+  return withReferrer(db).select(REFERRAL_COLUMNS).where('r.id', id).first();
 }
 
-export interface ReferralListQuery {
-  page: number;
-  limit: number;
+/** The filters the referral list and the referral export share. */
+export interface ReferralFilters {
   status?: ReferralStatus;
   flagged?: boolean;
   search?: string;
   referrerId?: string;
   /** Only referrals submitted in the last N days. */
   periodDays?: number;
+}
+
+export interface ReferralListQuery extends ReferralFilters {
+  page: number;
+  limit: number;
   sort?: 'newest' | 'oldest';
+}
+
+/** Referrals (aliased `r`, joined with their referrer `c`) that match the filters; no columns or order yet. */
+export function filteredReferrals(db: Db, filters: ReferralFilters) {
+  const q = withReferrer(db);
+  if (filters.status) q.where('r.status', filters.status);
+  if (filters.flagged !== undefined) q.where('r.flagged', filters.flagged);
+  if (filters.referrerId) q.where('r.referrer_id', filters.referrerId);
+  if (filters.periodDays) q.where('r.submitted_at', '>=', db.raw(`now() - make_interval(days => ?)`, [filters.periodDays]));
+  if (filters.search) {
+    const term = filters.search.trim();
+    q.where((w) => {
+      w.whereILike('r.new_customer_email', `%${escapeLike(term.toLowerCase())}%`)
+        .orWhere('r.booking_reference', term)
+        .orWhere('c.referral_code', term.toUpperCase());
+      if (/^\d{1,18}$/.test(term)) w.orWhere('r.id', term);
+    });
+  }
+  return q;
 }
 
 export async function listReferrals(db: Db, query: ReferralListQuery): Promise<{ rows: ReferralRow[]; total: number }> {
   const order = query.sort === 'oldest' ? 'asc' : 'desc';
-  const filtered = () => {
-    const q = withReferrer(db);
-    if (query.status) q.where('r.status', query.status);
-    if (query.flagged !== undefined) q.where('r.flagged', query.flagged);
-    if (query.referrerId) q.where('r.referrer_id', query.referrerId);
-    if (query.periodDays) q.where('r.submitted_at', '>=', db.raw(`now() - make_interval(days => ?)`, [query.periodDays]));
-    if (query.search) {
-      const term = query.search.trim();
-      q.where((w) => {
-        w.whereILike('r.new_customer_email', `%${escapeLike(term.toLowerCase())}%`)
-          .orWhere('r.booking_reference', term)
-          .orWhere('c.referral_code', term.toUpperCase());
-        if (/^\d{1,18}$/.test(term)) w.orWhere('r.id', term);
-      });
-    }
-    return q;
-  };
   const [rows, [{ count }]] = await Promise.all([
-    filtered().select(referralColumns).orderBy([{ column: 'r.submitted_at', order }, { column: 'r.id', order }]).limit(query.limit).offset((query.page - 1) * query.limit),
-    filtered().count<{ count: string }[]>({ count: '*' }),
+    filteredReferrals(db, query).select(REFERRAL_COLUMNS).orderBy([{ column: 'r.submitted_at', order }, { column: 'r.id', order }]).limit(query.limit).offset((query.page - 1) * query.limit),
+    filteredReferrals(db, query).count<{ count: string }[]>({ count: '*' }),
   ]);
   return { rows, total: Number(count) };
 }
