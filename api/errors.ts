@@ -83,6 +83,8 @@ export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFal
 function clientErrorCode(status: number, fastifyCode: string | undefined): string {
   if (status === 413) return 'payload_too_large';
   if (status === 415) return 'unsupported_media_type';
+  // our own client errors carry their code in lower case (Fastify's are FST_ERR_...)
+  if (fastifyCode && /^[a-z_]+$/.test(fastifyCode)) return fastifyCode;
   if (fastifyCode === 'FST_ERR_CTP_INVALID_JSON_BODY' || fastifyCode === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'invalid_json';
   return 'bad_request';
 }

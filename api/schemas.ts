@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { COUNT_CAP, type KeysetPage } from '../db/repositories/keyset.js';
 import { REFERRAL_STATUSES } from '../domain/referral-status.js';
 
 /** Shared JSON schemas: validation, serialisation and the OpenAPI document come from these. */
@@ -20,17 +21,35 @@ export const PageQuery = {
   search: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
+/** The big lists (customers, referrals) also take a cursor: keyset pages, fast at any depth. */
+export const KeysetPageQuery = {
+  ...PageQuery,
+  cursor: Type.Optional(Type.String({ maxLength: 300, description: 'pagination.next_cursor or prev_cursor of an earlier answer; takes precedence over page' })),
+};
+
 export const Pagination = Type.Object({
   page: Type.Integer(),
   limit: Type.Integer(),
-  total: Type.Integer(),
+  total: Type.Integer({ description: 'matching rows; an estimate when total_exact is false' }),
   total_pages: Type.Integer(),
+  total_exact: Type.Optional(Type.Boolean({ description: `false when more than ${COUNT_CAP} rows match: total is then the planner's estimate` })),
+  next_cursor: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the next page (null on the last)' })),
+  prev_cursor: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the previous page (null on the first)' })),
 });
 
 export const pageOf = (item: ReturnType<typeof Type.Ref>) => Type.Object({ data: Type.Array(item), pagination: Pagination });
 
 export function pagination(page: number, limit: number, total: number): Static<typeof Pagination> {
   return { page, limit, total, total_pages: Math.ceil(total / limit) };
+}
+
+export function keysetPagination(limit: number, result: KeysetPage<unknown>): Static<typeof Pagination> {
+  return {
+    ...pagination(result.page, limit, result.total),
+    total_exact: result.totalExact,
+    next_cursor: result.nextCursor,
+    prev_cursor: result.prevCursor,
+  };
 }
 
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);

@@ -122,7 +122,7 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
       assert.deepEqual(body.data.map((c: { id: string }) => c.id), [customer.id]);
-      assert.deepEqual(body.pagination, { page: 1, limit: 5, total: 1, total_pages: 1 });
+      assert.deepEqual(body.pagination, { page: 1, limit: 5, total: 1, total_pages: 1, total_exact: true, next_cursor: null, prev_cursor: null });
     });
   });
 

@@ -5,7 +5,7 @@ import { listReferrals } from '../../db/repositories/referrals.js';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { HttpError, notFound } from '../errors.js';
 import { referralJson } from '../serializers.js';
-import { PageQuery, errorReplies, pageOf, pagination } from '../schemas.js';
+import { KeysetPageQuery, errorReplies, keysetPagination, pageOf } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 const CUSTOMER_REFERRALS_SHOWN = 100;
@@ -18,13 +18,12 @@ const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) =
       tags: ['customers'],
       summary: 'List customers, newest first; search matches name, email, customer id or referral code',
       security: [{ bearerAuth: [] }],
-      querystring: Type.Object(PageQuery),
+      querystring: Type.Object(KeysetPageQuery),
       response: { 200: pageOf(Type.Ref('Customer')), ...errorReplies(400, 401) },
     },
   }, async (request) => {
-    const { page, limit, search } = request.query;
-    const { rows, total } = await listCustomers(db, { page, limit, search });
-    return { data: rows, pagination: pagination(page, limit, total) };
+    const result = await listCustomers(db, request.query);
+    return { data: result.rows, pagination: keysetPagination(request.query.limit, result) };
   });
 
   app.post('/customers', {

@@ -7,7 +7,7 @@ import { ADMIN_DECISIONS } from '../../domain/referral-status.js';
 import { HttpError, notFound } from '../errors.js';
 import { referralJson } from '../serializers.js';
 import { workflowWebUrl } from '../services/temporal.js';
-import { PageQuery, ReferralStatusSchema, errorReplies, pageOf, pagination } from '../schemas.js';
+import { KeysetPageQuery, ReferralStatusSchema, errorReplies, keysetPagination, pageOf } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 import { REPORT_PERIODS } from '../../domain/periods.js';
 
@@ -60,7 +60,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
       summary: 'List referrals, newest first; search matches email, booking reference, referrer code or id',
       security: [{ bearerAuth: [] }],
       querystring: Type.Object({
-        ...PageQuery,
+        ...KeysetPageQuery,
         status: Type.Optional(ReferralStatusSchema),
         flagged: Type.Optional(Type.Boolean()),
         period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: 'submitted in the last N days' })),
@@ -69,10 +69,9 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
       response: { 200: pageOf(Type.Ref('Referral')), ...errorReplies(400, 401) },
     },
   }, async (request) => {
-    const { page, limit } = request.query;
     const { period, ...filters } = request.query;
-    const { rows, total } = await listReferrals(db, { ...filters, periodDays: period });
-    return { data: rows.map(referralJson), pagination: pagination(page, limit, total) };
+    const result = await listReferrals(db, { ...filters, periodDays: period });
+    return { data: result.rows.map(referralJson), pagination: keysetPagination(filters.limit, result) };
   });
 
   app.get('/referrals/:id', {

@@ -1,8 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { generateReferralCode } from '../../domain/referral-code.js';
+import { isEmail, normaliseEmail } from '../../domain/email.js';
+import { generateReferralCode, isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
+import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 import { CustomerModel } from '../models.js';
 import { uniqueViolation } from '../pg-errors.js';
+import { keysetPage, type KeysetPage } from './keyset.js';
 
 export interface CustomerRow {
   id: string;
@@ -52,25 +55,44 @@ export interface CustomerFilters {
 export interface ListQuery extends CustomerFilters {
   page: number;
   limit: number;
+  cursor?: string;
 }
 
-/** Customers that match the filters; no columns or order yet. */
+/**
+ * Customers that match the filters; no columns or order yet. A search is a BitmapOr of the
+ * trigram indexes on name and email and the unique indexes on customer id and referral code
+ * (or, for a very common term, a walk down the created_at index that stops after one page).
+ */
 export function filteredCustomers(db: Db, filters: CustomerFilters) {
-  const q = db('customers');
-  if (filters.search) {
-    const search = filters.search.trim();
+  return applyCustomerFilters(db('customers'), filters);
+}
+
+function applyCustomerFilters(q: Knex.QueryBuilder, filters: CustomerFilters) {
+  const search = filters.search?.trim();
+  if (search) {
     const term = `%${escapeLike(search)}%`;
-    q.where((w) => w.whereILike('name', term).orWhereILike('email', term).orWhere('bebsy_customer_id', search).orWhere('referral_code', search.toUpperCase()));
+    q.where((w) => {
+      w.whereILike('name', term).orWhere('bebsy_customer_id', search);
+      // A whole address is looked up as one (its trigrams, '@gmail.com' among them, would make
+      // the index read a large share of all rows); an email has no spaces.
+      if (isEmail(normaliseEmail(search))) w.orWhereRaw('lower(email) = ?', [normaliseEmail(search)]);
+      else if (!/\s/.test(search)) w.orWhereILike('email', term);
+      if (isReferralCode(normaliseReferralCode(search))) w.orWhere('referral_code', normaliseReferralCode(search));
+    });
   }
   return q;
 }
 
-export async function listCustomers(db: Db, query: ListQuery): Promise<{ rows: CustomerRow[]; total: number }> {
-  const [rows, [{ count }]] = await Promise.all([
-    filteredCustomers(db, query).select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(query.limit).offset((query.page - 1) * query.limit),
-    filteredCustomers(db, query).count<{ count: string }[]>({ count: '*' }),
-  ]);
-  return { rows, total: Number(count) };
+/** One page of customers, newest first, keyset-paged through the (created_at, id) index. */
+export async function listCustomers(db: Db, query: ListQuery): Promise<KeysetPage<CustomerRow>> {
+  return keysetPage<CustomerRow>(db, {
+    table: () => db('customers'),
+    filter: (q) => applyCustomerFilters(q, query),
+    searching: Boolean(query.search?.trim()),
+    timeColumn: 'customers.created_at',
+    idColumn: 'customers.id',
+    columns: ['customers.*'],
+  }, { limit: query.limit, page: query.page, cursor: query.cursor, order: 'desc' });
 }
 
 export async function getCustomer(db: Db, id: string): Promise<CustomerRow | undefined> {

@@ -1,8 +1,12 @@
+import type { Knex } from 'knex';
+import { isEmail, normaliseEmail } from '../../domain/email.js';
+import { isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
 import type { ReferralStatus } from '../../domain/referral-status.js';
 import { referralWorkflowId } from '../../workflows/definitions.js';
 import type { Db } from '../knex.js';
 import { uniqueViolation } from '../pg-errors.js';
 import { escapeLike } from './customers.js';
+import { keysetPage, type KeysetPage } from './keyset.js';
 
 export interface ReferralRow {
   id: string;
@@ -107,35 +111,60 @@ export interface ReferralFilters {
 export interface ReferralListQuery extends ReferralFilters {
   page: number;
   limit: number;
+  cursor?: string;
   sort?: 'newest' | 'oldest';
 }
 
 /** Referrals (aliased `r`, joined with their referrer `c`) that match the filters; no columns or order yet. */
 export function filteredReferrals(db: Db, filters: ReferralFilters) {
-  const q = withReferrer(db);
+  return applyReferralFilters(db, withReferrer(db), filters);
+}
+
+/**
+ * Every condition is on `r` alone, so Postgres can combine the indexes of one table: a
+ * search is a BitmapOr of the trigram index on the friend's email, the booking reference and
+ * the referrer's referrals (the referrer found by code first), or, for a term matching a large
+ * share of rows, a walk down the submitted_at index that stops after one page.
+ */
+function applyReferralFilters(db: Db, q: Knex.QueryBuilder, filters: ReferralFilters) {
   if (filters.status) q.where('r.status', filters.status);
   if (filters.flagged !== undefined) q.where('r.flagged', filters.flagged);
   if (filters.referrerId) q.where('r.referrer_id', filters.referrerId);
   if (filters.periodDays) q.where('r.submitted_at', '>=', db.raw(`now() - make_interval(days => ?)`, [filters.periodDays]));
-  if (filters.search) {
-    const term = filters.search.trim();
+  const term = filters.search?.trim();
+  if (term) {
     q.where((w) => {
-      w.whereILike('r.new_customer_email', `%${escapeLike(term.toLowerCase())}%`)
-        .orWhere('r.booking_reference', term)
-        .orWhere('c.referral_code', term.toUpperCase());
+      w.where('r.booking_reference', term);
+      // a whole address is looked up as one (see filteredCustomers); an email has no spaces
+      if (isEmail(normaliseEmail(term))) w.orWhere('r.new_customer_email', normaliseEmail(term));
+      else if (!/\s/.test(term)) w.orWhereILike('r.new_customer_email', `%${escapeLike(term.toLowerCase())}%`);
+      if (isReferralCode(normaliseReferralCode(term))) {
+        w.orWhere('r.referrer_id', db('customers').select('id').where('referral_code', normaliseReferralCode(term)));
+      }
       if (/^\d{1,18}$/.test(term)) w.orWhere('r.id', term);
     });
   }
   return q;
 }
 
-export async function listReferrals(db: Db, query: ReferralListQuery): Promise<{ rows: ReferralRow[]; total: number }> {
-  const order = query.sort === 'oldest' ? 'asc' : 'desc';
-  const [rows, [{ count }]] = await Promise.all([
-    filteredReferrals(db, query).select(REFERRAL_COLUMNS).orderBy([{ column: 'r.submitted_at', order }, { column: 'r.id', order }]).limit(query.limit).offset((query.page - 1) * query.limit),
-    filteredReferrals(db, query).count<{ count: string }[]>({ count: '*' }),
-  ]);
-  return { rows, total: Number(count) };
+/**
+ * One page of referrals, newest (or oldest) first: keyset pages through the (submitted_at, id)
+ * indexes; the referrer is joined for the page's rows only.
+ */
+export async function listReferrals(db: Db, query: ReferralListQuery): Promise<KeysetPage<ReferralRow>> {
+  return keysetPage<ReferralRow>(db, {
+    table: () => db('referrals as r'),
+    filter: (q) => applyReferralFilters(db, q, query),
+    searching: Boolean(query.search?.trim()),
+    timeColumn: 'r.submitted_at',
+    idColumn: 'r.id',
+    columns: ['r.*'],
+    wrap: (page, order) =>
+      db.select('page.*', 'c.referral_code as referrer_code', 'c.name as referrer_name')
+        .from(page.as('page'))
+        .join('customers as c', 'c.id', 'page.referrer_id')
+        .orderBy([{ column: 'page.submitted_at', order }, { column: 'page.id', order }]),
+  }, { limit: query.limit, page: query.page, cursor: query.cursor, order: query.sort === 'oldest' ? 'asc' : 'desc' });
 }
 
 /** The referral a booking event belongs to: by booking reference, else by the friend's email. */

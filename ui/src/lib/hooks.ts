@@ -31,7 +31,11 @@ export function useQueryParams() {
       if (value) next.set(key, value);
       else next.delete(key);
     }
-    if (!('page' in changes)) next.delete('page');
+    // any other change (a filter, the search) starts again at the first page
+    if (!('page' in changes) && !('cursor' in changes)) {
+      next.delete('page');
+      next.delete('cursor');
+    }
     setParams(next, { replace: true });
   };
   const clear = () => setParams({}, { replace: true });
