@@ -1,0 +1,389 @@
+import { randomInt } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import type pg from 'pg';
+import pgCopyStreams from 'pg-copy-streams';
+import {
+  isBlankRecord,
+  validateRecord,
+  FileDuplicates,
+  IMPORT_FILE_ERROR,
+  type ColumnMap,
+  type RowResult,
+} from '../domain/csv-import/index.js';
+import { inspectCsvFile } from '../domain/csv-import/file.js';
+import { generateReferralCode } from '../domain/referral-code.js';
+import type { Db } from '../db/knex.js';
+import { getImport, stagingTable, updateImport, type ImportRow } from '../db/repositories/imports.js';
+
+/** Rows per staging transaction: the unit a resumed import skips instead of staging again. */
+const STAGING_BATCH_ROWS = 50_000;
+const HEARTBEAT_EVERY_MS = 1_000;
+
+export interface ImportCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+}
+
+export type ImportOutcome = { status: 'failed'; error: string } | { status: 'cancelled' };
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
+/** One value in COPY's text format. */
+function copyValue(value: string | number | null): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'number') return String(value);
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value;
+}
+
+/** One row in COPY's text format. */
+function copyLine(values: (string | number | null)[]): string {
+  let line = copyValue(values[0]);
+  for (let i = 1; i < values.length; i++) line += `\t${copyValue(values[i])}`;
+  return `${line}\n`;
+}
+
+function countNewlines(fields: string[]): number {
+  let n = 0;
+  for (const field of fields) for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** A COPY … FROM STDIN on the client, written in 64 KB pieces with backpressure. */
+class CopyWriter {
+  private buffer = '';
+  private readonly stream: pgCopyStreams.CopyStreamQuery;
+
+  constructor(client: pg.ClientBase, sql: string) {
+    this.stream = client.query(pgCopyStreams.from(sql));
+  }
+
+  /** Adds a line; true when the stream wants a `drained()` before more (no promise per row). */
+  write(line: string): boolean {
+    this.buffer += line;
+    if (this.buffer.length < 65_536) return false;
+    const ok = this.stream.write(this.buffer);
+    this.buffer = '';
+    return !ok;
+  }
+
+  async drained(): Promise<void> {
+    await once(this.stream, 'drain');
+  }
+
+  async end(): Promise<void> {
+    const done = once(this.stream, 'finish');
+    this.stream.end(this.buffer);
+    this.buffer = '';
+    await done;
+  }
+
+  /** Abandons the COPY (CopyFail), so the connection can roll back instead of waiting on it. */
+  async abort(): Promise<void> {
+    if (this.stream.destroyed || this.stream.writableFinished) return;
+    const closed = once(this.stream, 'close').catch(() => undefined);
+    this.stream.destroy(new Error('import stopped'));
+    await closed;
+  }
+}
+
+async function withClient<T>(db: Db, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  const client = (await db.client.acquireConnection()) as pg.ClientBase;
+  try {
+    return await fn(client);
+  } finally {
+    await db.client.releaseConnection(client);
+  }
+}
+
+async function rollbackQuietly(client: pg.ClientBase): Promise<void> {
+  await client.query('ROLLBACK').catch(() => undefined);
+}
+
+function throwIfCancelled(): void {
+  const signal = Context.current().cancellationSignal;
+  if (signal.aborted) throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('import cancelled');
+}
+
+async function loadImport(db: Db, importId: string): Promise<ImportRow> {
+  const row = await getImport(db, importId);
+  if (!row) throw ApplicationFailure.nonRetryable(`import ${importId} does not exist`, IMPORT_FILE_ERROR);
+  return row;
+}
+
+/**
+ * The customer import's side effects (workflows/customer-import.ts). Each is safe to run again:
+ * staging resumes after the last committed batch, applying happens in one transaction that also
+ * marks the import completed, and finishing is a plain overwrite.
+ */
+export function createImportActivities(db: Db) {
+  /**
+   * Phase 1: streams the file (decoded, csv-parse) into the import's staging table in batches of
+   * STAGING_BATCH_ROWS, each one transaction with its rows' rejections and the progress. A retry
+   * (worker restart) skips the rows the committed batches hold.
+   */
+  async function stageImportFile({ importId }: { importId: string }): Promise<{ rowsStaged: number }> {
+    const ctx = Context.current();
+    const job = await loadImport(db, importId);
+    if (job.phase !== 'queued' && job.phase !== 'staging') return { rowsStaged: job.rows_staged };
+    let inspected;
+    try {
+      inspected = await inspectCsvFile(job.file_path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ApplicationFailure.nonRetryable('The uploaded file is no longer in storage', IMPORT_FILE_ERROR);
+      throw error;
+    }
+    const { encoding, header } = inspected;
+    if (!header.result.ok) throw ApplicationFailure.nonRetryable(header.result.message, IMPORT_FILE_ERROR);
+    const columns: ColumnMap = header.result.columns;
+    const table = stagingTable(importId);
+
+    return withClient(db, async (client) => {
+      await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${table} (line integer NOT NULL, bebsy_customer_id text NOT NULL, name text NOT NULL, email text NOT NULL, locale text)`);
+      let resumeAfter = job.rows_processed;
+      let staged = job.rows_staged;
+      let rejected = job.rejected;
+      const { rows: [{ count }] } = await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${table}`);
+      if (count !== staged || resumeAfter === 0) {
+        // a fresh start, or staging lost (an unlogged table after a Postgres crash): stage everything again
+        await client.query(`TRUNCATE ${table}`);
+        await client.query('DELETE FROM customer_import_errors WHERE import_id = $1', [importId]);
+        resumeAfter = 0;
+        staged = 0;
+        rejected = 0;
+      }
+      await updateImport(db, importId, { status: 'running', phase: 'staging', encoding, delimiter: header.delimiter, rows_processed: resumeAfter, rows_staged: staged, rejected, ...(job.started_at ? {} : { started_at: new Date() }) });
+
+      let bytesRead = 0;
+      const file = createReadStream(job.file_path, { highWaterMark: 1 << 20 });
+      file.on('data', (chunk) => (bytesRead += chunk.length));
+      const records = file.pipe(iconv.decodeStream(encoding)).pipe(parse({ delimiter: header.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false }));
+
+      const duplicates = new FileDuplicates();
+      const classify = (fields: string[]): RowResult => {
+        const result = validateRecord(fields, columns);
+        if (!result.ok) return result;
+        const duplicate = duplicates.claim(result.row);
+        return duplicate ? { ok: false, reason: duplicate, raw: result.row } : result;
+      };
+      let line = 0;
+      let processed = 0;
+      let batch: { rows: CopyWriter; rejected: string[]; staged: number } | null = null;
+      let lastBeat = 0;
+      const commitBatch = async () => {
+        if (!batch) return;
+        await batch.rows.end();
+        if (batch.rejected.length) {
+          const errors = new CopyWriter(client, 'COPY customer_import_errors (import_id, line, reason, bebsy_customer_id, name, email) FROM STDIN');
+          for (const rejection of batch.rejected) if (errors.write(rejection)) await errors.drained();
+          await errors.end();
+        }
+        staged += batch.staged;
+        rejected += batch.rejected.length;
+        await client.query(
+          'UPDATE customer_imports SET rows_processed = $2, rows_staged = $3, rejected = $4, bytes_processed = $5, updated_at = now() WHERE id = $1',
+          [importId, processed, staged, rejected, bytesRead],
+        );
+        await client.query('COMMIT');
+        batch = null;
+        ctx.heartbeat({ rowsProcessed: processed });
+      };
+
+      try {
+        for await (const fields of records as AsyncIterable<string[]>) {
+          const startLine = line + 1;
+          line = startLine + countNewlines(fields);
+          if (startLine === 1) continue; // the header record
+          processed++;
+          // Rows a resumed attempt skips still claim their number and email (duplicates stay duplicates).
+          const result = isBlankRecord(fields) ? null : classify(fields);
+          if (processed <= resumeAfter || !result) continue;
+          if (!batch) {
+            await client.query('BEGIN');
+            batch = { rows: new CopyWriter(client, `COPY ${table} (line, bebsy_customer_id, name, email, locale) FROM STDIN`), rejected: [], staged: 0 };
+          }
+          if (result.ok) {
+            const { row } = result;
+            if (batch.rows.write(copyLine([startLine, row.bebsy_customer_id, row.name, row.email, row.locale]))) await batch.rows.drained();
+            batch.staged++;
+          } else {
+            const { raw } = result;
+            batch.rejected.push(copyLine([importId, startLine, result.reason, raw.bebsy_customer_id, raw.name, raw.email]));
+          }
+          if (processed % 1000 === 0) {
+            throwIfCancelled();
+            if (Date.now() - lastBeat > HEARTBEAT_EVERY_MS) {
+              lastBeat = Date.now();
+              ctx.heartbeat({ rowsProcessed: processed });
+            }
+          }
+          if (processed % STAGING_BATCH_ROWS === 0) await commitBatch();
+        }
+        await commitBatch();
+        await updateImport(db, importId, { bytes_processed: String(job.file_bytes), phase: 'validating' });
+        return { rowsStaged: staged };
+      } catch (error) {
+        file.destroy();
+        if (batch) {
+          await batch.rows.abort();
+          await rollbackQuietly(client);
+        }
+        if ((error as { code?: string }).code?.startsWith('CSV_')) throw ApplicationFailure.nonRetryable(`The file is not readable as CSV near line ${line + 1}: ${(error as Error).message}`, IMPORT_FILE_ERROR);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Phase 2: rejects emails of other customers, then inserts new customers (with
+   * fresh referral codes) and updates changed ones, set-based, in one transaction that also marks
+   * the import completed. A cancel or a crash before the commit leaves customers untouched.
+   */
+  async function applyImport({ importId }: { importId: string }): Promise<ImportCounts> {
+    const ctx = Context.current();
+    const job = await loadImport(db, importId);
+    if (job.status === 'completed') return { inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected };
+    const table = stagingTable(importId);
+    return withClient(db, async (client) => {
+      const { rows: [{ pid }] } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+      // Only heartbeating activities hear of a cancel; the running statement is then cancelled.
+      const cancelQuery = () => void db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => undefined);
+      ctx.cancellationSignal.addEventListener('abort', cancelQuery);
+      try {
+        await client.query('BEGIN');
+        await client.query("SET LOCAL work_mem = '256MB'");
+        await client.query(`ANALYZE ${table}`);
+        throwIfCancelled();
+        await client.query('CREATE TEMP TABLE import_new_customers (ord integer PRIMARY KEY, bebsy_customer_id text, name text, email text, locale text) ON COMMIT DROP');
+        const { rows: [counts] } = await client.query<{ updated: number; unchanged: number; new: number }>(CLASSIFY_AND_UPDATE_SQL(table), [importId]);
+        throwIfCancelled();
+        await stageReferralCodes(client, counts.new);
+        const { rowCount: inserted } = await client.query(INSERT_NEW_SQL);
+        const { rows: [{ rejected }] } = await client.query<{ rejected: number }>('SELECT count(*)::int AS rejected FROM customer_import_errors WHERE import_id = $1', [importId]);
+        const result: ImportCounts = { inserted: inserted ?? 0, updated: counts.updated, unchanged: counts.unchanged, rejected };
+        await client.query(
+          "UPDATE customer_imports SET status = 'completed', phase = 'done', inserted = $2, updated = $3, unchanged = $4, rejected = $5, finished_at = now(), updated_at = now() WHERE id = $1",
+          [importId, result.inserted, result.updated, result.unchanged, result.rejected],
+        );
+        await client.query(`DROP TABLE ${table}`);
+        throwIfCancelled();
+        await client.query('COMMIT');
+        await removeFile(job.file_path);
+        return result;
+      } catch (error) {
+        await rollbackQuietly(client);
+        if (ctx.cancellationSignal.aborted) throwIfCancelled();
+        throw error;
+      } finally {
+        clearInterval(beat);
+        ctx.cancellationSignal.removeEventListener('abort', cancelQuery);
+      }
+    });
+  }
+
+  /** Ends a failed or cancelled import: the outcome on the row, staging and upload removed. */
+  async function finishImport({ importId, outcome }: { importId: string; outcome: ImportOutcome }): Promise<void> {
+    const job = await loadImport(db, importId);
+    await db.transaction(async (trx) => {
+      await trx.raw(`DROP TABLE IF EXISTS ${stagingTable(importId)}`);
+      if (outcome.status === 'cancelled') await trx('customer_import_errors').where({ import_id: importId }).delete();
+      await updateImport(trx, importId, {
+        status: outcome.status,
+        phase: 'done',
+        error: outcome.status === 'failed' ? outcome.error : null,
+        rejected: outcome.status === 'cancelled' ? 0 : job.rejected,
+        finished_at: new Date(),
+      });
+    });
+    await removeFile(job.file_path);
+  }
+
+  return { stageImportFile, applyImport, finishImport };
+}
+
+export type ImportActivities = ReturnType<typeof createImportActivities>;
+
+async function removeFile(filePath: string): Promise<void> {
+  await unlink(filePath).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+/**
+ * `import_codes (ord, code)`: one fresh referral code (domain/referral-code.ts, crypto random) per
+ * new customer, none taken by an existing customer.
+ */
+async function stageReferralCodes(client: pg.ClientBase, count: number): Promise<void> {
+  await client.query('CREATE TEMP TABLE import_codes (ord integer PRIMARY KEY, code text NOT NULL UNIQUE) ON COMMIT DROP');
+  const used = new Set<string>();
+  const fresh = () => {
+    for (;;) {
+      const code = generateReferralCode(randomInt);
+      if (!used.has(code)) return used.add(code), code;
+    }
+  };
+  let ords = Array.from({ length: count }, (_, i) => i + 1);
+  while (ords.length) {
+    const writer = new CopyWriter(client, 'COPY import_codes (ord, code) FROM STDIN');
+    for (const ord of ords) if (writer.write(copyLine([ord, fresh()]))) await writer.drained();
+    await writer.end();
+    const { rows } = await client.query<{ ord: number }>('DELETE FROM import_codes i USING customers c WHERE c.referral_code = i.code RETURNING i.ord');
+    ords = rows.map((r) => r.ord);
+  }
+}
+
+/**
+ * The set-based heart of phase 2, one statement over one snapshot (duplicates within the file
+ * were rejected while staging): each staged row is matched on its customer number and becomes
+ * an insert, an update, unchanged, or rejected when its email belongs to another customer
+ * (probed by index only for rows whose email is new to that customer). Records the rejections,
+ * updates the changed customers, sets the new ones aside (numbered, for their referral codes)
+ * and answers the counts.
+ */
+const CLASSIFY_AND_UPDATE_SQL = (table: string) => `
+  WITH classified AS (
+    SELECT s.*, c.id AS customer_id,
+      CASE
+        WHEN (c.id IS NULL OR c.email <> s.email)
+          AND EXISTS (SELECT 1 FROM customers o WHERE lower(o.email) = s.email AND o.bebsy_customer_id <> s.bebsy_customer_id) THEN 'email_taken'
+        WHEN c.id IS NULL THEN 'insert'
+        WHEN (c.name, c.email, c.locale) IS DISTINCT FROM (s.name, s.email, coalesce(s.locale, c.locale)) THEN 'update'
+        ELSE 'unchanged'
+      END AS action
+    FROM ${table} s
+    LEFT JOIN customers c ON c.bebsy_customer_id = s.bebsy_customer_id
+  ),
+  rejected AS (
+    INSERT INTO customer_import_errors (import_id, line, reason, bebsy_customer_id, name, email)
+    SELECT $1, line, action, bebsy_customer_id, name, email FROM classified WHERE action = 'email_taken'
+  ),
+  updated AS (
+    UPDATE customers c
+    SET name = k.name, email = k.email, locale = coalesce(k.locale, c.locale), updated_at = now()
+    FROM classified k
+    WHERE k.action = 'update' AND k.customer_id = c.id
+    RETURNING 1
+  ),
+  new_customers AS (
+    INSERT INTO import_new_customers (ord, bebsy_customer_id, name, email, locale)
+    SELECT row_number() OVER (ORDER BY line), bebsy_customer_id, name, email, locale FROM classified WHERE action = 'insert'
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM updated)::int AS updated,
+         (SELECT count(*) FROM classified WHERE action = 'unchanged')::int AS unchanged,
+         (SELECT count(*) FROM new_customers)::int AS new`;
+
+/** The new customers, each with its staged referral code. */
+const INSERT_NEW_SQL = `
+  INSERT INTO customers (bebsy_customer_id, name, email, locale, referral_code)
+  SELECT n.bebsy_customer_id, n.name, n.email, coalesce(n.locale, 'nl'), codes.code
+  FROM import_new_customers n JOIN import_codes codes USING (ord)
+  ORDER BY n.ord`;

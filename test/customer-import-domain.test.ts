@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FileDuplicates, detectDelimiter, encodingAt, firstNonAscii, inspectHeader, mapHeader, validateRecord } from '../domain/csv-import/index.js';
+
+describe('customer import: header row', () => {
+  it('detects the delimiter outside quotes', () => {
+    assert.equal(detectDelimiter('Klantnummer;Naam;E-mail'), ';');
+    assert.equal(detectDelimiter('customer_id,name,email'), ',');
+    assert.equal(detectDelimiter('id\tnaam\te-mail'), '\t');
+    assert.equal(detectDelimiter('"Klant, nummer";Naam;"E-mail, privé"'), ';');
+  });
+
+  it('maps Dutch and English header names, ignoring case, spaces, accents and extra columns', () => {
+    const result = mapHeader([' Klantnummer ', 'Woonplaats', 'NAAM', 'E-mailadres', 'Taal']);
+    assert.deepEqual(result, { ok: true, columns: { bebsy_customer_id: 0, name: 2, email: 3, locale: 4 } });
+    assert.deepEqual(mapHeader(['bebsy_customer_id', 'name', 'email', 'locale']), { ok: true, columns: { bebsy_customer_id: 0, name: 1, email: 2, locale: 3 } });
+    assert.deepEqual(mapHeader(['Customer ID', 'Name', 'E-mail']), { ok: true, columns: { bebsy_customer_id: 0, name: 1, email: 2 } });
+  });
+
+  it('names the missing columns and the ones it found', () => {
+    const result = mapHeader(['foo', 'Naam']);
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.message : '', /bebsy_customer_id \(e\.g\. "klantnummer" or "customer_id"\).*email.*columns found: "foo", "Naam"/);
+  });
+
+  it('reads a quoted header record', () => {
+    const { delimiter, names, result } = inspectHeader('"Klantnummer";"Naam";"E-mail"\r\n1;Jan;jan@x.nl\r\n');
+    assert.equal(delimiter, ';');
+    assert.deepEqual(names, ['Klantnummer', 'Naam', 'E-mail']);
+    assert.ok(result.ok);
+  });
+});
+
+describe('customer import: encoding', () => {
+  it('tells UTF-8 from Windows-1252 at the first non-ASCII byte', () => {
+    const utf8 = Buffer.from('Naam\nJosé', 'utf8');
+    const cp1252 = Buffer.from([...Buffer.from('Naam\nJos'), 0xe9]);
+    assert.equal(encodingAt(utf8, firstNonAscii(utf8)), 'utf-8');
+    assert.equal(encodingAt(cp1252, firstNonAscii(cp1252)), 'windows-1252');
+    assert.equal(firstNonAscii(Buffer.from('plain')), -1);
+    const bom = Buffer.from('\ufeffKlantnummer', 'utf8');
+    assert.equal(encodingAt(bom, firstNonAscii(bom)), 'utf-8', 'a BOM reads as UTF-8');
+  });
+
+  it('counts a multi-byte character cut off at the end of a chunk as UTF-8, unless the file ends there', () => {
+    const cut = Buffer.from('Zoë', 'utf8').subarray(0, 3);
+    assert.equal(encodingAt(cut, firstNonAscii(cut), false), 'utf-8');
+    assert.equal(encodingAt(cut, firstNonAscii(cut), true), 'windows-1252');
+  });
+});
+
+describe('customer import: rows', () => {
+  const columns = { bebsy_customer_id: 0, name: 1, email: 2, locale: 3 };
+
+  it('trims, lower-cases the email and reads the language', () => {
+    assert.deepEqual(validateRecord(['  BEB-1 ', ' Zoë de Bruijn ', ' Zoe@Voorbeeld.NL ', ' Engels '], columns), {
+      ok: true,
+      row: { bebsy_customer_id: 'BEB-1', name: 'Zoë de Bruijn', email: 'zoe@voorbeeld.nl', locale: 'en' },
+    });
+    assert.deepEqual(validateRecord(['BEB-1', 'Jan', 'jan@x.nl', ''], columns), { ok: true, row: { bebsy_customer_id: 'BEB-1', name: 'Jan', email: 'jan@x.nl', locale: null } });
+  });
+
+  it('rejects with a reason', () => {
+    const reason = (fields: string[]) => {
+      const result = validateRecord(fields, columns);
+      return result.ok ? 'ok' : result.reason;
+    };
+    assert.equal(reason(['', 'Jan', 'jan@x.nl', 'nl']), 'missing_id');
+    assert.equal(reason(['1', ' ', 'jan@x.nl', 'nl']), 'missing_name');
+    assert.equal(reason(['1', 'Jan', '', 'nl']), 'missing_email');
+    assert.equal(reason(['1', 'Jan', 'jan at x', 'nl']), 'invalid_email');
+    assert.equal(reason(['1', 'Jan', 'jan@x.nl', 'de']), 'invalid_locale');
+    assert.equal(reason(['x'.repeat(65), 'Jan', 'jan@x.nl', 'nl']), 'id_too_long');
+    assert.equal(reason(['1', 'Jan']), 'missing_email', 'a short record reads as empty cells');
+  });
+});
+
+describe('customer import: duplicates within the file', () => {
+  it('lets the first row with a number or email win', () => {
+    const duplicates = new FileDuplicates();
+    const row = (id: string, email: string) => ({ bebsy_customer_id: id, name: 'Jan', email, locale: null });
+    assert.equal(duplicates.claim(row('1', 'a@x.nl')), null);
+    assert.equal(duplicates.claim(row('1', 'b@x.nl')), 'duplicate_id');
+    assert.equal(duplicates.claim(row('2', 'a@x.nl')), 'duplicate_email');
+    assert.equal(duplicates.claim(row('3', 'b@x.nl')), null, 'a rejected row claimed nothing');
+  });
+});

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import argon2 from 'argon2';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { getImportJson, importEnded, uploadImport, writeLargeCsv } from './support/imports.js';
+import { adminToken, createCustomer, eventually, startTestSystem, unique, type TestSystem } from './support/system.js';
+
+const fixture = (name: string) => readFile(path.join('test/fixtures/imports', name));
+const MAX_BYTES = 64 * 1024 * 1024;
+
+describe('customer CSV import', () => {
+  let system: TestSystem;
+  let token: string;
+  let storageDir: string;
+
+  before(async () => {
+    storageDir = await mkdtemp(path.join(os.tmpdir(), 'bebsy-imports-'));
+    system = await startTestSystem({ IMPORT_MAX_BYTES: String(MAX_BYTES), IMPORT_STORAGE_DIR: storageDir });
+    token = await adminToken(system.app);
+  });
+  after(async () => {
+    await system.close();
+    await rm(storageDir, { recursive: true, force: true });
+  });
+
+  const auth = () => ({ authorization: `Bearer ${token}` });
+  const customerById = (id: string) => system.db('customers').where({ bebsy_customer_id: id }).first();
+
+  async function runImport(content: Buffer | string, fileName?: string) {
+    const res = await uploadImport(system.app, token, content, { fileName });
+    assert.equal(res.statusCode, 202, res.body);
+    return importEnded(system.app, token, res.json().id);
+  }
+
+  async function errorReport(id: string, lang = 'nl') {
+    const res = await system.app.inject({ method: 'GET', url: `/api/imports/${id}/errors.csv?lang=${lang}`, headers: auth() });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(res.headers['content-type'] as string, /^text\/csv/);
+    return res.body;
+  }
+
+  it('imports a Dutch Excel file (semicolons, Windows-1252, CRLF, quoted ; and newline, extra column, spaces) and reports each bad row', async () => {
+    await createCustomer(system.app, token, { bebsy_customer_id: 'NL-OTHER', email: 'Bestaand@Voorbeeld.nl' });
+    await createCustomer(system.app, token, { bebsy_customer_id: 'NL-1011', name: 'Lars Oud', email: 'lars@voorbeeld.nl' });
+    const before = await customerById('NL-1011');
+
+    const job = await runImport(await fixture('excel-nl-windows-1252.csv'), 'klanten export.csv');
+    assert.equal(job.status, 'completed', job.error ?? '');
+    assert.deepEqual({ inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected }, { inserted: 3, updated: 1, unchanged: 0, rejected: 7 });
+    assert.equal(job.rows_processed, 12, 'eleven rows and a blank one');
+    assert.equal(job.percent, 100);
+
+    const jose = await customerById('NL-1001');
+    assert.deepEqual({ name: jose.name, email: jose.email, locale: jose.locale }, { name: 'José Martínez', email: 'jose@voorbeeld.nl', locale: 'nl' });
+    assert.match(jose.referral_code, /^[A-Z2-9]{8}$/);
+    const zoe = await customerById('NL-1002');
+    assert.deepEqual({ name: zoe.name, email: zoe.email, locale: zoe.locale }, { name: 'Zoë de Bruijn', email: 'zoe.debruijn@voorbeeld.nl', locale: 'en' });
+    assert.equal((await customerById('NL-1003')).name, 'Jansen; Piet\nen Marie');
+    const lars = await customerById('NL-1011');
+    assert.equal(lars.name, 'Lars Vermeulen');
+    assert.equal(lars.referral_code, before.referral_code, 'an update keeps the referral code');
+    for (const id of ['NL-1004', 'NL-1006', 'NL-1008', 'NL-1009', 'NL-1010']) assert.equal(await customerById(id), undefined, id);
+
+    const report = await errorReport(job.id);
+    assert.ok(report.startsWith('\ufeffregel;klantnummer;naam;e-mail;code;reden\r\n'), report.slice(0, 60));
+    assert.deepEqual(report.slice(1).trim().split('\r\n').slice(1), [
+      '6;NL-1004;Noël Peeters;geen-email;invalid_email;e-mailadres is ongeldig',
+      '7;;Zonder Nummer;zonder@voorbeeld.nl;missing_id;klantnummer ontbreekt',
+      '8;NL-1006;;leeg@voorbeeld.nl;missing_name;naam ontbreekt',
+      '9;NL-1001;José Dubbel;jose2@voorbeeld.nl;duplicate_id;klantnummer staat eerder in het bestand',
+      '10;NL-1008;Anna Dubbel;jose@voorbeeld.nl;duplicate_email;e-mailadres staat eerder in het bestand',
+      '11;NL-1009;Bestaande Mail;bestaand@voorbeeld.nl;email_taken;e-mailadres hoort bij een andere klant',
+      '12;NL-1010;Eva Smit;eva@voorbeeld.nl;invalid_locale;taal moet nl of en zijn',
+    ]);
+    assert.match(await errorReport(job.id, 'en'), /line;customer_id;name;email;code;reason\r\n6;NL-1004;Noël Peeters;geen-email;invalid_email;email address is not valid/);
+
+    // Nothing left behind: no staging table, no stored upload.
+    const staging = await system.db.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'customer_import_staging'");
+    assert.equal(staging.rows[0].n, 0);
+    assert.deepEqual(await readdir(storageDir), []);
+
+    // The same file again changes nothing.
+    const again = await runImport(await fixture('excel-nl-windows-1252.csv'));
+    assert.deepEqual({ inserted: again.inserted, updated: again.updated, unchanged: again.unchanged, rejected: again.rejected }, { inserted: 0, updated: 0, unchanged: 4, rejected: 7 });
+    assert.deepEqual(await customerById('NL-1001'), jose, 'not even updated_at moves');
+  });
+
+  it('reads UTF-8 with a BOM and commas, and Google Sheets tab-separated files', async () => {
+    const bom = await runImport(await fixture('utf8-bom-comma.csv'));
+    assert.deepEqual([bom.status, bom.inserted, bom.rejected], ['completed', 2, 1]);
+    assert.equal((await customerById('EN-2001')).name, 'Doe, John');
+    const chloe = await customerById('EN-2002');
+    assert.deepEqual([chloe.name, chloe.email, chloe.locale], ['Chloë Brontë', 'chloe@example.com', 'nl']);
+    assert.match(await errorReport(bom.id, 'en'), /\r\n4;EN-2003;Missing Mail;;missing_email;email address is missing\r\n$/);
+
+    const tab = await runImport(await fixture('google-sheets-tab.tsv'));
+    assert.deepEqual([tab.status, tab.inserted, tab.rejected], ['completed', 2, 1]);
+    const daan = await customerById('TB-3002');
+    assert.deepEqual([daan.name, daan.locale], ['Daan, de Wit', 'en']);
+  });
+
+  it('answers clear 4xx errors for bad uploads, storing nothing', async () => {
+    const noHeader = await uploadImport(system.app, token, await fixture('no-header.csv'));
+    assert.equal(noHeader.statusCode, 422);
+    assert.equal(noHeader.json().error, 'unrecognised_header');
+    assert.match(noHeader.json().message, /lacks the column\(s\) bebsy_customer_id .* columns found: "foo", "bar", "baz"/);
+
+    const wrongField = await uploadImport(system.app, token, 'Klantnummer;Naam;E-mail\r\n', { field: 'upload' });
+    assert.equal(wrongField.statusCode, 400);
+    assert.match(wrongField.json().message, /field "file"/);
+
+    const json = await system.app.inject({ method: 'POST', url: '/api/customers/import', headers: auth(), payload: { file: 'x' } });
+    assert.equal(json.statusCode, 415);
+
+    const empty = await uploadImport(system.app, token, '');
+    assert.equal(empty.statusCode, 422);
+
+    const tooBig = await uploadImport(system.app, token, Buffer.alloc(MAX_BYTES + 1, 'a'));
+    assert.equal(tooBig.statusCode, 413, tooBig.body);
+    assert.equal(tooBig.json().error, 'file_too_large');
+    assert.deepEqual(await readdir(storageDir), [], 'nothing stored');
+
+    const other = await system.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'x'.repeat(2 * 1024 * 1024), password: 'x' } });
+    assert.equal(other.statusCode, 413, 'the rest of the API keeps its 1 MB body limit');
+
+    assert.equal((await system.app.inject({ method: 'GET', url: '/api/imports/999999999', headers: auth() })).statusCode, 404);
+    assert.equal((await system.app.inject({ method: 'GET', url: '/api/imports/999999999/errors.csv', headers: auth() })).statusCode, 404);
+    assert.equal((await system.app.inject({ method: 'POST', url: '/api/imports/999999999/cancel', headers: auth() })).statusCode, 404);
+    assert.equal((await system.app.inject({ method: 'GET', url: '/api/imports/abc', headers: auth() })).statusCode, 400);
+    const imports = await system.db('customer_imports').count<{ n: string }[]>({ n: '*' });
+    const list = await system.app.inject({ method: 'GET', url: '/api/imports?limit=100', headers: auth() });
+    assert.equal(list.statusCode, 200);
+    assert.equal(list.json().pagination.total, Number(imports[0].n), 'none of the refused uploads became an import');
+  });
+
+  it('fails an unreadable file with a clear message, changing no customer', async () => {
+    const job = await runImport('Klantnummer;Naam;E-mail\r\nBR-1;Jan;jan.br1@voorbeeld.nl\r\nBR-2;"Piet;piet.br2@voorbeeld.nl\r\n');
+    assert.equal(job.status, 'failed');
+    assert.match(job.error ?? '', /not readable as CSV near line \d+: .*quote/i);
+    assert.equal(await customerById('BR-1'), undefined, 'nothing applied');
+    assert.deepEqual(await readdir(storageDir), []);
+  });
+
+  it('cancels a running import: customers untouched, staging removed; cancelling an ended import is 409', async () => {
+    const file = path.join(storageDir, '..', `bebsy-cancel-${process.pid}.csv`);
+    await writeLargeCsv(file, 300_000, 'CX');
+    try {
+      const res = await uploadImport(system.app, token, await readFile(file));
+      assert.equal(res.statusCode, 202, res.body);
+      const { id } = res.json();
+      await eventually(async () => (await getImportJson(system.app, token, id)).rows_processed > 0, { timeoutMs: 30_000, intervalMs: 20 });
+      const cancel = await system.app.inject({ method: 'POST', url: `/api/imports/${id}/cancel`, headers: auth() });
+      assert.equal(cancel.statusCode, 202, cancel.body);
+      assert.equal(cancel.json().status, 'cancelling');
+      const job = await importEnded(system.app, token, id);
+      assert.equal(job.status, 'cancelled');
+      assert.equal((await system.db('customers').where('bebsy_customer_id', 'like', 'CX-%').count<{ n: string }[]>({ n: '*' }))[0].n, '0');
+      const staging = await system.db.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'customer_import_staging'");
+      assert.equal(staging.rows[0].n, 0);
+      assert.deepEqual(await readdir(storageDir), []);
+
+      const again = await system.app.inject({ method: 'POST', url: `/api/imports/${id}/cancel`, headers: auth() });
+      assert.equal(again.statusCode, 409);
+      assert.equal(again.json().error, 'import_finished');
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
+
+  it('lets viewers read imports but not upload or cancel', async () => {
+    const username = unique('viewer');
+    await system.db('admin_users').insert({ username, password_hash: await argon2.hash('viewer-password-1'), role: 'viewer' });
+    const headers = { authorization: `Bearer ${await adminToken(system.app, username, 'viewer-password-1')}` };
+    const list = await system.app.inject({ method: 'GET', url: '/api/imports', headers });
+    assert.equal(list.statusCode, 200);
+    const [latest] = list.json().data;
+    assert.equal((await system.app.inject({ method: 'GET', url: `/api/imports/${latest.id}`, headers })).statusCode, 200);
+    const upload = await system.app.inject({ method: 'POST', url: '/api/customers/import', headers, payload: {} });
+    assert.equal(upload.statusCode, 403);
+    assert.equal((await system.app.inject({ method: 'POST', url: `/api/imports/${latest.id}/cancel`, headers })).statusCode, 403);
+  });
+});
