@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { dashboardStats } from '../../db/repositories/dashboard.js';
 import { centsToEuros } from '../../domain/money.js';
-import { REPORT_PERIODS } from '../../domain/periods.js';
 import { errorReplies } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
+import { DEFINITIONS, PeriodQuery, roi } from './analytics.js';
 
 const dashboardRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
   app.get('/dashboard/stats', {
@@ -13,13 +12,11 @@ const dashboardRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       tags: ['dashboard'],
       summary: 'Referral figures for the last 7/30/90/365 days, fresh on every call',
       description:
-        'conversion_rate = referrals submitted in the period whose booking was confirmed / referrals submitted in the period. ' +
+        `referrals: submitted in the period, by their status now. ${DEFINITIONS.conversion} ` +
         'rewards.pending = referrals approved and in their reward hold now; rewards.paid = rewards paid in the period. ' +
-        'revenue_impact.booking_value = value of bookings confirmed in the period (AVERAGE_BOOKING_VALUE where unknown); ' +
-        'rewards_cost = rewards paid in the period; roi = (booking_value - rewards_cost) / rewards_cost (null without cost). ' +
-        'Amounts in EUR; days are calendar days in Europe/Amsterdam.',
+        `revenue_impact: ${DEFINITIONS.revenue} series: per day, referrals submitted, bookings confirmed, rewards paid. ${DEFINITIONS.period}`,
       security: [{ bearerAuth: [] }],
-      querystring: Type.Object({ period: Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { default: 30 }) }),
+      querystring: PeriodQuery(30),
       response: { ...errorReplies(400, 401) },
     },
   }, async (request) => {
@@ -40,7 +37,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       revenue_impact: {
         booking_value: centsToEuros(booking_value_cents),
         rewards_cost: centsToEuros(rewards_cost_cents),
-        roi: rewards_cost_cents === 0 ? null : (booking_value_cents - rewards_cost_cents) / rewards_cost_cents,
+        roi: roi(booking_value_cents, rewards_cost_cents),
       },
       series: stats.series,
     };

@@ -97,7 +97,7 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
   const control = await connect(options.databaseUrl);
   const workers: pg.Client[] = [];
   const tempDir = await mkdtemp(path.join(tmpdir(), 'bebsy-seed-'));
-  /** Id ranges whose rows are committed: removed again if a later step fails. */
+  /** Id ranges whose rows are (or are being) committed: removed again if a step fails. */
   const committed: Array<{ table: string; ids: IdRange }> = [];
   let rewardOut: WriteStream | undefined;
   try {
@@ -121,8 +121,8 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
     for (let i = 0; i < jobs; i++) workers.push(await connect(options.databaseUrl, true));
     const prepareSeconds = lap();
 
-    await copyPhase(workers, 'customers', CUSTOMER_COLUMNS, customerCount, generated(customerCount, (i) => customerFactory.line(i), undefined, options.signal), log);
     committed.push({ table: 'customers', ids: customerIds });
+    await copyPhase(workers, 'customers', CUSTOMER_COLUMNS, customerCount, generated(customerCount, (i) => customerFactory.line(i), undefined, options.signal), log);
     const customersSeconds = lap();
 
     const rewardFile = path.join(tempDir, 'rewards.tsv');
@@ -137,8 +137,8 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
       rewardBuffer = '';
       if (!ok) await once(rewardOut, 'drain');
     };
-    await copyPhase(workers, 'referrals', REFERRAL_COLUMNS, referralCount, generated(referralCount, (i) => referralFactory.line(i, onReward), flushRewards, options.signal), log);
     committed.push({ table: 'referrals', ids: referralIds });
+    await copyPhase(workers, 'referrals', REFERRAL_COLUMNS, referralCount, generated(referralCount, (i) => referralFactory.line(i, onReward), flushRewards, options.signal), log);
     rewardOut.end(rewardBuffer);
     await once(rewardOut, 'close');
     const referralsSeconds = lap();
@@ -148,6 +148,7 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
     const vouchers = await takenCodes(control, voucherCodes, rewardIds.first, rewardIds.last,
       `SELECT substr(voucher_code, ${VOUCHER_PREFIX.length + 1}) FROM rewards WHERE voucher_code LIKE '${VOUCHER_PREFIX}%'`);
     const rewardPrefix = (i: number) => `${rewardIds.first + i}\t${VOUCHER_PREFIX}${vouchers.codeFor(rewardIds.first + i)}\t`;
+    committed.push({ table: 'rewards', ids: rewardIds });
     await copyPhase(workers, 'rewards', REWARD_COLUMNS, rewardCount, prefixedLines(rewardFile, rewardCount, rewardPrefix, options.signal), log);
     committed.length = 0; // all in: from here on nothing is taken back
     const rewardsSeconds = lap();
@@ -303,8 +304,10 @@ async function* prefixedLines(file: string, count: number, prefix: (index: numbe
  * COPY the chunks into `table` over all workers at once, each in its own transaction: chunk k
  * goes to worker k mod n, so every worker appends rows of the same period and the table's
  * physical order still follows the ids (and the time). Postgres spends this load in index
- * maintenance on one core per COPY; more streams use more cores. Commits when all are through;
- * on a failure every worker's COPY is aborted and rolled back.
+ * maintenance on one core per COPY; more streams use more cores. Each worker commits as soon as
+ * its COPY is through: the analytics triggers (migration 007) make a COPY's end wait for the
+ * rollup rows another one updated, so holding every commit to the end would stall. On a failure
+ * the workers not yet committed roll back; the caller deletes the phase's committed rows by id.
  */
 async function copyPhase(workers: pg.Client[], table: string, columns: readonly string[], count: number, chunks: Chunks, log: (line: string) => void): Promise<void> {
   if (count === 0) return;
@@ -326,8 +329,7 @@ async function copyPhase(workers: pg.Client[], table: string, columns: readonly 
       progress(rows);
     }
     for (const s of streams) s.end();
-    await Promise.race([Promise.all(streams.map((s) => finished(s))), failed]);
-    for (const w of workers) await w.query('COMMIT');
+    await Promise.race([Promise.all(streams.map((s, i) => finished(s).then(() => workers[i].query('COMMIT')))), failed]);
   } catch (error) {
     for (const s of streams) if (!s.writableFinished && !s.destroyed) s.destroy();
     await Promise.all(streams.map((s) => finished(s).catch(() => undefined)));

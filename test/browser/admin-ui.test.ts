@@ -108,6 +108,26 @@ describe('admin UI in a real browser', () => {
     await checkScreen('05-referral-paid');
   });
 
+  it('shows the analytics on the dashboard: status chart, revenue impact with ROI, top referrers linking to the customer', async () => {
+    // A referrer with five bookings this week: at the top of the week's board.
+    const name = `Femke ${unique('Top')}`;
+    const referrer = await createCustomer(system.app, token, { name });
+    await system.db('referrals').insert(Array.from({ length: 5 }, () => ({
+      referrer_id: referrer.id, new_customer_email: `${unique('vriend')}@example.nl`, status: 'pending_approval', reward_amount_cents: 2500,
+      workflow_id: unique('wf'), booking_confirmed_at: new Date(), booking_value_cents: 129_900,
+    })));
+    await page.goto('/?period=7');
+    await page.getByTestId('status-series-chart').waitFor();
+    assert.match(await page.getByTestId('revenue-impact').innerText(), /Rendement \(ROI\)/);
+    assert.match(await page.getByTestId('revenue-roi').innerText(), /%/, 'a reward was paid this week: ROI is a percentage');
+    const board = page.getByTestId('top-referrers');
+    await board.waitFor();
+    await page.getByRole('img', { name: 'Ingediende verwijzingen per dag, verdeeld naar hun huidige status' }).waitFor();
+    await checkScreen('05b-dashboard-analytics');
+    await board.getByRole('link', { name }).click();
+    await page.waitForURL(`**/customers/${referrer.id}`);
+  });
+
   it('rejects a referral with a reason', async () => {
     const { id } = await pendingReferral();
     await page.goto(`/referrals/${id}`);

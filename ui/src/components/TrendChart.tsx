@@ -2,6 +2,7 @@ import { useId, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { DashboardStats } from '../api/types';
 import { useFormat } from '../lib/format';
+import { byDayOrWeek, CHART, INNER, niceMax, ticks as yTicks } from './chart-scale';
 
 type Point = DashboardStats['series'][number];
 const SERIES = [
@@ -10,45 +11,26 @@ const SERIES = [
   { key: 'paid', className: 'line-paid' },
 ] as const;
 
-const W = 760;
-const H = 240;
-const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
-
-/** Days, or weeks (from the first day) when a year of days would be too dense to read. */
-function bucket(series: Point[]): { points: Point[]; weekly: boolean } {
-  if (series.length <= 120) return { points: series, weekly: false };
-  const points: Point[] = [];
-  for (let i = 0; i < series.length; i += 7) {
-    const week = series.slice(i, i + 7);
-    points.push({
-      date: week[0].date,
-      submitted: week.reduce((n, p) => n + p.submitted, 0),
-      confirmed: week.reduce((n, p) => n + p.confirmed, 0),
-      paid: week.reduce((n, p) => n + p.paid, 0),
-    });
-  }
-  return { points, weekly: true };
-}
-
-function niceMax(value: number): number {
-  if (value <= 4) return 4;
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
-  return 10 * magnitude;
-}
+const addDay = (sum: Point, day: Point): Point => ({
+  date: sum.date,
+  submitted: sum.submitted + day.submitted,
+  confirmed: sum.confirmed + day.confirmed,
+  paid: sum.paid + day.paid,
+});
 
 /** A hand-written SVG line chart (no chart library): submitted, confirmed and paid over time. */
 export function TrendChart({ series }: { series: Point[] }) {
   const { t } = useTranslation();
   const f = useFormat();
   const titleId = useId();
-  const { points, weekly } = useMemo(() => bucket(series), [series]);
+  const { points, weekly } = useMemo(() => byDayOrWeek(series, addDay), [series]);
   const max = niceMax(Math.max(0, ...points.flatMap((p) => [p.submitted, p.confirmed, p.paid])));
-  const innerW = W - PAD.left - PAD.right;
-  const innerH = H - PAD.top - PAD.bottom;
+  const { W, H, PAD } = CHART;
+  const innerW = INNER.W;
+  const innerH = INNER.H;
   const x = (i: number) => PAD.left + (points.length <= 1 ? innerW / 2 : (i / (points.length - 1)) * innerW);
   const y = (v: number) => PAD.top + innerH - (v / max) * innerH;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((r) => Math.round(max * r));
+  const ticks = yTicks(max);
   const labelEvery = Math.max(1, Math.ceil(points.length / 7));
   const slot = points.length ? innerW / Math.max(1, points.length - 1) : innerW;
   const describe = (p: Point) =>

@@ -1,10 +1,14 @@
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
-import { useDashboard } from '../api/queries';
-import { REFERRAL_STATUSES, type Period } from '../api/types';
+import type { UseQueryResult } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { useDashboard, useRevenueImpact, useTimeseries, useTopReferrers } from '../api/queries';
+import { REFERRAL_STATUSES, type Period, type RevenueImpact } from '../api/types';
 import { parsePeriod, PeriodSelect } from '../components/PeriodSelect';
 import { ErrorState, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
+import { StatusSeriesChart } from '../components/StatusSeriesChart';
+import { TopReferrers } from '../components/TopReferrers';
 import { TrendChart } from '../components/TrendChart';
 import { useFormat } from '../lib/format';
 import { usePageTitle } from '../lib/hooks';
@@ -16,6 +20,9 @@ export default function DashboardPage() {
   const [params, setParams] = useSearchParams();
   const period = parsePeriod(params.get('period'), 30)!;
   const stats = useDashboard(period);
+  const timeseries = useTimeseries(period);
+  const revenue = useRevenueImpact(period);
+  const leaders = useTopReferrers(period);
   const setPeriod = (next: Period) => setParams(next === 30 ? {} : { period: String(next) }, { replace: true });
 
   return (
@@ -101,9 +108,66 @@ export default function DashboardPage() {
               )}
             </section>
           </div>
+
+          <div className="dashboard-grid">
+            <section className="panel" aria-labelledby="status-trend-heading">
+              <h2 id="status-trend-heading">{t('dashboard.statusTrend')}</h2>
+              <p className="muted">{t('dashboard.statusTrendHint')}</p>
+              <Loaded query={timeseries}>{(data) => <StatusSeriesChart days={data.days} />}</Loaded>
+            </section>
+            <section className="panel" aria-labelledby="revenue-heading">
+              <h2 id="revenue-heading">{t('dashboard.revenue')}</h2>
+              <p className="muted">{t('dashboard.revenueHint')}</p>
+              <Loaded query={revenue}>{(data) => <RevenueFacts revenue={data} />}</Loaded>
+            </section>
+          </div>
+
+          <section className="panel" aria-labelledby="top-referrers-heading">
+            <h2 id="top-referrers-heading">{t('dashboard.topReferrers')}</h2>
+            <p className="muted">{t('dashboard.topReferrersHint')}</p>
+            <Loaded query={leaders}>{(data) => <TopReferrers rows={data.data} />}</Loaded>
+          </section>
         </div>
       )}
     </div>
+  );
+}
+
+/** A panel's own query: its data, or a spinner, or its error with a retry. */
+function Loaded<T>({ query, children }: { query: UseQueryResult<T>; children: (data: T) => ReactNode }) {
+  if (query.data !== undefined) return <div className={query.isPlaceholderData ? 'stale' : undefined}>{children(query.data)}</div>;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  return <Loading />;
+}
+
+function RevenueFacts({ revenue }: { revenue: RevenueImpact }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  return (
+    <dl className="facts" data-testid="revenue-impact">
+      <dt>{t('dashboard.bookingValue')}</dt>
+      <dd>
+        {f.money(revenue.booking_value)}
+        <span className="muted">
+          {' '}
+          · {t('dashboard.bookings', { count: revenue.bookings_confirmed })}
+          {revenue.bookings_without_value > 0 &&
+            `, ${t('dashboard.withoutValue', { count: revenue.bookings_without_value, average: f.money(revenue.average_booking_value) })}`}
+        </span>
+      </dd>
+      <dt>{t('dashboard.rewardsCost')}</dt>
+      <dd>
+        {f.money(revenue.rewards_cost)} <span className="muted">· {t('dashboard.rewardsCount', { count: revenue.rewards_paid })}</span>
+      </dd>
+      <dt>{t('dashboard.net')}</dt>
+      <dd>{f.money(revenue.net)}</dd>
+      <dt>{t('dashboard.roi')}</dt>
+      <dd data-testid="revenue-roi">{revenue.roi === null ? `— (${t('dashboard.roiNone')})` : f.percent(revenue.roi)}</dd>
+      <dt>{t('dashboard.clawbacks')}</dt>
+      <dd>
+        {f.money(revenue.clawback_amount)} <span className="muted">· {t('dashboard.rewardsCount', { count: revenue.clawbacks })}</span>
+      </dd>
+    </dl>
   );
 }
 
