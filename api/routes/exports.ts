@@ -1,0 +1,101 @@
+import { once } from 'node:events';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static, type TObject } from 'typebox';
+import type { ExportEntity, ExportQuery } from '../../db/repositories/exports.js';
+import { REPORT_PERIODS } from '../../domain/periods.js';
+import { HttpError } from '../errors.js';
+import { PageQuery, ReferralStatusSchema, errorReplies } from '../schemas.js';
+import { DownloadTokens, downloadTarget } from '../services/exports/download-tokens.js';
+import { exportStream } from '../services/exports/export-stream.js';
+import { EXPORT_FORMATS, FORMAT_SPECS, exportFilename } from '../services/exports/formats.js';
+import type { ApiDeps } from '../app.js';
+
+const ExportOptions = {
+  format: Type.Enum(EXPORT_FORMATS, { default: 'csv', description: 'csv (RFC 4180), excel-csv (BOM, `;`, decimal comma), json (one array) or ndjson (a row a line)' }),
+  download_token: Type.Optional(Type.String({ maxLength: 1000, description: 'a one-time token from POST .../link, instead of the Authorization header' })),
+};
+
+/** The list endpoints' filters, with the same validation. */
+const CustomerExportQuery = Type.Object({ search: PageQuery.search, ...ExportOptions });
+const ReferralExportQuery = Type.Object({
+  search: PageQuery.search,
+  status: Type.Optional(ReferralStatusSchema),
+  flagged: Type.Optional(Type.Boolean()),
+  period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: 'submitted in the last N days' })),
+  sort: Type.Optional(Type.Enum(['newest', 'oldest'], { default: 'newest' })),
+  ...ExportOptions,
+});
+
+const LinkReply = Type.Object({
+  url: Type.String({ description: 'the export with a one-time download token; GET it within a minute' }),
+  expires_at: Type.String({ format: 'date-time' }),
+});
+
+/** Request logs show the URL without its download token. */
+const logSerializers = {
+  req: (request: FastifyRequest) => ({ method: request.method, url: request.url.replace(/(download_token=)[^&]*/, '$1[redacted]'), remoteAddress: request.ip }),
+};
+
+/**
+ * `GET /api/export/{customers|referrals}`: the whole filtered list as a streamed file, for
+ * admins and viewers. `POST .../link` answers the same export's URL with a one-time download
+ * token, so a browser downloads it natively instead of buffering it in a blob.
+ */
+const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
+  const tokens = new DownloadTokens(config.auth.jwtSecret);
+
+  function routes<Q extends TObject>(entity: ExportEntity, querystring: Q, toExportQuery: (query: Static<Q>) => ExportQuery) {
+    const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { download_token: token } = request.query as { download_token?: string };
+      if (token === undefined) return app.authenticate(request, reply);
+      const redeemed = tokens.redeem(token, downloadTarget(entity, request.url));
+      if (!redeemed.ok) throw new HttpError(401, 'unauthorized', redeemed.reason);
+      request.user = redeemed.user;
+    };
+
+    app.get(`/export/${entity}`, {
+      onRequest: authenticate,
+      logSerializers,
+      schema: {
+        tags: ['exports'],
+        summary: `Export the ${entity} that match the list's filters, streamed, as CSV, Excel CSV, JSON or NDJSON`,
+        security: [{ bearerAuth: [] }],
+        querystring,
+        response: errorReplies(400, 401),
+      },
+    }, async (request, reply) => {
+      const query = request.query as Static<Q> & { format: (typeof EXPORT_FORMATS)[number] };
+      const stream = await exportStream(db, toExportQuery(query), query.format);
+      // the first bytes (or the query's error, answered as a 500) before the headers go out
+      await once(stream, 'readable');
+      return reply
+        .header('content-type', FORMAT_SPECS[query.format].contentType)
+        .header('content-disposition', `attachment; filename="${exportFilename(entity, query.format)}"`)
+        .header('cache-control', 'no-store')
+        .send(stream);
+    });
+
+    app.post(`/export/${entity}/link`, {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['exports'],
+        summary: `A one-time URL (valid for a minute) of the ${entity} export with these filters, for a native browser download`,
+        security: [{ bearerAuth: [] }],
+        querystring,
+        response: { 200: LinkReply, ...errorReplies(400, 401) },
+      },
+    }, async (request) => {
+      const target = downloadTarget(entity, request.url);
+      const { token, expiresAt } = tokens.issue(request.user, target);
+      const query = new URLSearchParams(target.split('?')[1]);
+      query.set('download_token', token);
+      return { url: `/api/export/${entity}?${query}`, expires_at: expiresAt.toISOString() };
+    });
+  }
+
+  routes('customers', CustomerExportQuery, ({ search }) => ({ entity: 'customers', filters: { search } }));
+  routes('referrals', ReferralExportQuery, ({ search, status, flagged, period, sort }) => ({ entity: 'referrals', filters: { search, status, flagged, periodDays: period }, sort }));
+};
+
+export default exportRoutes;

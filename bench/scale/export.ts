@@ -1,0 +1,98 @@
+/**
+ * Issue 5, exports: `GET /api/export/referrals?format=csv` of every referral (2M on the
+ * default seed; the target is stated for ≥ 1M rows), read to the end through the API process,
+ * against the baseline: the very same `COPY (SELECT ...) TO STDOUT` statement the export runs,
+ * with the same session settings (`copyOut`), read straight from Postgres in this process. The baseline runs before and
+ * after the API (the better one counts), so a cold cache does not favour either side. The API's
+ * RSS is sampled every 50 ms during its download; its idle RSS before is printed beside the peak.
+ * Targets: ≥ 200,000 rows/s and a peak RSS ≤ 200 MB.
+ */
+import http, { type IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { copyOut, csvCopySql, type ExportQuery } from '../../db/repositories/exports.js';
+import type { ScaleBench, ScaleBenchContext } from './context.js';
+
+const TARGET_ROWS_PER_SECOND = 200_000;
+const TARGET_PEAK_RSS_MB = 200;
+const RSS_SAMPLE_MS = 50;
+const QUERY: ExportQuery = { entity: 'referrals', filters: {} };
+
+interface Run {
+  rows: number;
+  bytes: number;
+  seconds: number;
+}
+
+const rowsPerSecond = (run: Run) => run.rows / run.seconds;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Counts the records (line ends less the header) and bytes of a CSV byte stream. */
+async function readCsv(chunks: AsyncIterable<Uint8Array>): Promise<Omit<Run, 'seconds'>> {
+  let lineEnds = 0;
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    bytes += buffer.length;
+    for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) lineEnds++;
+  }
+  return { rows: lineEnds - 1, bytes };
+}
+
+async function timed(read: () => Promise<Omit<Run, 'seconds'>>): Promise<Run> {
+  const started = performance.now();
+  const result = await read();
+  return { ...result, seconds: (performance.now() - started) / 1000 };
+}
+
+const baseline = (context: ScaleBenchContext) =>
+  timed(async () => readCsv((await copyOut(context.db, csvCopySql(context.db, QUERY, { delimiter: ',', decimalComma: false })))));
+
+async function throughApi(context: ScaleBenchContext): Promise<{ run: Run; idleRssMb: number; peakRssMb: number }> {
+  const idleRssMb = context.api.rssMb();
+  let peakRssMb = idleRssMb;
+  const sampler = setInterval(() => {
+    peakRssMb = Math.max(peakRssMb, context.api.rssMb());
+  }, RSS_SAMPLE_MS);
+  try {
+    const run = await timed(async () => {
+      // node:http rather than fetch: the client's own overhead should not count against the API
+      const response = await new Promise<IncomingMessage>((resolve, reject) =>
+        http.get(`${context.api.url}/api/export/referrals?format=csv`, { headers: { authorization: `Bearer ${context.token}` } }, resolve).on('error', reject),
+      );
+      if (response.statusCode !== 200) throw new Error(`export answered ${response.statusCode}: ${(await readCsv(response)).bytes} bytes`);
+      return readCsv(response);
+    });
+    return { run, idleRssMb, peakRssMb: Math.max(peakRssMb, context.api.rssMb()) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+export const benchExport: ScaleBench = async (context) => {
+  context.log('export: baseline COPY (1/2)');
+  const before = await baseline(context);
+  context.log('export: GET /api/export/referrals?format=csv');
+  const api = await throughApi(context);
+  context.log('export: baseline COPY (2/2)');
+  const after = await baseline(context);
+  const best = rowsPerSecond(before) >= rowsPerSecond(after) ? before : after;
+
+  const apiRate = rowsPerSecond(api.run);
+  const describe = (label: string, run: Run) =>
+    `${label}: ${fmt(run.rows)} rows, ${fmt(run.bytes / 1e6, 1)} MB in ${fmt(run.seconds, 2)} s = ${fmt(rowsPerSecond(run))} rows/s`;
+  const complete = api.run.rows === best.rows;
+  return {
+    name: 'referral export (CSV)',
+    lines: [
+      describe('baseline COPY (same SELECT) TO STDOUT, best of 2', best),
+      describe('API GET /api/export/referrals?format=csv', api.run),
+      `ratio API/baseline: ${fmt(apiRate / rowsPerSecond(best), 2)}`,
+      `API RSS: idle ${fmt(api.idleRssMb, 1)} MB, peak ${fmt(api.peakRssMb, 1)} MB (+${fmt(api.peakRssMb - api.idleRssMb, 1)} MB during the export)`,
+      ...(complete ? [] : [`ROW COUNT MISMATCH: the API answered ${fmt(api.run.rows)} rows, the baseline ${fmt(best.rows)}`]),
+    ],
+    targets: [
+      { description: `export ≥ ${fmt(TARGET_ROWS_PER_SECOND)} rows/s: ${fmt(apiRate)} rows/s`, met: complete && apiRate >= TARGET_ROWS_PER_SECOND },
+      { description: `API peak RSS ≤ ${TARGET_PEAK_RSS_MB} MB: ${fmt(api.peakRssMb, 1)} MB`, met: api.peakRssMb <= TARGET_PEAK_RSS_MB },
+    ],
+  };
+};
