@@ -7,6 +7,7 @@ import type { Resend } from 'resend';
 import { createEmailActivities } from './email.js';
 import { createDigestActivities } from './digest.js';
 import { createNotificationActivities } from './notifications.js';
+import { createImportActivities } from './imports.js';
 
 export type { TransitionRecord } from '../db/repositories/lifecycle.js';
 export type { SendEmailInput, SendEmailResult } from './email.js';
@@ -30,6 +31,7 @@ export function createReferralActivities({ db, policy, email, resend }: Activity
     ...emailActivities,
     ...createNotificationActivities(db, emailActivities.sendEmail, email.adminRecipients),
     ...createDigestActivities(db, emailActivities.sendEmail, email.adminRecipients),
+    ...createImportActivities(db),
     async checkReferralRules({ referralId }: { referralId: string }): Promise<RuleVerdict> {
       return evaluateReferralRules(await lifecycle.referralFacts(db, referralId), policy);
     },

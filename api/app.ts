@@ -7,12 +7,15 @@ import type { Db } from '../db/knex.js';
 import { installErrorHandler } from './errors.js';
 import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
+import analyticsRoutes from './routes/analytics.js';
 import authRoutes from './routes/auth.js';
 import customerRoutes from './routes/customers.js';
 import dashboardRoutes from './routes/dashboard.js';
 import emailRoutes from './routes/emails.js';
+import exportRoutes from './routes/exports.js';
 import publicRoutes from './routes/public.js';
 import healthRoutes from './routes/health.js';
+import importRoutes from './routes/imports.js';
 import referralRoutes from './routes/referrals.js';
 import webhookRoutes from './routes/webhooks.js';
 import { sharedSchemas } from './schemas.js';
@@ -77,7 +80,10 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     await api.register(webhookRoutes, deps);
     await api.register(publicRoutes, deps);
     await api.register(dashboardRoutes, deps);
+    await api.register(analyticsRoutes, deps);
     await api.register(emailRoutes, deps);
+    await api.register(exportRoutes, deps);
+    await api.register(importRoutes, deps);
   }, { prefix: '/api' });
   return app;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { isEmail } from '../domain/email.js';
 import { eurosToCents } from '../domain/money.js';
@@ -91,6 +92,8 @@ const schema = z.object({
   FARO_COLLECTOR_URL: z.string().url('must be the URL of a Grafana Faro collector').optional(),
   FARO_APP_NAME: z.string().default('bebsy-referrals-admin'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IMPORT_MAX_BYTES: int(1).default(256 * 1024 * 1024),
+  IMPORT_STORAGE_DIR: optionalString,
   APPROVAL_DIGEST_CRON: z
     .string()
     .trim()
@@ -130,6 +133,8 @@ export interface Config {
   faro: { collectorUrl: string; appName: string } | null;
   /** The daily digest of pending approvals (a Temporal Schedule); cron null: switched off. */
   approvalDigest: { cron: string | null; timeZone: string };
+  /** Customer CSV imports: the upload limit (413 above it) and where uploads wait for the worker. */
+  imports: { maxBytes: number; storageDir: string };
 }
 
 /**
@@ -289,6 +294,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       adminRecipients: env.ADMIN_NOTIFICATION_EMAILS,
     },
     faro: env.FARO_COLLECTOR_URL ? { collectorUrl: env.FARO_COLLECTOR_URL, appName: env.FARO_APP_NAME } : null,
+    imports: { maxBytes: env.IMPORT_MAX_BYTES, storageDir: env.IMPORT_STORAGE_DIR ?? path.join(env.DATA_DIR, 'imports') },
     approvalDigest: {
       cron: env.APPROVAL_DIGEST_CRON.toLowerCase() === 'off' ? null : env.APPROVAL_DIGEST_CRON,
       timeZone: 'Europe/Amsterdam',

@@ -5,6 +5,9 @@ import * as dashboardIndexes from './migrations/002_dashboard_indexes.js';
 import * as searchIndexes from './migrations/003_search_trigram_indexes.js';
 import * as emailOutbox from './migrations/004_email_outbox.js';
 import * as emailSmtpProvider from './migrations/005_email_smtp_provider.js';
+import * as customerImports from './migrations/006_customer_imports.js';
+import * as analyticsRollup from './migrations/007_analytics_rollup.js';
+import * as searchStatistics from './migrations/008_search_statistics.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
 const migrations: Record<string, Knex.Migration> = {
@@ -13,6 +16,9 @@ const migrations: Record<string, Knex.Migration> = {
   '003_search_trigram_indexes': searchIndexes,
   '004_email_outbox': emailOutbox,
   '005_email_smtp_provider': emailSmtpProvider,
+  '006_customer_imports': customerImports,
+  '007_analytics_rollup': analyticsRollup,
+  '008_search_statistics': searchStatistics,
 };
 
 const source: Knex.MigrationSource<string> = {

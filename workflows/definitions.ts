@@ -8,3 +8,5 @@ export const rejectUpdate = defineUpdate<ReviewOutcome, [ReviewInput]>('reject')
 export const referralStateQuery = defineQuery<ReferralState>('referralState');
 
 export const referralWorkflowId = (referralId: string | number): string => `referral-${referralId}`;
+
+export const customerImportWorkflowId = (importId: string | number): string => `customer-import-${importId}`;

@@ -1,2 +1,3 @@
 export { referralLifecycle } from './referral-lifecycle.js';
 export { approvalDigest } from './approval-digest.js';
+export { customerImport } from './customer-import.js';

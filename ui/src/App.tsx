@@ -19,6 +19,8 @@ const CustomersPage = lazy(() => import('./pages/CustomersPage'));
 const NewCustomerPage = lazy(() => import('./pages/NewCustomerPage'));
 const CustomerDetailPage = lazy(() => import('./pages/CustomerDetailPage'));
 const EmailsPage = lazy(() => import('./pages/EmailsPage'));
+const ImportsPage = lazy(() => import('./pages/ImportsPage'));
+const ImportDetailPage = lazy(() => import('./pages/ImportDetailPage'));
 const EmailDetailPage = lazy(() => import('./pages/EmailDetailPage'));
 const EmailPreviewsPage = lazy(() => import('./pages/EmailPreviewsPage'));
 const PublicReferralPage = lazy(() => import('./pages/PublicReferralPage'));
@@ -77,6 +79,8 @@ export function App() {
           <Route path="customers" element={<CustomersPage />} />
           <Route path="customers/new" element={<NewCustomerPage />} />
           <Route path="customers/:id" element={<CustomerDetailPage />} />
+          <Route path="imports" element={<ImportsPage />} />
+          <Route path="imports/:id" element={<ImportDetailPage />} />
           <Route path="emails" element={<EmailsPage />} />
           <Route path="emails/previews" element={<EmailPreviewsPage />} />
           <Route path="emails/:id" element={<EmailDetailPage />} />

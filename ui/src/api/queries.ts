@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { ApiError, api, qs } from './client';
 import type {
+  AnalyticsDay,
   Customer,
   CustomerDetail,
   DashboardStats,
@@ -15,7 +16,9 @@ import type {
   Referral,
   ReferralDetail,
   ReferralStatus,
+  RevenueImpact,
   RuntimeConfig,
+  TopReferrer,
 } from './types';
 
 export const DEFAULT_CONFIG: RuntimeConfig = { faro: null, require_booking_reference: false, temporal_web_url: '' };
@@ -40,6 +43,7 @@ export interface ReferralFilters {
   search?: string;
   sort?: 'newest' | 'oldest';
   page?: number;
+  cursor?: string;
   limit?: number;
 }
 
@@ -71,7 +75,7 @@ export function useReferral(id: string) {
   });
 }
 
-export function useCustomers(params: { page: number; limit: number; search?: string }) {
+export function useCustomers(params: { page: number; cursor?: string; limit: number; search?: string }) {
   return useQuery({
     queryKey: ['customers', params],
     queryFn: ({ signal }) => api<Page<Customer>>(`/customers${qs(params)}`, { signal }),
@@ -90,6 +94,33 @@ export function useDashboard(period: Period) {
   return useQuery({
     queryKey: ['dashboard', period],
     queryFn: ({ signal }) => api<DashboardStats>(`/dashboard/stats${qs({ period })}`, { signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+}
+
+export function useTimeseries(period: Period) {
+  return useQuery({
+    queryKey: ['analytics', 'timeseries', period],
+    queryFn: ({ signal }) => api<{ days: AnalyticsDay[] }>(`/analytics/timeseries${qs({ period })}`, { signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+}
+
+export function useRevenueImpact(period: Period) {
+  return useQuery({
+    queryKey: ['analytics', 'revenue-impact', period],
+    queryFn: ({ signal }) => api<RevenueImpact>(`/analytics/revenue-impact${qs({ period })}`, { signal }),
+    placeholderData: keepPreviousData,
+    refetchInterval: 60_000,
+  });
+}
+
+export function useTopReferrers(period: Period, limit = 10) {
+  return useQuery({
+    queryKey: ['analytics', 'top-referrers', period, limit],
+    queryFn: ({ signal }) => api<{ data: TopReferrer[] }>(`/analytics/top-referrers${qs({ period, limit })}`, { signal }),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
   });

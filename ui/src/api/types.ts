@@ -26,6 +26,11 @@ export interface Pagination {
   limit: number;
   total: number;
   total_pages: number;
+  /** false: more rows match than the API counts; total is an estimate. */
+  total_exact?: boolean;
+  /** Keyset lists (customers, referrals): the neighbouring pages. */
+  next_cursor?: string | null;
+  prev_cursor?: string | null;
 }
 
 export interface Page<T> {
@@ -149,6 +154,43 @@ export interface DashboardStats {
   rewards: { pending_amount: number; pending_count: number; paid_amount: number; paid_count: number };
   revenue_impact: { booking_value: number; rewards_cost: number; roi: number | null };
   series: { date: string; submitted: number; confirmed: number; paid: number }[];
+}
+
+/** GET /api/analytics/timeseries: by_status is the day's referrals by their status now. */
+export interface AnalyticsDay {
+  date: string;
+  submitted: number;
+  by_status: Record<ReferralStatus, number>;
+  converted: number;
+  confirmed: number;
+  booking_value: number;
+  paid: number;
+  paid_amount: number;
+  clawbacks: number;
+}
+
+export interface TopReferrer {
+  rank: number;
+  customer_id: string;
+  name: string;
+  referral_code: string;
+  referrals: number;
+  converted: number;
+  paid: number;
+  rewards_amount: number;
+}
+
+export interface RevenueImpact {
+  bookings_confirmed: number;
+  bookings_without_value: number;
+  average_booking_value: number;
+  booking_value: number;
+  rewards_paid: number;
+  rewards_cost: number;
+  clawbacks: number;
+  clawback_amount: number;
+  net: number;
+  roi: number | null;
 }
 
 export interface FieldProblem {

@@ -52,6 +52,7 @@ export function Layout() {
     { to: '/review', label: t('nav.review'), count: pending.data },
     { to: '/referrals', label: t('nav.referrals') },
     { to: '/customers', label: t('nav.customers') },
+    { to: '/imports', label: t('nav.imports') },
     { to: '/emails', label: t('nav.emails') },
   ];
 

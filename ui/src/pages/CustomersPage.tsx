@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useCustomers } from '../api/queries';
+import { ExportMenu } from '../components/ExportMenu';
 import { Pagination } from '../components/Pagination';
 import { SearchBox } from '../components/SearchBox';
 import { EmptyState, ErrorState, Loading } from '../components/States';
@@ -18,7 +19,7 @@ export default function CustomersPage() {
   const { params, update } = useQueryParams();
   const search = params.get('search') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
-  const customers = useCustomers({ page, limit: LIMIT, search: search || undefined });
+  const customers = useCustomers({ page, cursor: params.get('cursor') || undefined, limit: LIMIT, search: search || undefined });
 
   return (
     <div className="page">
@@ -32,6 +33,7 @@ export default function CustomersPage() {
       </div>
       <div className="toolbar">
         <SearchBox label={t('customers.search')} placeholder={t('customers.searchPlaceholder')} value={search} onSearch={(value) => update({ search: value || null, page: null })} />
+        <ExportMenu entity="customers" filters={{ search }} />
       </div>
 
       {customers.isPending ? (
@@ -71,7 +73,7 @@ export default function CustomersPage() {
               </tbody>
             </table>
           </div>
-          <Pagination info={customers.data.pagination} busy={customers.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null })} />
+          <Pagination info={customers.data.pagination} busy={customers.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null, cursor: null })} onCursor={(cursor) => update({ cursor, page: null })} />
         </>
       )}
     </div>

@@ -5,6 +5,7 @@ import { useReferrals, type ReferralFilters } from '../api/queries';
 import { PERIODS, REFERRAL_STATUSES, type ReferralStatus } from '../api/types';
 import { useSession } from '../auth/auth-store';
 import { BulkProgress } from '../components/BulkPanel';
+import { ExportMenu } from '../components/ExportMenu';
 import { Pagination } from '../components/Pagination';
 import { parsePeriod } from '../components/PeriodSelect';
 import { ReferralTable } from '../components/ReferralTable';
@@ -36,6 +37,7 @@ export default function ReferralsPage() {
     search: params.get('search') || undefined,
     sort: params.get('sort') === 'oldest' ? 'oldest' : 'newest',
     page: Math.max(1, Number(params.get('page')) || 1),
+    cursor: params.get('cursor') || undefined,
     limit: LIMIT,
   };
   const referrals = useReferrals(filters);
@@ -138,6 +140,7 @@ export default function ReferralsPage() {
             {t('referrals.clearFilters')}
           </button>
         )}
+        <ExportMenu entity="referrals" filters={{ status: filters.status, flagged: filters.flagged, period: filters.period, search: filters.search, sort: filters.sort }} />
       </div>
 
       {canDecide && selected.size > 0 && !busy && (
@@ -215,7 +218,7 @@ export default function ReferralsPage() {
                 : undefined
             }
           />
-          <Pagination info={referrals.data.pagination} busy={referrals.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null })} />
+          <Pagination info={referrals.data.pagination} busy={referrals.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null, cursor: null })} onCursor={(cursor) => update({ cursor, page: null })} />
           {[...selected].some((id) => !pageIds.includes(id)) && (
             <p className="muted">{t('bulk.acrossPages', { count: selected.size, n: f.number(selected.size) })}</p>
           )}
