@@ -16,7 +16,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { referralSearchAttributes } from '../domain/search-attributes.js';
 import { dropDatabase, ensureDatabase } from '../scripts/databases.js';
 import { startDevTemporal, type DevTemporal } from '../scripts/infra/dev-temporal.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../scripts/infra/embedded-postgres.js';
+import { SCALE_SETTINGS, startEmbeddedPostgres, type EmbeddedPostgres } from '../scripts/infra/embedded-postgres.js';
 import { resolveTemporalBinary } from '../scripts/infra/temporal-binaries.js';
 
 export const TEMPORAL_DIR = '.data/bench-temporal';
@@ -42,7 +42,7 @@ export async function startInfra(temporalDb: 'file' | 'memory', log: (line: stri
     // Postgres
     let embedded: EmbeddedPostgres | null = null;
     if (!process.env.DATABASE_URL) {
-      embedded = await startEmbeddedPostgres({ dataDir: EMBEDDED_PG_DIR });
+      embedded = await startEmbeddedPostgres({ dataDir: EMBEDDED_PG_DIR, settings: SCALE_SETTINGS });
       cleanups.push(() => embedded!.stop());
     }
     const serverUrl = process.env.DATABASE_URL ?? embedded!.url;

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/load-or-exit.js';
 import { ensureDatabase } from './databases.js';
-import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
+import { SCALE_SETTINGS, startEmbeddedPostgres } from './infra/embedded-postgres.js';
 import { isPidAlive } from './infra/processes.js';
 import { seedLarge } from './seed-large/seed.js';
 
@@ -101,7 +101,7 @@ try {
       serverUrl = `postgres://postgres:postgres@127.0.0.1:${running.port}/postgres`;
     } else {
       console.log(`seed:large: starting the embedded Postgres (data in ${dataDir})`);
-      const embedded = await startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort || undefined });
+      const embedded = await startEmbeddedPostgres({ dataDir, port: config.database.embeddedPort || undefined, settings: SCALE_SETTINGS });
       stops.push(embedded.stop);
       serverUrl = embedded.url;
     }

@@ -14,7 +14,7 @@ import { startWorker } from '../worker/run.js';
 import { buildUi } from './build-ui.js';
 import { ensureDatabase } from './databases.js';
 import { startDevTemporal } from './infra/dev-temporal.js';
-import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
+import { SCALE_SETTINGS, startEmbeddedPostgres } from './infra/embedded-postgres.js';
 
 const config = loadConfigOrExit();
 const say = (message: string) => console.log(`[bebsy] ${message}`);
@@ -26,7 +26,7 @@ onShutdownSignal(async () => {
 let databaseUrl = config.database.url;
 if (!databaseUrl) {
   say(`starting embedded Postgres (data in ${path.join(config.dataDir, 'postgres')})`);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort || undefined });
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort || undefined, settings: SCALE_SETTINGS });
   stops.push(pg.stop);
   databaseUrl = await ensureDatabase(pg.url, 'bebsy_referrals');
 }
