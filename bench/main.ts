@@ -1,0 +1,31 @@
+/**
+ * `npm run bench`: every benchmark suite, one after the other (they would share the 2 cores):
+ *
+ *   npm run bench                                   submission (issue 2) + admin UI LCP, then scale (issue 5)
+ *   npm run bench -- --suite submission [flags]     bench/run.ts; `--suite submission --help` for its flags
+ *   npm run bench -- --suite scale [flags]          bench/scale/run.ts; `--suite scale --help` for its flags
+ *
+ * Flags after --suite go to that suite. Exit code: the first failing suite's.
+ */
+import { spawnSync } from 'node:child_process';
+
+const SUITES = { submission: 'bench/run.ts', scale: 'bench/scale/run.ts' } as const;
+type Suite = keyof typeof SUITES;
+
+const args = process.argv.slice(2);
+const at = args.indexOf('--suite');
+const chosen = at === -1 ? 'all' : args[at + 1];
+const rest = at === -1 ? args : [...args.slice(0, at), ...args.slice(at + 2)];
+if (chosen !== 'all' && !(chosen in SUITES)) {
+  console.error(`--suite must be one of: ${Object.keys(SUITES).join(', ')}, all (default)`);
+  process.exit(2);
+}
+if (chosen === 'all' && rest.length) {
+  console.error('flags need a suite: npm run bench -- --suite submission|scale [flags]');
+  process.exit(2);
+}
+const suites = chosen === 'all' ? (Object.keys(SUITES) as Suite[]) : [chosen as Suite];
+for (const suite of suites) {
+  const { status } = spawnSync(process.execPath, ['--import', 'tsx', SUITES[suite], ...rest], { stdio: 'inherit', env: process.env });
+  if (status !== 0) process.exit(status ?? 1);
+}
