@@ -6,7 +6,8 @@
  *
  * Prepares once: a fresh database on DATABASE_URL's server (else the embedded one) seeded by
  * seed:large and vacuumed, an in-memory Temporal dev server, a worker process and an API process
- * (separate processes, as in production, so the API's memory can be read). Then runs the chosen
+ * (separate processes compiled by scripts/build-server.ts, as the Docker image runs them, so the
+ * API's memory can be read). Then runs the chosen
  * measurements in a fixed order (the import last: it adds customers) and prints every target.
  * Exit code 0 when the benchmarks ran (a missed target is printed), 1 when one broke.
  */
@@ -16,6 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../../db/knex.js';
+import { buildServer } from '../../scripts/build-server.js';
+import { bundleWorkflows } from '../../scripts/bundle-workflows.js';
 import { seedLarge } from '../../scripts/seed-large/seed.js';
 import { freePort } from '../../scripts/infra/free-port.js';
 import { startInfra } from '../infra.js';
@@ -62,9 +65,9 @@ interface ProjectProcess extends ChildProcess {
   output(): string;
 }
 
-/** A project process (api/main.ts, worker/main.ts) under tsx, as production runs it. */
+/** A compiled project process (dist/server/*.mjs from `npm run build`), as the Docker image runs it. */
 function startProcess(entry: string, env: Record<string, string>): ProjectProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ProjectProcess;
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ProjectProcess;
   const out: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => out.push(chunk));
@@ -123,9 +126,11 @@ async function main() {
       IMPORT_STORAGE_DIR: path.join(workDir, 'imports'),
       APPROVAL_DIGEST_CRON: 'off',
     };
-    const worker = startProcess('worker/main.ts', env);
+    const server = await buildServer();
+    const workflowBundle = await bundleWorkflows(path.join(workDir, 'workflow-bundle.js'));
+    const worker = startProcess(server.worker, { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle });
     cleanups.push(() => void worker.kill('SIGTERM'));
-    const api = startProcess('api/main.ts', env);
+    const api = startProcess(server.api, env);
     cleanups.push(() => void api.kill('SIGTERM'));
     const url = `http://127.0.0.1:${port}`;
     await waitForHealth(url, api);
@@ -144,7 +149,7 @@ async function main() {
       log,
     };
     console.log(`postgres  ${infra.postgres.version}, ${infra.postgres.source}`);
-    console.log(`api       api/main.ts (pid ${api.pid}) at ${url}, RSS ${context.api.rssMb().toFixed(0)} MB after start; worker/main.ts (pid ${worker.pid})`);
+    console.log(`api       ${path.relative(process.cwd(), server.api)} (pid ${api.pid}) at ${url}, RSS ${context.api.rssMb().toFixed(0)} MB after start; worker ${path.relative(process.cwd(), server.worker)} (pid ${worker.pid})`);
     for (const name of Object.keys(BENCHES).filter((n) => only.includes(n))) {
       log(`-- ${name}`);
       try {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createEmailActivities } from '../../activities/email.js';
 import { sampleMessage } from '../../emails/samples.js';
 import { unique } from '../support/system.js';
-import { launchChromium, screenshotDir, seriousAxeViolations, startBrowserSystem, type BrowserSystem } from './support.js';
+import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startBrowserSystem, type BrowserSystem } from './support.js';
 
 /**
  * The admin UI page "E-mails" in Debian's Chromium against the real API: the outbox (a sent
@@ -25,21 +24,13 @@ describe('admin UI: e-mails', () => {
 
   before(async () => {
     system = await startBrowserSystem();
-    const login = await system.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'admin123' } });
-    assert.equal(login.statusCode, 200, login.body);
-    const reply = login.json();
-    session = JSON.stringify({ ...reply, user: { ...reply.user, must_change_password: false } });
+    session = await adminSession(system);
 
     const { sendEmail } = createEmailActivities({ db: system.db, email: system.config.email });
     await sendEmail({ idempotencyKey: sentKey, message: { ...sampleMessage('reward_paid', 'nl'), to: `sanne.${marker}@example.nl` } });
     await assert.rejects(sendEmail({ idempotencyKey: failedKey, message: { ...sampleMessage('friend_booked', 'nl'), to: `geen-adres-${marker}` } }));
 
-    browser = await launchChromium();
-    // axe is injected as a script: the real CSP (script-src 'self') would block it
-    context = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1366, height: 900 } });
-    await context.addInitScript((value) => localStorage.setItem('bebsy.session', value), session);
-    page = await context.newPage();
-    await mkdir(screenshotDir, { recursive: true });
+    ({ browser, context, page } = await signedInPage(system, session));
   });
   after(async () => {
     await browser?.close();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateReferralCode } from '../../domain/referral-code.js';
 import { unique } from '../support/system.js';
-import { launchChromium, screenshotDir, seriousAxeViolations, startBrowserSystem, type BrowserSystem } from './support.js';
+import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startBrowserSystem, type BrowserSystem } from './support.js';
 
 /**
  * The export menus of the customer and referral lists in Chromium against the real API: the
@@ -23,10 +23,7 @@ describe('admin UI: exports', () => {
 
   before(async () => {
     system = await startBrowserSystem();
-    const login = await system.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'admin123' } });
-    assert.equal(login.statusCode, 200, login.body);
-    const reply = login.json();
-    const session = JSON.stringify({ ...reply, user: { ...reply.user, must_change_password: false } });
+    const session = await adminSession(system);
 
     const customer = (n: number, name: string, code = generateReferralCode(randomInt)) => ({ bebsy_customer_id: `${tag}-${n}`, name, email: `klant${n}.${tag}@example.nl`, referral_code: code });
     const [referrer] = await system.db('customers')
@@ -42,11 +39,7 @@ describe('admin UI: exports', () => {
       })),
     );
 
-    browser = await launchChromium();
-    context = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, acceptDownloads: true, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1366, height: 900 } });
-    await context.addInitScript((value) => localStorage.setItem('bebsy.session', value), session);
-    page = await context.newPage();
-    await mkdir(screenshotDir, { recursive: true });
+    ({ browser, context, page } = await signedInPage(system, session, { acceptDownloads: true }));
   });
   after(async () => {
     await browser?.close();

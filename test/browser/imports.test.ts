@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { writeLargeCsv } from '../support/imports.js';
-import { launchChromium, screenshotDir, seriousAxeViolations, startBrowserSystem, type BrowserSystem } from './support.js';
+import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startBrowserSystem, type BrowserSystem } from './support.js';
 
 const ROWS = 60_000;
 
@@ -20,14 +20,7 @@ describe('admin UI: customer import', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bebsy-import-ui-'));
     system = await startBrowserSystem({ IMPORT_STORAGE_DIR: path.join(dir, 'storage') });
-    const login = await system.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'admin123' } });
-    const reply = login.json();
-    const session = JSON.stringify({ ...reply, user: { ...reply.user, must_change_password: false } });
-    browser = await launchChromium();
-    context = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1366, height: 900 }, acceptDownloads: true });
-    await context.addInitScript((value) => localStorage.setItem('bebsy.session', value), session);
-    page = await context.newPage();
-    await mkdir(screenshotDir, { recursive: true });
+    ({ browser, context, page } = await signedInPage(system, await adminSession(system), { acceptDownloads: true }));
   });
   after(async () => {
     await browser?.close();

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
-export { launchChromium } from '../../scripts/infra/chromium.js';
+import { mkdir } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/infra/chromium.js';
+export { launchChromium };
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 export interface BrowserSystem extends TestSystem {
@@ -38,3 +40,23 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
 }
 
 export const screenshotDir = process.env.SCREENSHOT_DIR ?? '.data/screenshots';
+
+/** The admin's session as the UI keeps it in localStorage, the forced password change already behind it. */
+export async function adminSession(system: BrowserSystem): Promise<string> {
+  const login = await system.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'admin123' } });
+  if (login.statusCode !== 200) throw new Error(`admin login failed: ${login.statusCode} ${login.body}`);
+  const reply = login.json();
+  return JSON.stringify({ ...reply, user: { ...reply.user, must_change_password: false } });
+}
+
+/**
+ * Chromium with one page signed in as `session`, Dutch, Amsterdam time, a 1366×900 laptop
+ * screen; the CSP is bypassed so axe can be injected as a script. The screenshot folder exists.
+ */
+export async function signedInPage(system: BrowserSystem, session: string, { acceptDownloads = false } = {}): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, acceptDownloads, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1366, height: 900 } });
+  await context.addInitScript((value) => localStorage.setItem('bebsy.session', value), session);
+  await mkdir(screenshotDir, { recursive: true });
+  return { browser, context, page: await context.newPage() };
+}
