@@ -93,6 +93,7 @@ const schema = z.object({
   FARO_APP_NAME: z.string().default('bebsy-referrals-admin'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   IMPORT_MAX_BYTES: int(1).default(256 * 1024 * 1024),
+  EXPORT_STALL_TIMEOUT_SECONDS: int(1).default(60),
   IMPORT_STORAGE_DIR: optionalString,
   APPROVAL_DIGEST_CRON: z
     .string()
@@ -135,6 +136,8 @@ export interface Config {
   approvalDigest: { cron: string | null; timeZone: string };
   /** Customer CSV imports: the upload limit (413 above it) and where uploads wait for the worker. */
   imports: { maxBytes: number; storageDir: string };
+  /** A download whose client has read nothing for this long is cut off (it holds a database connection). */
+  exports: { stallTimeoutMs: number };
 }
 
 /**
@@ -294,6 +297,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       adminRecipients: env.ADMIN_NOTIFICATION_EMAILS,
     },
     faro: env.FARO_COLLECTOR_URL ? { collectorUrl: env.FARO_COLLECTOR_URL, appName: env.FARO_APP_NAME } : null,
+    exports: { stallTimeoutMs: env.EXPORT_STALL_TIMEOUT_SECONDS * 1000 },
     imports: { maxBytes: env.IMPORT_MAX_BYTES, storageDir: env.IMPORT_STORAGE_DIR ?? path.join(env.DATA_DIR, 'imports') },
     approvalDigest: {
       cron: env.APPROVAL_DIGEST_CRON.toLowerCase() === 'off' ? null : env.APPROVAL_DIGEST_CRON,

@@ -24,12 +24,14 @@ describe('exports', () => {
   const referrerCode = generateReferralCode(randomInt);
   const bulkCode = generateReferralCode(randomInt);
   const BULK_ROWS = 50_000;
+  /** Short, so the stalled-client test is quick; the abort tests act well within it. */
+  const STALL_SECONDS = 3;
   const awkwardName = 'de Vries; "Jan"\nregel 2, Amsterdam';
 
   const get = (url: string, headers: Record<string, string> = bearer(token)) => system.app.inject({ method: 'GET', url, headers });
 
   before(async () => {
-    system = await startTestSystem({}, { worker: false });
+    system = await startTestSystem({ EXPORT_STALL_TIMEOUT_SECONDS: String(STALL_SECONDS) }, { worker: false });
     token = await adminToken(system.app);
     await system.app.listen({ host: '127.0.0.1', port: 0 });
     const address = system.app.server.address();
@@ -213,6 +215,18 @@ describe('exports', () => {
       });
     }
   }
+
+  it('cuts off a client that stops reading but keeps the connection open, freeing the database connection', async () => {
+    const request = await stalledDownload(`/api/export/referrals?format=csv&search=${bulkCode}`);
+    try {
+      await eventually(async () => (await runningQueries()) === 1, { timeoutMs: 5_000 });
+      // the watchdog looks every STALL_SECONDS: between one and two periods after the stall
+      // (the paused client itself notices nothing until it reads again)
+      await eventually(async () => system.db.client.pool.numUsed() === 0 && (await runningQueries()) === 0, { timeoutMs: (2 * STALL_SECONDS + 3) * 1000 });
+    } finally {
+      request.destroy();
+    }
+  });
 
   it('lets a viewer export (read only)', async () => {
     const username = unique('viewer');

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TObject } from 'typebox';
@@ -38,6 +39,22 @@ const logSerializers = {
 };
 
 /**
+ * Destroys a download that has not moved for `stallMs` (checked every `stallMs`): a client that
+ * stops reading but keeps its connection open would otherwise hold the export's database
+ * connection and its query for as long as the TCP connection lives.
+ */
+function cutOffWhenStalled(response: ServerResponse, stallMs: number): void {
+  let written = -1;
+  const watchdog = setInterval(() => {
+    const now = response.socket?.bytesWritten ?? written;
+    if (now === written) response.destroy(new Error(`export download stalled for ${stallMs} ms`));
+    written = now;
+  }, stallMs);
+  watchdog.unref();
+  response.once('close', () => clearInterval(watchdog));
+}
+
+/**
  * `GET /api/export/{customers|referrals}`: the whole filtered list as a streamed file, for
  * admins and viewers. `POST .../link` answers the same export's URL with a one-time download
  * token, so a browser downloads it natively instead of buffering it in a blob.
@@ -69,6 +86,7 @@ const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
       const stream = await exportStream(db, toExportQuery(query), query.format);
       // the first bytes (or the query's error, answered as a 500) before the headers go out
       await once(stream, 'readable');
+      cutOffWhenStalled(reply.raw, config.exports.stallTimeoutMs);
       return reply
         .header('content-type', FORMAT_SPECS[query.format].contentType)
         .header('content-disposition', `attachment; filename="${exportFilename(entity, query.format)}"`)
