@@ -173,13 +173,18 @@ describe('exports', () => {
       const rows = format === 'json' ? JSON.parse(text).length : format === 'ndjson' ? text.trimEnd().split('\n').length : text.split('\r\n').length - 2;
       assert.equal(rows, BULK_ROWS, format);
     }
-    // the copy's larger work_mem is reset before its connection goes back to the pool: every
-    // pooled connection (held at once, so each is a different one) has the server's default
-    const defaults = await system.db.raw<{ rows: { reset_val: string }[] }>(`SELECT reset_val FROM pg_settings WHERE name = 'work_mem'`);
-    const workMems = await Promise.all(Array.from({ length: system.db.client.pool.max }, () =>
-      system.db.transaction(async (trx) => ((await trx.raw<{ rows: { setting: string }[] }>(`SELECT setting FROM pg_settings WHERE name = 'work_mem'`)).rows[0].setting)),
+    // every referral (more than the hash-join threshold): the export's session also turns nested loops off
+    const all = await fetch(`${baseUrl}/api/export/referrals?format=csv`, { headers: bearer(token) });
+    assert.equal(all.status, 200);
+    assert.ok((await all.text()).split('\r\n').length - 2 >= BULK_ROWS);
+    // the export's session settings are reset before its connection goes back to the pool: every
+    // pooled connection (held at once, so each is a different one) has the server's defaults
+    const settingsSql = `SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) AS now, string_agg(name || '=' || reset_val, ' ' ORDER BY name) AS reset
+                           FROM pg_settings WHERE name IN ('work_mem', 'enable_nestloop')`;
+    const sessions = await Promise.all(Array.from({ length: system.db.client.pool.max }, () =>
+      system.db.transaction(async (trx) => (await trx.raw<{ rows: { now: string; reset: string }[] }>(settingsSql)).rows[0]),
     ));
-    assert.deepEqual(new Set(workMems), new Set([defaults.rows[0].reset_val]));
+    assert.deepEqual(new Set(sessions.map((s) => s.now)), new Set([sessions[0].reset]));
   });
 
   /** Starts a download and stops reading after its first bytes; answers the request, to drop later. */

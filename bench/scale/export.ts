@@ -9,7 +9,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { copyOut, csvCopySql, type ExportQuery } from '../../db/repositories/exports.js';
+import { copyOut, type ExportQuery } from '../../db/repositories/exports.js';
 import type { ScaleBench, ScaleBenchContext } from './context.js';
 
 const TARGET_ROWS_PER_SECOND = 200_000;
@@ -45,7 +45,7 @@ async function timed(read: () => Promise<Omit<Run, 'seconds'>>): Promise<Run> {
 }
 
 const baseline = (context: ScaleBenchContext) =>
-  timed(async () => readCsv((await copyOut(context.db, csvCopySql(context.db, QUERY, { delimiter: ',', decimalComma: false })))));
+  timed(async () => readCsv(await copyOut(context.db, QUERY, { delimiter: ',', decimalComma: false })));
 
 async function throughApi(context: ScaleBenchContext): Promise<{ run: Run; idleRssMb: number; peakRssMb: number }> {
   const idleRssMb = context.api.rssMb();

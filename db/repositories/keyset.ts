@@ -185,7 +185,7 @@ export async function countCapped(db: Db, filtered: Knex.QueryBuilder): Promise<
 }
 
 /** The planner's row estimate for a query (from its statistics; costs a plan, not a scan). */
-async function estimateRows(db: Db, filtered: Knex.QueryBuilder): Promise<number> {
+export async function estimateRows(db: Db, filtered: Knex.QueryBuilder): Promise<number> {
   const { sql, bindings } = filtered.select(db.raw('1')).toSQL();
   const { rows } = await db.raw<{ rows: { 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[] }>(`EXPLAIN (FORMAT JSON) ${sql}`, bindings);
   return Math.round(rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);

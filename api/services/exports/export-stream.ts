@@ -1,6 +1,6 @@
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import type { Db } from '../../../db/knex.js';
-import { EXPORT_FIELDS, copyOut, csvCopySql, rowsOut, type ExportQuery } from '../../../db/repositories/exports.js';
+import { EXPORT_FIELDS, copyOut, rowsOut, type ExportQuery } from '../../../db/repositories/exports.js';
 import type { ReferralRow } from '../../../db/repositories/referrals.js';
 import { referralJson } from '../../serializers.js';
 import { CsvCrlf } from './crlf.js';
@@ -20,7 +20,7 @@ export async function exportStream(db: Db, query: ExportQuery, format: ExportFor
   let source: Readable;
   if (format === 'csv' || format === 'excel-csv') {
     const excel = format === 'excel-csv';
-    source = await copyOut(db, csvCopySql(db, query, excel ? { delimiter: ';', decimalComma: true } : { delimiter: ',', decimalComma: false }));
+    source = await copyOut(db, query, excel ? { delimiter: ';', decimalComma: true } : { delimiter: ',', decimalComma: false });
     stages.push(new CsvCrlf());
     if (excel) stages.push(prefixed(UTF8_BOM));
   } else {
