@@ -114,23 +114,23 @@ const PROBE_BELOW_ESTIMATE = 20 * COUNT_CAP;
 export async function keysetPage<Row>(db: Db, source: KeysetSource, request: KeysetRequest): Promise<KeysetPage<Row>> {
   const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, request.order);
   const filtered = () => source.filter(source.table());
-  let matches: { ids: string[] } | null = null;
+  let matchIds: string[] | null = null;
   let counted: { count: number; exact: boolean } | null = null;
   if (source.searching) {
     const estimate = await estimateRows(db, filtered());
-    if (estimate > PROBE_BELOW_ESTIMATE) {
-      counted = { count: Math.max(estimate, COUNT_CAP + 1), exact: false };
+    const ids = estimate > PROBE_BELOW_ESTIMATE ? null : (await filtered().limit(COUNT_CAP + 1).pluck(source.idColumn)).map(String);
+    if (ids && ids.length <= COUNT_CAP) {
+      matchIds = ids;
+      counted = { count: ids.length, exact: true };
     } else {
-      const ids = (await filtered().limit(COUNT_CAP + 1).pluck(source.idColumn)).map(String);
-      if (ids.length <= COUNT_CAP) matches = { ids };
-      counted = ids.length <= COUNT_CAP ? { count: ids.length, exact: true } : { count: Math.max(estimate, COUNT_CAP + 1), exact: false };
+      counted = { count: Math.max(estimate, COUNT_CAP + 1), exact: false };
     }
   }
 
   const backwards = cursor?.d === 'before';
   // Reading backwards runs the opposite order from the key, then the rows are reversed.
   const scanOrder: SortOrder = backwards ? flip(request.order) : request.order;
-  const q = (matches ? source.table().whereIn(source.idColumn, matches.ids) : filtered())
+  const q = (matchIds ? source.table().whereIn(source.idColumn, matchIds) : filtered())
     .select(...source.columns, db.raw(`??::text AS ${SORT_TIME}`, [source.timeColumn]), db.raw(`??::text AS ${SORT_ID}`, [source.idColumn]))
     .orderBy([{ column: source.timeColumn, order: scanOrder }, { column: source.idColumn, order: scanOrder }])
     .limit(request.limit + 1);
