@@ -124,6 +124,13 @@ describe('admin UI in a real browser', () => {
     await board.waitFor();
     await page.getByRole('img', { name: 'Ingediende verwijzingen per dag, verdeeld naar hun huidige status' }).waitFor();
     await checkScreen('05b-dashboard-analytics');
+    // the numbers behind the status chart, folded under "Toon als tabel": today has the five
+    const statusChart = page.locator('figure', { has: page.getByTestId('status-series-chart') });
+    await statusChart.getByText('Toon als tabel').click();
+    const table = statusChart.getByRole('table');
+    assert.ok((await table.getByRole('columnheader').allInnerTexts()).includes('Te beoordelen'));
+    const today = table.getByRole('row').last();
+    assert.ok(Number((await today.getByRole('cell').nth(1).innerText()).replace(/\./g, '')) >= 5, 'today: at least the five new referrals');
     await board.getByRole('link', { name }).click();
     await page.waitForURL(`**/customers/${referrer.id}`);
   });

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { REFERRAL_STATUSES, type AnalyticsDay, type ReferralStatus } from '../api/types';
 import { useFormat } from '../lib/format';
 import { byDayOrWeek, CHART, INNER, niceMax, ticks } from './chart-scale';
+import { ChartTable } from './ChartTable';
 
 type Point = Pick<AnalyticsDay, 'date' | 'submitted' | 'by_status'>;
 
@@ -74,37 +75,14 @@ export function StatusSeriesChart({ days }: { days: Point[] }) {
           );
         })}
       </svg>
-      <details className="chart-table">
-        <summary>{t('dashboard.showTable')}</summary>
-        <div className="table-wrap">
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">{weekly ? t('dashboard.week') : t('dashboard.day')}</th>
-                <th scope="col" className="num">{t('dashboard.series.submitted')}</th>
-                {REFERRAL_STATUSES.map((s) => (
-                  <th scope="col" key={s} className="num">
-                    {t(`status.${s}`)}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {points.map((p) => (
-                <tr key={p.date}>
-                  <td>{f.calendarDate(p.date)}</td>
-                  <td className="num">{f.number(p.submitted)}</td>
-                  {REFERRAL_STATUSES.map((s) => (
-                    <td key={s} className="num">
-                      {f.number(p.by_status[s])}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
+      <ChartTable
+        weekly={weekly}
+        points={points}
+        columns={[
+          { key: 'submitted', label: t('dashboard.series.submitted'), value: (p) => p.submitted },
+          ...REFERRAL_STATUSES.map((s) => ({ key: s, label: t(`status.${s}`), value: (p: Point) => p.by_status[s] })),
+        ]}
+      />
     </figure>
   );
 }

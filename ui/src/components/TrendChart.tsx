@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { DashboardStats } from '../api/types';
 import { useFormat } from '../lib/format';
 import { byDayOrWeek, CHART, INNER, niceMax, ticks as yTicks } from './chart-scale';
+import { ChartTable } from './ChartTable';
 
 type Point = DashboardStats['series'][number];
 const SERIES = [
@@ -78,35 +79,7 @@ export function TrendChart({ series }: { series: Point[] }) {
           </rect>
         ))}
       </svg>
-      <details className="chart-table">
-        <summary>{t('dashboard.showTable')}</summary>
-        <div className="table-wrap">
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">{weekly ? t('dashboard.week') : t('dashboard.day')}</th>
-                {SERIES.map((s) => (
-                  <th scope="col" key={s.key} className="num">
-                    {t(`dashboard.series.${s.key}`)}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {points.map((p) => (
-                <tr key={p.date}>
-                  <td>{f.calendarDate(p.date)}</td>
-                  {SERIES.map((s) => (
-                    <td key={s.key} className="num">
-                      {f.number(p[s.key])}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </details>
+      <ChartTable weekly={weekly} points={points} columns={SERIES.map((s) => ({ key: s.key, label: t(`dashboard.series.${s.key}`), value: (p: Point) => p[s.key] }))} />
     </figure>
   );
 }
