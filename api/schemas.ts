@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { COUNT_CAP, type KeysetPage } from '../db/repositories/keyset.js';
+import { REPORT_PERIODS } from '../domain/periods.js';
 import { REFERRAL_STATUSES } from '../domain/referral-status.js';
 
 /** Shared JSON schemas: validation, serialisation and the OpenAPI document come from these. */
@@ -56,6 +57,15 @@ const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const ReferralStatusSchema = Type.Enum(REFERRAL_STATUSES);
+
+/** The referral list's filters; the referral export takes the same. */
+export const ReferralFilterQuery = {
+  search: PageQuery.search,
+  status: Type.Optional(ReferralStatusSchema),
+  flagged: Type.Optional(Type.Boolean()),
+  period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: 'submitted in the last N days' })),
+  sort: Type.Optional(Type.Enum(['newest', 'oldest'], { default: 'newest' })),
+};
 
 export const Customer = Type.Object(
   {

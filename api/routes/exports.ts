@@ -4,9 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TObject } from 'typebox';
 import type { ExportEntity, ExportQuery } from '../../db/repositories/exports.js';
-import { REPORT_PERIODS } from '../../domain/periods.js';
 import { HttpError } from '../errors.js';
-import { PageQuery, ReferralStatusSchema, errorReplies } from '../schemas.js';
+import { PageQuery, ReferralFilterQuery, errorReplies } from '../schemas.js';
 import { DownloadTokens, downloadTarget } from '../services/exports/download-tokens.js';
 import { exportStream } from '../services/exports/export-stream.js';
 import { EXPORT_FORMATS, FORMAT_SPECS, exportFilename } from '../services/exports/formats.js';
@@ -19,14 +18,7 @@ const ExportOptions = {
 
 /** The list endpoints' filters, with the same validation. */
 const CustomerExportQuery = Type.Object({ search: PageQuery.search, ...ExportOptions });
-const ReferralExportQuery = Type.Object({
-  search: PageQuery.search,
-  status: Type.Optional(ReferralStatusSchema),
-  flagged: Type.Optional(Type.Boolean()),
-  period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: 'submitted in the last N days' })),
-  sort: Type.Optional(Type.Enum(['newest', 'oldest'], { default: 'newest' })),
-  ...ExportOptions,
-});
+const ReferralExportQuery = Type.Object({ ...ReferralFilterQuery, ...ExportOptions });
 
 const LinkReply = Type.Object({
   url: Type.String({ description: 'the export with a one-time download token; GET it within a minute' }),

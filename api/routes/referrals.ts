@@ -7,9 +7,8 @@ import { ADMIN_DECISIONS } from '../../domain/referral-status.js';
 import { HttpError, notFound } from '../errors.js';
 import { referralJson } from '../serializers.js';
 import { workflowWebUrl } from '../services/temporal.js';
-import { KeysetPageQuery, ReferralStatusSchema, errorReplies, keysetPagination, pageOf } from '../schemas.js';
+import { KeysetPageQuery, ReferralFilterQuery, ReferralStatusSchema, errorReplies, keysetPagination, pageOf } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
-import { REPORT_PERIODS } from '../../domain/periods.js';
 
 const MAX_BULK = 500;
 const BULK_CONCURRENCY = 8;
@@ -59,13 +58,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
       tags: ['referrals'],
       summary: 'List referrals, newest first; search matches email, booking reference, referrer code or id',
       security: [{ bearerAuth: [] }],
-      querystring: Type.Object({
-        ...KeysetPageQuery,
-        status: Type.Optional(ReferralStatusSchema),
-        flagged: Type.Optional(Type.Boolean()),
-        period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: 'submitted in the last N days' })),
-        sort: Type.Optional(Type.Enum(['newest', 'oldest'], { default: 'newest' })),
-      }),
+      querystring: Type.Object({ ...KeysetPageQuery, ...ReferralFilterQuery }),
       response: { 200: pageOf(Type.Ref('Referral')), ...errorReplies(400, 401) },
     },
   }, async (request) => {

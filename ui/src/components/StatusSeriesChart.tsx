@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { REFERRAL_STATUSES, type AnalyticsDay, type ReferralStatus } from '../api/types';
 import { useFormat } from '../lib/format';
 import { byDayOrWeek, CHART, INNER, niceMax, ticks } from './chart-scale';
-import { ChartTable } from './ChartTable';
+import { ChartTable, YAxisGrid } from './ChartParts';
 
 type Point = Pick<AnalyticsDay, 'date' | 'submitted' | 'by_status'>;
 
@@ -46,14 +46,7 @@ export function StatusSeriesChart({ days }: { days: Point[] }) {
       </div>
       <svg viewBox={`0 0 ${W} ${H}`} className="chart-svg" role="img" aria-labelledby={titleId} data-testid="status-series-chart">
         <title id={titleId}>{t('dashboard.statusChartTitle')}</title>
-        {ticks(max).map((tick) => (
-          <g key={tick}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(tick)} y2={y(tick)} className="grid" />
-            <text x={PAD.left - 8} y={y(tick) + 4} textAnchor="end" className="axis-label">
-              {f.number(tick)}
-            </text>
-          </g>
-        ))}
+        <YAxisGrid ticks={ticks(max)} y={y} />
         {points.map((p, i) => {
           const x = PAD.left + i * slot + (slot - barWidth) / 2;
           let top = p.submitted;

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { DashboardStats } from '../api/types';
 import { useFormat } from '../lib/format';
 import { byDayOrWeek, CHART, INNER, niceMax, ticks as yTicks } from './chart-scale';
-import { ChartTable } from './ChartTable';
+import { ChartTable, YAxisGrid } from './ChartParts';
 
 type Point = DashboardStats['series'][number];
 const SERIES = [
@@ -53,14 +53,7 @@ export function TrendChart({ series }: { series: Point[] }) {
       </div>
       <svg viewBox={`0 0 ${W} ${H}`} className="chart-svg" role="img" aria-labelledby={titleId} data-testid="trend-chart">
         <title id={titleId}>{t('dashboard.chartTitle')}</title>
-        {ticks.map((tick) => (
-          <g key={tick}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(tick)} y2={y(tick)} className="grid" />
-            <text x={PAD.left - 8} y={y(tick) + 4} textAnchor="end" className="axis-label">
-              {f.number(tick)}
-            </text>
-          </g>
-        ))}
+        <YAxisGrid ticks={ticks} y={y} />
         {points.map((p, i) =>
           i % labelEvery === 0 ? (
             <text key={p.date} x={x(i)} y={H - 8} textAnchor="middle" className="axis-label">

@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useFormat } from '../lib/format';
+import { CHART } from './chart-scale';
 
 export interface ChartColumn<P> {
   key: string;
@@ -41,5 +42,23 @@ export function ChartTable<P extends { date: string }>({ weekly, points, columns
         </table>
       </div>
     </details>
+  );
+}
+
+/** The horizontal grid lines of a chart with their values on the left axis. */
+export function YAxisGrid({ ticks, y }: { ticks: number[]; y: (value: number) => number }) {
+  const f = useFormat();
+  const { W, PAD } = CHART;
+  return (
+    <>
+      {ticks.map((tick) => (
+        <g key={tick}>
+          <line x1={PAD.left} x2={W - PAD.right} y1={y(tick)} y2={y(tick)} className="grid" />
+          <text x={PAD.left - 8} y={y(tick) + 4} textAnchor="end" className="axis-label">
+            {f.number(tick)}
+          </text>
+        </g>
+      ))}
+    </>
   );
 }
