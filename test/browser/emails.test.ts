@@ -51,6 +51,8 @@ describe('admin UI: e-mails', () => {
     await page.getByRole('heading', { name: 'E-mails', level: 1 }).waitFor();
     await page.getByLabel('Zoeken').fill(marker);
     await page.getByLabel('Zoeken').press('Enter');
+    // Enter searches at once: the list narrows to this test's two messages
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="email-row-"]').length === 2);
     const sentId = await outboxId(sentKey);
     const failedId = await outboxId(failedKey);
     await page.getByTestId(`email-row-${sentId}`).waitFor();

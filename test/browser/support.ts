@@ -28,8 +28,14 @@ export interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/** Runs axe-core in the page; answers the serious and critical violations (WCAG 2.1 A/AA). */
+/**
+ * Runs axe-core in the page; answers the serious and critical violations (WCAG 2.1 A/AA). It
+ * waits for the screen to settle first: while a list fetches its next page it shows the previous
+ * rows dimmed (`.stale`, opacity 0.6), on purpose and for a moment, which axe would judge as
+ * too little contrast.
+ */
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.waitForFunction(() => document.querySelector('.stale') === null);
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
