@@ -1,19 +1,21 @@
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import {
-  isBlankRecord,
   validateRecord,
+  CsvRecordReader,
   FileDuplicates,
   IMPORT_FILE_ERROR,
+  UnclosedQuoteError,
   type ColumnMap,
-  type RowResult,
+  type CsvEncoding,
+  type CsvRecord,
 } from '../domain/csv-import/index.js';
 import { inspectCsvFile } from '../domain/csv-import/file.js';
 import { generateReferralCode } from '../domain/referral-code.js';
@@ -48,12 +50,6 @@ function copyLine(values: (string | number | null)[]): string {
   let line = copyValue(values[0]);
   for (let i = 1; i < values.length; i++) line += `\t${copyValue(values[i])}`;
   return `${line}\n`;
-}
-
-function countNewlines(fields: string[]): number {
-  let n = 0;
-  for (const field of fields) for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 /** A COPY … FROM STDIN on the client, written in 64 KB pieces with backpressure. */
@@ -92,6 +88,23 @@ class CopyWriter {
     this.stream.destroy(new Error('import stopped'));
     await closed;
   }
+}
+
+/**
+ * The file's records, a chunk's worth at a time (no promise per record): UTF-8 as it is (without
+ * its byte-order mark), Windows-1252 transcoded to UTF-8 first.
+ */
+async function* readRecords(file: Readable, encoding: CsvEncoding, delimiter: string, columns: number[]): AsyncGenerator<CsvRecord[]> {
+  const reader = new CsvRecordReader(delimiter.charCodeAt(0), columns);
+  const source: AsyncIterable<Buffer | string> = encoding === 'utf-8' ? file : file.pipe(iconv.decodeStream(encoding));
+  let first = true;
+  for await (const chunk of source) {
+    let bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    first = false;
+    yield reader.push(bytes);
+  }
+  yield reader.end();
 }
 
 async function withClient<T>(db: Db, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
@@ -146,7 +159,7 @@ export function createImportActivities(db: Db) {
     const table = stagingTable(importId);
 
     return withClient(db, async (client) => {
-      await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${table} (line integer NOT NULL, bebsy_customer_id text NOT NULL, name text NOT NULL, email text NOT NULL, locale text)`);
+      await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${table} (line integer NOT NULL, bebsy_customer_id text NOT NULL, name text NOT NULL, email text NOT NULL, locale text, duplicate_of integer)`);
       let resumeAfter = job.rows_processed;
       let staged = job.rows_staged;
       let rejected = job.rejected;
@@ -164,16 +177,11 @@ export function createImportActivities(db: Db) {
       let bytesRead = 0;
       const file = createReadStream(job.file_path, { highWaterMark: 1 << 20 });
       file.on('data', (chunk) => (bytesRead += chunk.length));
-      const records = file.pipe(iconv.decodeStream(encoding)).pipe(parse({ delimiter: header.delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false }));
+      // the reader answers just these cells, in this order
+      const wanted = [columns.bebsy_customer_id, columns.name, columns.email, ...(columns.locale !== undefined ? [columns.locale] : [])];
+      const cellColumns: ColumnMap = { bebsy_customer_id: 0, name: 1, email: 2, ...(columns.locale !== undefined && { locale: 3 }) };
 
       const duplicates = new FileDuplicates();
-      const classify = (fields: string[]): RowResult => {
-        const result = validateRecord(fields, columns);
-        if (!result.ok) return result;
-        const duplicate = duplicates.claim(result.row);
-        return duplicate ? { ok: false, reason: duplicate, raw: result.row } : result;
-      };
-      let line = 0;
       let processed = 0;
       let batch: { rows: CopyWriter; rejected: string[]; staged: number } | null = null;
       let lastBeat = 0;
@@ -197,34 +205,37 @@ export function createImportActivities(db: Db) {
       };
 
       try {
-        for await (const fields of records as AsyncIterable<string[]>) {
-          const startLine = line + 1;
-          line = startLine + countNewlines(fields);
-          if (startLine === 1) continue; // the header record
-          processed++;
-          // Rows a resumed attempt skips still claim their number and email (duplicates stay duplicates).
-          const result = isBlankRecord(fields) ? null : classify(fields);
-          if (processed <= resumeAfter || !result) continue;
-          if (!batch) {
-            await client.query('BEGIN');
-            batch = { rows: new CopyWriter(client, `COPY ${table} (line, bebsy_customer_id, name, email, locale) FROM STDIN`), rejected: [], staged: 0 };
-          }
-          if (result.ok) {
-            const { row } = result;
-            if (batch.rows.write(copyLine([startLine, row.bebsy_customer_id, row.name, row.email, row.locale]))) await batch.rows.drained();
-            batch.staged++;
-          } else {
-            const { raw } = result;
-            batch.rejected.push(copyLine([importId, startLine, result.reason, raw.bebsy_customer_id, raw.name, raw.email]));
-          }
-          if (processed % 1000 === 0) {
-            throwIfCancelled();
-            if (Date.now() - lastBeat > HEARTBEAT_EVERY_MS) {
-              lastBeat = Date.now();
-              ctx.heartbeat({ rowsProcessed: processed });
+        for await (const records of readRecords(file, encoding, header.delimiter, wanted)) {
+          for (const { line, cells, blank } of records) {
+            if (line === 1) continue; // the header record
+            processed++;
+            if (blank) continue;
+            const result = validateRecord(cells, cellColumns);
+            // Rows a resumed attempt skips still claim their number and email (duplicates stay duplicates).
+            const duplicateOf = result.ok ? duplicates.claim(result.row, line) : null;
+            if (processed <= resumeAfter) continue;
+            if (!batch) {
+              await client.query('BEGIN');
+              batch = { rows: new CopyWriter(client, `COPY ${table} (line, bebsy_customer_id, name, email, locale, duplicate_of) FROM STDIN`), rejected: [], staged: 0 };
             }
+            if (result.ok) {
+              const { row } = result;
+              // a possible duplicate is staged with the line it may repeat; applying decides (FileDuplicates)
+              if (batch.rows.write(copyLine([line, row.bebsy_customer_id, row.name, row.email, row.locale, duplicateOf]))) await batch.rows.drained();
+              batch.staged++;
+            } else {
+              const { raw } = result;
+              batch.rejected.push(copyLine([importId, line, result.reason, raw.bebsy_customer_id, raw.name, raw.email]));
+            }
+            if (processed % 1000 === 0) {
+              throwIfCancelled();
+              if (Date.now() - lastBeat > HEARTBEAT_EVERY_MS) {
+                lastBeat = Date.now();
+                ctx.heartbeat({ rowsProcessed: processed });
+              }
+            }
+            if (processed % STAGING_BATCH_ROWS === 0) await commitBatch();
           }
-          if (processed % STAGING_BATCH_ROWS === 0) await commitBatch();
         }
         await commitBatch();
         await updateImport(db, importId, { bytes_processed: String(job.file_bytes), phase: 'validating' });
@@ -235,7 +246,7 @@ export function createImportActivities(db: Db) {
           await batch.rows.abort();
           await rollbackQuietly(client);
         }
-        if ((error as { code?: string }).code?.startsWith('CSV_')) throw ApplicationFailure.nonRetryable(`The file is not readable as CSV near line ${line + 1}: ${(error as Error).message}`, IMPORT_FILE_ERROR);
+        if (error instanceof UnclosedQuoteError) throw ApplicationFailure.nonRetryable(`The file is not readable as CSV near line ${error.line}: ${error.message}`, IMPORT_FILE_ERROR);
         throw error;
       }
     });
@@ -262,6 +273,7 @@ export function createImportActivities(db: Db) {
         await client.query("SET LOCAL work_mem = '256MB'");
         await client.query(`ANALYZE ${table}`);
         throwIfCancelled();
+        await client.query(DUPLICATES_SQL(table), [importId]);
         await client.query('CREATE TEMP TABLE import_new_customers (ord integer PRIMARY KEY, bebsy_customer_id text, name text, email text, locale text) ON COMMIT DROP');
         const { rows: [counts] } = await client.query<{ updated: number; unchanged: number; new: number }>(CLASSIFY_AND_UPDATE_SQL(table), [importId]);
         throwIfCancelled();
@@ -339,6 +351,22 @@ async function stageReferralCodes(client: pg.ClientBase, count: number): Promise
     ords = rows.map((r) => r.ord);
   }
 }
+
+/**
+ * Rejects the staged rows that repeat an earlier accepted row's customer number or email: the
+ * rows FileDuplicates staged as possible duplicates, compared with the row of the line they name
+ * (a hash collision is no duplicate and stays).
+ */
+const DUPLICATES_SQL = (table: string) => `
+  WITH duplicates AS (
+    DELETE FROM ${table} d USING ${table} f
+    WHERE d.duplicate_of IS NOT NULL AND f.line = d.duplicate_of
+      AND (f.bebsy_customer_id = d.bebsy_customer_id OR f.email = d.email)
+    RETURNING d.line, CASE WHEN f.bebsy_customer_id = d.bebsy_customer_id THEN 'duplicate_id' ELSE 'duplicate_email' END AS reason,
+      d.bebsy_customer_id, d.name, d.email
+  )
+  INSERT INTO customer_import_errors (import_id, line, reason, bebsy_customer_id, name, email)
+  SELECT $1, line, reason, bebsy_customer_id, name, email FROM duplicates`;
 
 /**
  * The set-based heart of phase 2, one statement over one snapshot (duplicates within the file

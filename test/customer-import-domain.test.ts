@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FileDuplicates, detectDelimiter, encodingAt, firstNonAscii, inspectHeader, mapHeader, validateRecord } from '../domain/csv-import/index.js';
+import { CsvRecordReader, FileDuplicates, UnclosedQuoteError, detectDelimiter, encodingAt, firstNonAscii, inspectHeader, mapHeader, validateRecord } from '../domain/csv-import/index.js';
 
 describe('customer import: header row', () => {
   it('detects the delimiter outside quotes', () => {
@@ -76,12 +76,55 @@ describe('customer import: rows', () => {
 });
 
 describe('customer import: duplicates within the file', () => {
-  it('lets the first row with a number or email win', () => {
+  it('lets the first row with a number or email win, naming its line', () => {
     const duplicates = new FileDuplicates();
     const row = (id: string, email: string) => ({ bebsy_customer_id: id, name: 'Jan', email, locale: null });
-    assert.equal(duplicates.claim(row('1', 'a@x.nl')), null);
-    assert.equal(duplicates.claim(row('1', 'b@x.nl')), 'duplicate_id');
-    assert.equal(duplicates.claim(row('2', 'a@x.nl')), 'duplicate_email');
-    assert.equal(duplicates.claim(row('3', 'b@x.nl')), null, 'a rejected row claimed nothing');
+    assert.equal(duplicates.claim(row('1', 'a@x.nl'), 2), null);
+    assert.equal(duplicates.claim(row('1', 'b@x.nl'), 3), 2, 'the number of line 2');
+    assert.equal(duplicates.claim(row('2', 'a@x.nl'), 4), 2, 'the email of line 2');
+    assert.equal(duplicates.claim(row('3', 'b@x.nl'), 5), null, 'a rejected row claimed nothing');
+    assert.equal(duplicates.claim(row('4', 'c@x.nl'), 6), null);
+  });
+
+  it('keeps a hundred thousand numbers apart', () => {
+    const duplicates = new FileDuplicates();
+    for (let i = 0; i < 100_000; i++) assert.equal(duplicates.claim({ bebsy_customer_id: `BEB-${i}`, name: 'Jan', email: `jan${i}@x.nl`, locale: null }, i + 2), null);
+    assert.equal(duplicates.claim({ bebsy_customer_id: 'BEB-99999', name: 'Jan', email: 'nieuw@x.nl', locale: null }, 200_000), 100_001);
+  });
+});
+
+describe('customer import: reading records', () => {
+  const read = (text: string, columns = [0, 1, 2], chunkSize = text.length) => {
+    const reader = new CsvRecordReader(0x3b, columns);
+    const bytes = Buffer.from(text);
+    const records = [];
+    for (let i = 0; i < bytes.length; i += chunkSize) records.push(...reader.push(bytes.subarray(i, i + chunkSize)));
+    return [...records, ...reader.end()];
+  };
+
+  it('reads quoted cells with delimiters, doubled quotes and line breaks, numbering the lines', () => {
+    const text = 'id;naam;mail\r\n1;"Jansen; Piet\nen ""Marie""";a@x.nl\r\n2;Jan "de" Vries;b@x.nl\n3;Kees\r4;Eva;e@x.nl';
+    const expected = [
+      { line: 1, cells: ['id', 'naam', 'mail'], blank: false },
+      { line: 2, cells: ['1', 'Jansen; Piet\nen "Marie"', 'a@x.nl'], blank: false },
+      { line: 4, cells: ['2', 'Jan "de" Vries', 'b@x.nl'], blank: false },
+      { line: 5, cells: ['3', 'Kees', ''], blank: false },
+      { line: 6, cells: ['4', 'Eva', 'e@x.nl'], blank: false },
+    ];
+    assert.deepEqual(read(text), expected);
+    for (const size of [1, 2, 3, 7]) assert.deepEqual(read(text, [0, 1, 2], size), expected, `chunks of ${size} bytes`);
+  });
+
+  it('answers only the wanted cells, in the wanted order, and tells blank records', () => {
+    assert.deepEqual(read('a;b;c;d\n;;;\n\n  ;"";\n', [2, 0]), [
+      { line: 1, cells: ['c', 'a'], blank: false },
+      { line: 2, cells: ['', ''], blank: true },
+      { line: 3, cells: ['', ''], blank: true },
+      { line: 4, cells: ['', '  '], blank: true },
+    ]);
+  });
+
+  it('refuses a quoted cell that never closes, naming its line', () => {
+    assert.throws(() => read('id;naam\n1;Jan\n2;"Piet;p@x.nl\n3;Kees\n'), (error: Error) => error instanceof UnclosedQuoteError && error.line === 3);
   });
 });

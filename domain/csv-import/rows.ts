@@ -38,11 +38,6 @@ const LOCALES: Record<string, 'nl' | 'en'> = {
   en: 'en', 'en-gb': 'en', 'en-us': 'en', 'en_gb': 'en', engels: 'en', english: 'en', eng: 'en',
 };
 
-/** A record with nothing but empty cells: a blank line or a spreadsheet's trailing rows. */
-export function isBlankRecord(fields: string[]): boolean {
-  return fields.every((f) => f.trim() === '');
-}
-
 function cell(fields: string[], index: number | undefined): string {
   return index === undefined ? '' : (fields[index] ?? '').trim();
 }
@@ -71,22 +66,4 @@ export function validateRecord(fields: string[], columns: ColumnMap): RowResult 
   const reason = ownProblem(raw, email, locale);
   if (reason) return { ok: false, reason, raw };
   return { ok: true, row: { bebsy_customer_id: raw.bebsy_customer_id, name: raw.name, email, locale: locale! } };
-}
-
-/**
- * The file's accepted customer numbers and emails: a later row with one of them is a duplicate
- * (the first occurrence wins; a rejected row claims nothing).
- */
-export class FileDuplicates {
-  private readonly ids = new Set<string>();
-  private readonly emails = new Set<string>();
-
-  /** The duplicate reason for this row, or null after claiming its number and email. */
-  claim(row: ImportRow): 'duplicate_id' | 'duplicate_email' | null {
-    if (this.ids.has(row.bebsy_customer_id)) return 'duplicate_id';
-    if (this.emails.has(row.email)) return 'duplicate_email';
-    this.ids.add(row.bebsy_customer_id);
-    this.emails.add(row.email);
-    return null;
-  }
 }
