@@ -25,6 +25,8 @@ import { getImport, stagingTable, updateImport, type ImportRow } from '../db/rep
 /** Rows per staging transaction: the unit a resumed import skips instead of staging again. */
 const STAGING_BATCH_ROWS = 50_000;
 const HEARTBEAT_EVERY_MS = 1_000;
+/** About the bytes of a customer row (number, name, email, language, a city); sizes the duplicate tables. */
+const BYTES_PER_ROW_GUESS = 48;
 
 export interface ImportCounts {
   inserted: number;
@@ -181,7 +183,7 @@ export function createImportActivities(db: Db) {
       const wanted = [columns.bebsy_customer_id, columns.name, columns.email, ...(columns.locale !== undefined ? [columns.locale] : [])];
       const cellColumns: ColumnMap = { bebsy_customer_id: 0, name: 1, email: 2, ...(columns.locale !== undefined && { locale: 3 }) };
 
-      const duplicates = new FileDuplicates();
+      const duplicates = new FileDuplicates(Number(job.file_bytes) / BYTES_PER_ROW_GUESS);
       let processed = 0;
       let batch: { rows: CopyWriter; rejected: string[]; staged: number } | null = null;
       let lastBeat = 0;
@@ -253,9 +255,10 @@ export function createImportActivities(db: Db) {
   }
 
   /**
-   * Phase 2: rejects emails of other customers, then inserts new customers (with
-   * fresh referral codes) and updates changed ones, set-based, in one transaction that also marks
-   * the import completed. A cancel or a crash before the commit leaves customers untouched.
+   * Phase 2: rejects the file's real duplicates and emails of other customers, then updates
+   * changed customers and inserts new ones (with fresh referral codes), set-based, in one
+   * transaction that also marks the import completed. A cancel or a crash before the commit
+   * leaves customers untouched.
    */
   async function applyImport({ importId }: { importId: string }): Promise<ImportCounts> {
     const ctx = Context.current();
@@ -274,13 +277,20 @@ export function createImportActivities(db: Db) {
         await client.query(`ANALYZE ${table}`);
         throwIfCancelled();
         await client.query(DUPLICATES_SQL(table), [importId]);
-        await client.query('CREATE TEMP TABLE import_new_customers (ord integer PRIMARY KEY, bebsy_customer_id text, name text, email text, locale text) ON COMMIT DROP');
-        const { rows: [counts] } = await client.query<{ updated: number; unchanged: number; new: number }>(CLASSIFY_AND_UPDATE_SQL(table), [importId]);
+        // The planner cannot know that only a few rows of the staging change; told so, it
+        // compares the file with the customers on both cores (0.6 s for 1M rows instead of 1.1 s).
+        await client.query('SET LOCAL parallel_tuple_cost = 0');
+        const { rowCount: changes } = await client.query(CHANGES_SQL(table));
+        const { rows: [{ staged }] } = await client.query<{ staged: number }>(`SELECT count(*)::int AS staged FROM ${table}`);
         throwIfCancelled();
-        await stageReferralCodes(client, counts.new);
+        await client.query(EMAIL_TAKEN_SQL, [importId]);
+        const { rowCount: updated } = await client.query(UPDATE_CHANGED_SQL);
+        throwIfCancelled();
+        const { rowCount: fresh } = await client.query(NEW_CUSTOMERS_SQL);
+        await stageReferralCodes(client, fresh ?? 0);
         const { rowCount: inserted } = await client.query(INSERT_NEW_SQL);
         const { rows: [{ rejected }] } = await client.query<{ rejected: number }>('SELECT count(*)::int AS rejected FROM customer_import_errors WHERE import_id = $1', [importId]);
-        const result: ImportCounts = { inserted: inserted ?? 0, updated: counts.updated, unchanged: counts.unchanged, rejected };
+        const result: ImportCounts = { inserted: inserted ?? 0, updated: updated ?? 0, unchanged: staged - (changes ?? 0), rejected };
         await client.query(
           "UPDATE customer_imports SET status = 'completed', phase = 'done', inserted = $2, updated = $3, unchanged = $4, rejected = $5, finished_at = now(), updated_at = now() WHERE id = $1",
           [importId, result.inserted, result.updated, result.unchanged, result.rejected],
@@ -369,45 +379,39 @@ const DUPLICATES_SQL = (table: string) => `
   SELECT $1, line, reason, bebsy_customer_id, name, email FROM duplicates`;
 
 /**
- * The set-based heart of phase 2, one statement over one snapshot (duplicates within the file
- * were rejected while staging): each staged row is matched on its customer number and becomes
- * an insert, an update, unchanged, or rejected when its email belongs to another customer
- * (probed by index only for rows whose email is new to that customer). Records the rejections,
- * updates the changed customers, sets the new ones aside (numbered, for their referral codes)
- * and answers the counts.
+ * `import_changes`: the staged rows that are not already so, each with the customer it names
+ * (none: a new customer) and that customer's email now. One hash join of the file with the
+ * customers over one snapshot; unchanged rows (most of a nightly export) are only counted.
  */
-const CLASSIFY_AND_UPDATE_SQL = (table: string) => `
-  WITH classified AS (
-    SELECT s.*, c.id AS customer_id,
-      CASE
-        WHEN (c.id IS NULL OR c.email <> s.email)
-          AND EXISTS (SELECT 1 FROM customers o WHERE lower(o.email) = s.email AND o.bebsy_customer_id <> s.bebsy_customer_id) THEN 'email_taken'
-        WHEN c.id IS NULL THEN 'insert'
-        WHEN (c.name, c.email, c.locale) IS DISTINCT FROM (s.name, s.email, coalesce(s.locale, c.locale)) THEN 'update'
-        ELSE 'unchanged'
-      END AS action
-    FROM ${table} s
-    LEFT JOIN customers c ON c.bebsy_customer_id = s.bebsy_customer_id
-  ),
-  rejected AS (
-    INSERT INTO customer_import_errors (import_id, line, reason, bebsy_customer_id, name, email)
-    SELECT $1, line, action, bebsy_customer_id, name, email FROM classified WHERE action = 'email_taken'
-  ),
-  updated AS (
-    UPDATE customers c
-    SET name = k.name, email = k.email, locale = coalesce(k.locale, c.locale), updated_at = now()
-    FROM classified k
-    WHERE k.action = 'update' AND k.customer_id = c.id
-    RETURNING 1
-  ),
-  new_customers AS (
-    INSERT INTO import_new_customers (ord, bebsy_customer_id, name, email, locale)
-    SELECT row_number() OVER (ORDER BY line), bebsy_customer_id, name, email, locale FROM classified WHERE action = 'insert'
-    RETURNING 1
+const CHANGES_SQL = (table: string) => `
+  CREATE TEMP TABLE import_changes ON COMMIT DROP AS
+  SELECT s.line, s.bebsy_customer_id, s.name, s.email, s.locale, c.id AS customer_id, c.email AS current_email
+  FROM ${table} s
+  LEFT JOIN customers c ON c.bebsy_customer_id = s.bebsy_customer_id
+  WHERE c.id IS NULL OR (c.name, c.email, c.locale) IS DISTINCT FROM (s.name, s.email, coalesce(s.locale, c.locale))`;
+
+/** Rejects the changes that would give a customer an email another customer has (checked by index). */
+const EMAIL_TAKEN_SQL = `
+  WITH taken AS (
+    DELETE FROM import_changes k
+    WHERE (k.customer_id IS NULL OR k.current_email <> k.email)
+      AND EXISTS (SELECT 1 FROM customers o WHERE lower(o.email) = k.email AND o.bebsy_customer_id <> k.bebsy_customer_id)
+    RETURNING k.line, k.bebsy_customer_id, k.name, k.email
   )
-  SELECT (SELECT count(*) FROM updated)::int AS updated,
-         (SELECT count(*) FROM classified WHERE action = 'unchanged')::int AS unchanged,
-         (SELECT count(*) FROM new_customers)::int AS new`;
+  INSERT INTO customer_import_errors (import_id, line, reason, bebsy_customer_id, name, email)
+  SELECT $1, line, 'email_taken', bebsy_customer_id, name, email FROM taken`;
+
+const UPDATE_CHANGED_SQL = `
+  UPDATE customers c
+  SET name = k.name, email = k.email, locale = coalesce(k.locale, c.locale), updated_at = now()
+  FROM import_changes k
+  WHERE k.customer_id = c.id`;
+
+/** The new customers set aside, numbered in file order for their referral codes. */
+const NEW_CUSTOMERS_SQL = `
+  CREATE TEMP TABLE import_new_customers ON COMMIT DROP AS
+  SELECT row_number() OVER (ORDER BY line)::int AS ord, bebsy_customer_id, name, email, locale
+  FROM import_changes WHERE customer_id IS NULL`;
 
 /** The new customers, each with its staged referral code. */
 const INSERT_NEW_SQL = `
