@@ -19,6 +19,9 @@ export async function buildServer(outDir = SERVER_OUT_DIR): Promise<{ api: strin
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // modules loaded on demand (the API's email rendering) go into chunks of their own
+    splitting: true,
+    chunkNames: '[name]-[hash]', // beside the entries: paths relative to a module stay right
     target: 'node20',
     packages: 'external',
     sourcemap: true,
