@@ -84,11 +84,10 @@ export class CsvRecordReader {
       let blank = true;
       let field = 0;
       let i = start;
-      let complete = false;
       // one field per turn
       for (;;) {
         let valueStart = i;
-        let valueEnd = i;
+        let valueEnd = i; // of a quoted value: its closing quote
         let quoted = false;
         let escapedQuotes = false;
         if (data[i] === QUOTE && i < length) {
@@ -130,7 +129,6 @@ export class CsvRecordReader {
         }
         if (i >= length) {
           if (!atEnd) return { records, consumed: start };
-          complete = true;
           break;
         }
         if (b === delimiter) {
@@ -143,10 +141,8 @@ export class CsvRecordReader {
           if (i + 1 >= length && !atEnd) return { records, consumed: start };
           i += data[i + 1] === LF ? 2 : 1;
         } else i++;
-        complete = true;
         break;
       }
-      if (!complete) break;
       records.push({ line, cells, blank });
       this.nextLine = line + lines + 1;
       start = i;
