@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../../db/knex.js';
-import { buildServer } from '../../scripts/build-server.js';
+import { API_NODE_FLAGS, buildServer } from '../../scripts/build-server.js';
 import { bundleWorkflows } from '../../scripts/bundle-workflows.js';
 import { seedLarge } from '../../scripts/seed-large/seed.js';
 import { freePort } from '../../scripts/infra/free-port.js';
@@ -66,8 +66,8 @@ interface ProjectProcess extends ChildProcess {
 }
 
 /** A compiled project process (dist/server/*.mjs from `npm run build`), as the Docker image runs it. */
-function startProcess(entry: string, env: Record<string, string>): ProjectProcess {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ProjectProcess;
+function startProcess(entry: string, env: Record<string, string>, flags: string[] = []): ProjectProcess {
+  const child = spawn(process.execPath, [...flags, entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ProjectProcess;
   const out: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => out.push(chunk));
@@ -130,7 +130,7 @@ async function main() {
     const workflowBundle = await bundleWorkflows(path.join(workDir, 'workflow-bundle.js'));
     const worker = startProcess(server.worker, { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle });
     cleanups.push(() => void worker.kill('SIGTERM'));
-    const api = startProcess(server.api, env);
+    const api = startProcess(server.api, env, API_NODE_FLAGS);
     cleanups.push(() => void api.kill('SIGTERM'));
     const url = `http://127.0.0.1:${port}`;
     await waitForHealth(url, api);
