@@ -53,6 +53,8 @@ describe('admin UI: customer import', () => {
     assert.equal(await page.getByTestId('import-count-inserted').locator('dd').textContent(), '60.000');
     assert.equal(await page.getByTestId('import-count-rejected').locator('dd').textContent(), '2');
     assert.equal(await page.getByTestId('import-progressbar').count(), 0, 'no progress bar once completed');
+    const size = await page.locator('dt', { hasText: 'Grootte' }).locator('xpath=following-sibling::dd[1]').textContent();
+    assert.match(size ?? '', /^\d+(,\d)? (kB|MB)$/, 'the file size in a readable unit, Dutch decimals');
     await page.screenshot({ path: `${screenshotDir}/import-completed.png`, fullPage: true });
     assert.deepEqual(await seriousAxeViolations(page), []);
 

@@ -16,6 +16,7 @@ export function makeFormat(language: Language) {
   const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
   const euros = new Intl.NumberFormat(locale, { style: 'currency', currency: 'EUR' });
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const sizes = (['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const).map((unit) => new Intl.NumberFormat(locale, { style: 'unit', unit, maximumFractionDigits: 1 }));
   const parseCalendar = (value: string) => new Date(`${value.slice(0, 10)}T00:00:00Z`);
   return {
     locale,
@@ -28,6 +29,12 @@ export function makeFormat(language: Language) {
     money: (value: number | null | undefined, currency = 'EUR') => {
       if (value === null || value === undefined) return '—';
       return currency === 'EUR' ? euros.format(value) : new Intl.NumberFormat(locale, { style: 'currency', currency }).format(value);
+    },
+    /** A file size in the largest unit that keeps it at 1 or more: "275 byte", "67,8 MB". */
+    fileSize: (bytes: number) => {
+      let unit = 0;
+      while (unit < sizes.length - 1 && bytes >= 1024 ** (unit + 1)) unit++;
+      return sizes[unit].format(bytes / 1024 ** unit);
     },
     /** "3 days ago" style, for ages in queues. */
     ago: (value: string) => {

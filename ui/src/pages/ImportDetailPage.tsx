@@ -77,7 +77,7 @@ export default function ImportDetailPage() {
 
         <dl className="facts">
           <dt>{t('imports.fileSize')}</dt>
-          <dd>{t('imports.megabytes', { size: f.number(Math.round((job.file_bytes / 1024 / 1024) * 10) / 10) })}</dd>
+          <dd>{f.fileSize(job.file_bytes)}</dd>
           {job.encoding && (
             <>
               <dt>{t('imports.format')}</dt>
