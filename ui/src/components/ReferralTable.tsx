@@ -43,7 +43,7 @@ export function ReferralTable({ referrals, caption, showReferrer = true, select,
                 </Link>
               </td>
               <td>
-                <span className="badges nowrap">
+                <span className="badges">
                   <StatusBadge status={r.status} />
                   {r.flagged && <FlagBadge />}
                 </span>
