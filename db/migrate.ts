@@ -8,6 +8,7 @@ import * as emailSmtpProvider from './migrations/005_email_smtp_provider.js';
 import * as customerImports from './migrations/006_customer_imports.js';
 import * as analyticsRollup from './migrations/007_analytics_rollup.js';
 import * as searchStatistics from './migrations/008_search_statistics.js';
+import * as exportDownloadRedemptions from './migrations/009_export_download_redemptions.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
 const migrations: Record<string, Knex.Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '006_customer_imports': customerImports,
   '007_analytics_rollup': analyticsRollup,
   '008_search_statistics': searchStatistics,
+  '009_export_download_redemptions': exportDownloadRedemptions,
 };
 
 const source: Knex.MigrationSource<string> = {

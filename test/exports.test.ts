@@ -260,6 +260,22 @@ describe('exports', () => {
     assertError(await get('/api/customers', bearer(new URL(other, baseUrl).searchParams.get('download_token')!)), 401, 'unauthorized');
   });
 
+  it('takes a download token once across API instances', async () => {
+    const second = await buildApi({
+      config: system.config,
+      db: system.db,
+      temporal: { client: system.client, namespace: system.config.temporal.namespace, taskQueue: system.taskQueue, webUrl: system.config.temporal.webUrl },
+      logger: { level: 'silent' },
+    });
+    try {
+      const { url } = (await system.app.inject({ method: 'POST', url: `/api/export/customers/link?search=${tag}`, headers: bearer(token) })).json();
+      assert.equal((await second.inject({ method: 'GET', url })).statusCode, 200, 'any instance takes it');
+      assertError(await get(url, {}), 401, 'unauthorized', /used already/);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('keeps the download token out of the request log', async () => {
     const lines: string[] = [];
     const logged = await buildApi({

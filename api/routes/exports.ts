@@ -52,13 +52,13 @@ function cutOffWhenStalled(response: ServerResponse, stallMs: number): void {
  * token, so a browser downloads it natively instead of buffering it in a blob.
  */
 const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
-  const tokens = new DownloadTokens(config.auth.jwtSecret);
+  const tokens = new DownloadTokens(db, config.auth.jwtSecret);
 
   function routes<Q extends TObject>(entity: ExportEntity, querystring: Q, toExportQuery: (query: Static<Q>) => ExportQuery) {
     const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
       const { download_token: token } = request.query as { download_token?: string };
       if (token === undefined) return app.authenticate(request, reply);
-      const redeemed = tokens.redeem(token, downloadTarget(entity, request.url));
+      const redeemed = await tokens.redeem(token, downloadTarget(entity, request.url));
       if (!redeemed.ok) throw new HttpError(401, 'unauthorized', redeemed.reason);
       request.user = redeemed.user;
     };

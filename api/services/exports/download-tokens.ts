@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../../../db/knex.js';
 import type { AdminToken } from '../../plugins/auth.js';
 
 interface Grant extends AdminToken {
@@ -16,14 +17,14 @@ export type Redeemed = { ok: true; user: AdminToken } | { ok: false; reason: str
  * (a plain link, streamed to disk) without the bearer token, which it cannot send in a
  * navigation. A token opens one export (the same entity, filters and format), once, within
  * its lifetime. It is an HMAC-signed grant under a key derived from JWT_SECRET, so it works on
- * any API instance and can never pass as a session JWT. The "once" is kept per process: behind
- * several API instances a token could be used once on each, within its lifetime.
+ * any API instance and can never pass as a session JWT. The "once" is kept in the database
+ * (`export_download_redemptions`), so it holds across API instances too.
  */
 export class DownloadTokens {
   private readonly key: Buffer;
-  private readonly redeemed = new Map<string, number>();
 
   constructor(
+    private readonly db: Db,
     secret: string,
     private readonly lifetimeMs = 60_000,
   ) {
@@ -36,18 +37,22 @@ export class DownloadTokens {
     return { token: `${payload}.${this.sign(payload)}`, expiresAt: new Date(grant.exp) };
   }
 
-  redeem(token: string, target: string): Redeemed {
+  async redeem(token: string, target: string): Promise<Redeemed> {
     const [payload, signature = ''] = token.split('.');
     const expected = Buffer.from(this.sign(payload));
     if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), expected)) return { ok: false, reason: 'The download token is not valid' };
     const grant = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Grant;
-    const now = Date.now();
-    for (const [nonce, exp] of this.redeemed) if (exp < now) this.redeemed.delete(nonce);
-    if (grant.exp < now) return { ok: false, reason: 'The download token has expired; start the export again' };
+    if (grant.exp < Date.now()) return { ok: false, reason: 'The download token has expired; start the export again' };
     if (grant.target !== target) return { ok: false, reason: 'The download token was issued for another export' };
-    if (this.redeemed.has(grant.nonce)) return { ok: false, reason: 'The download token has been used already; start the export again' };
-    this.redeemed.set(grant.nonce, grant.exp);
+    if (!(await this.firstUse(grant))) return { ok: false, reason: 'The download token has been used already; start the export again' };
     return { ok: true, user: { sub: grant.sub, username: grant.username, role: grant.role } };
+  }
+
+  /** Records the grant as used; false when it was already (by this or another API instance). */
+  private async firstUse(grant: Grant): Promise<boolean> {
+    await this.db('export_download_redemptions').where('expires_at', '<', new Date()).delete();
+    const inserted = await this.db('export_download_redemptions').insert({ nonce: grant.nonce, expires_at: new Date(grant.exp) }).onConflict('nonce').ignore().returning('nonce');
+    return inserted.length === 1;
   }
 
   private sign(payload: string): string {
