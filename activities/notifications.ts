@@ -9,6 +9,7 @@ export type ReferralNotification = 'friend_welcome' | 'admin_flagged' | 'friend_
 interface ReferralFacts {
   id: string;
   new_customer_email: string;
+  new_customer_locale: EmailLocale | null;
   flag_reasons: FlagReason[];
   reward_amount_cents: number;
   referrer_name: string;
@@ -26,8 +27,8 @@ export function notificationMessages(notification: ReferralNotification, r: Refe
   const referrerFirstName = firstName(r.referrer_name);
   switch (notification) {
     case 'friend_welcome':
-      // The friend's locale is unknown until they are a customer: Dutch, Bebsy's language.
-      return [{ kind: 'friend_welcome', to: r.new_customer_email, locale: 'nl', data: { referrerFirstName } }];
+      // In the language of the friend's form; not said (older referrals, API clients): Dutch, Bebsy's language.
+      return [{ kind: 'friend_welcome', to: r.new_customer_email, locale: r.new_customer_locale ?? 'nl', data: { referrerFirstName } }];
     case 'admin_flagged':
       return adminRecipients.map((to) => ({ kind: 'admin_flagged', to, locale: 'nl', data: { referralId: r.id, reasons: r.flag_reasons, referrerName: r.referrer_name, referrerCode: r.referrer_code } }));
     case 'friend_booked':
@@ -55,7 +56,7 @@ export function createNotificationActivities(db: Db, sendEmail: (input: SendEmai
         .leftJoin('rewards as w', 'w.referral_id', 'r.id')
         .where('r.id', referralId)
         .first(
-          'r.id', 'r.new_customer_email', 'r.flag_reasons', 'r.reward_amount_cents',
+          'r.id', 'r.new_customer_email', 'r.new_customer_locale', 'r.flag_reasons', 'r.reward_amount_cents',
           'c.name as referrer_name', 'c.email as referrer_email', 'c.referral_code as referrer_code', 'c.locale as referrer_locale',
           'w.voucher_code',
         );

@@ -9,6 +9,7 @@ import * as customerImports from './migrations/006_customer_imports.js';
 import * as analyticsRollup from './migrations/007_analytics_rollup.js';
 import * as searchStatistics from './migrations/008_search_statistics.js';
 import * as exportDownloadRedemptions from './migrations/009_export_download_redemptions.js';
+import * as referralFriendLocale from './migrations/010_referral_friend_locale.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
 const migrations: Record<string, Knex.Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Knex.Migration> = {
   '007_analytics_rollup': analyticsRollup,
   '008_search_statistics': searchStatistics,
   '009_export_download_redemptions': exportDownloadRedemptions,
+  '010_referral_friend_locale': referralFriendLocale,
 };
 
 const source: Knex.MigrationSource<string> = {

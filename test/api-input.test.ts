@@ -161,6 +161,12 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
       assert.deepEqual(detailFields(body), ['new_customer_email']);
     });
 
+    it('names a language other than nl or en', async () => {
+      const referrer = await createCustomer(system.app, token);
+      const body = assertError(await inject('POST', '/api/referrals', { referrer_code: referrer.referral_code, new_customer_email: freshFriend().email, locale: 'de' }), 400, 'validation_error', /locale/);
+      assert.deepEqual(detailFields(body), ['locale']);
+    });
+
     it('answers 409 for a booking reference another referral already uses', async () => {
       const [first, second] = [await createCustomer(system.app, token), await createCustomer(system.app, token)];
       const { bookingReference } = freshFriend();

@@ -19,7 +19,7 @@ describe('a referral from submission to paid, through the HTTP API with a real w
     const friend = `${unique('friend')}@example.nl`;
     const bookingReference = unique('BK');
 
-    const submitted = await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: bookingReference } });
+    const submitted = await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: bookingReference, locale: 'en' } });
     assert.equal(submitted.statusCode, 201, submitted.body);
     const { id } = submitted.json();
 
@@ -55,7 +55,8 @@ describe('a referral from submission to paid, through the HTTP API with a real w
     const [{ count }] = await system.db('rewards').where({ referral_id: id }).count({ count: '*' });
     assert.equal(Number(count), 1);
 
-    // Each moment announced once, in the recipient's language, through the outbox (no RESEND_API_KEY).
+    // Each moment announced once, in the recipient's language (the friend's from the form, the
+    // referrer's from their customer record), through the outbox (no RESEND_API_KEY).
     const emails = await eventually(async () => {
       const rows = await system.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:%`).orderBy('kind');
       // stored first, then marked sent: wait for the last one's delivery too
@@ -65,7 +66,7 @@ describe('a referral from submission to paid, through the HTTP API with a real w
       emails.map((e: { kind: string; to_address: string; status: string; locale: string }) => [e.kind, e.to_address, e.status, e.locale]),
       [
         ['friend_booked', referrer.email, 'sent', 'nl'],
-        ['friend_welcome', friend, 'sent', 'nl'],
+        ['friend_welcome', friend, 'sent', 'en'],
         ['reward_approved', referrer.email, 'sent', 'nl'],
         ['reward_paid', referrer.email, 'sent', 'nl'],
       ],

@@ -4,6 +4,7 @@ import { auditTrail, getReferral, listReferrals } from '../../db/repositories/re
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
 import { ADMIN_DECISIONS } from '../../domain/referral-status.js';
+import { EMAIL_LOCALES } from '../../emails/messages.js';
 import { HttpError, notFound } from '../errors.js';
 import { referralJson } from '../serializers.js';
 import { workflowWebUrl } from '../services/temporal.js';
@@ -29,6 +30,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
         referrer_code: Type.String({ minLength: 1, maxLength: 20 }),
         new_customer_email: Type.String({ minLength: 3, maxLength: 254 }),
         booking_reference: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+        locale: Type.Optional(Type.Enum([...EMAIL_LOCALES], { description: "the friend's language (the form's), for their welcome email; default nl" })),
       }, { additionalProperties: false }),
       response: {
         '2xx': Type.Object({ id: Type.String(), status: ReferralStatusSchema, referrer_code: Type.String(), new_customer_email: Type.String(), booking_reference: Type.Union([Type.String(), Type.Null()]), submitted_at: Type.String({ format: 'date-time' }) }),
@@ -46,6 +48,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
     const { referral, created } = await referrals.submit({
       referrerCode: code,
       newCustomerEmail: email,
+      newCustomerLocale: request.body.locale ?? null,
       bookingReference: request.body.booking_reference?.trim() || null,
     });
     const { id, status, referrer_code, new_customer_email, booking_reference, submitted_at } = referral;

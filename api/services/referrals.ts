@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ReferralPolicyConfig } from '../../config/env.js';
+import type { EmailLocale } from '../../emails/messages.js';
 import type { Db } from '../../db/knex.js';
 import { getReferral, insertOrGetReferral, type ReferralRow } from '../../db/repositories/referrals.js';
 import type { ReferralLifecycleInput, ReferralState, ReviewOutcome } from '../../domain/lifecycle.js';
@@ -14,6 +15,7 @@ import { UPDATE_DEADLINE_MS, type TemporalDeps } from './temporal.js';
 export interface Submission {
   referrerCode: string;
   newCustomerEmail: string;
+  newCustomerLocale?: EmailLocale | null;
   bookingReference: string | null;
 }
 
@@ -36,6 +38,7 @@ export class ReferralService {
     const result = await insertOrGetReferral(this.db, {
       referrerCode: submission.referrerCode,
       newCustomerEmail: submission.newCustomerEmail,
+      newCustomerLocale: submission.newCustomerLocale,
       bookingReference: submission.bookingReference,
       rewardAmountCents: this.policy.rewardAmountCents,
     });

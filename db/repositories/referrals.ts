@@ -3,6 +3,7 @@ import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
 import type { ReferralStatus } from '../../domain/referral-status.js';
 import { referralWorkflowId } from '../../workflows/definitions.js';
+import type { EmailLocale } from '../../emails/messages.js';
 import type { Db } from '../knex.js';
 import { uniqueViolation } from '../pg-errors.js';
 import { escapeLike } from './customers.js';
@@ -44,6 +45,8 @@ const withReferrer = (db: Db) => db('referrals as r').join('customers as c', 'c.
 export interface NewReferral {
   referrerCode: string;
   newCustomerEmail: string;
+  /** The language of the friend's form (their welcome email's); absent: not said. */
+  newCustomerLocale?: EmailLocale | null;
   bookingReference: string | null;
   rewardAmountCents: number;
 }
@@ -65,14 +68,14 @@ export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<S
     const { rows } = await db.raw<{ rows: ReferralRow[] }>(
       `WITH referrer AS (SELECT id, referral_code, name FROM customers WHERE referral_code = ?),
             inserted AS (
-              INSERT INTO referrals (id, referrer_id, new_customer_email, booking_reference, reward_amount_cents, workflow_id)
-              SELECT next.id, referrer.id, ?, ?, ?, ? || next.id
+              INSERT INTO referrals (id, referrer_id, new_customer_email, new_customer_locale, booking_reference, reward_amount_cents, workflow_id)
+              SELECT next.id, referrer.id, ?, ?, ?, ?, ? || next.id
                 FROM referrer, LATERAL (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id) next
               ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
               RETURNING *)
        SELECT inserted.*, referrer.referral_code AS referrer_code, referrer.name AS referrer_name
          FROM inserted, referrer`,
-      [input.referrerCode, input.newCustomerEmail, input.bookingReference, input.rewardAmountCents, referralWorkflowId('')],
+      [input.referrerCode, input.newCustomerEmail, input.newCustomerLocale ?? null, input.bookingReference, input.rewardAmountCents, referralWorkflowId('')],
     );
     if (rows[0]) return { kind: 'created', referral: rows[0] };
   } catch (error) {

@@ -210,6 +210,7 @@ describe('admin UI in a real browser', () => {
       await checkScreen('13-public-confirmation');
       const row = await system.db('referrals').where({ new_customer_email: friend }).first();
       assert.equal(row.referrer_id, referrer.id);
+      assert.equal(row.new_customer_locale, 'nl', "the form's language, for the friend's welcome email");
       await friendPage.goto('/r/ZZZZZZZZ');
       await friendPage.getByTestId('public-unknown-code').waitFor();
       await checkScreen('14-public-unknown-code');

@@ -7,6 +7,7 @@ import { useConfig } from '../api/queries';
 import type { PublicReferralCode, SubmitReferralReply } from '../api/types';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { Loading, Notice } from '../components/States';
+import { currentLanguage } from '../i18n';
 import { TextField } from '../components/TextField';
 import { errorText, fieldText } from '../lib/errors';
 import { usePageTitle } from '../lib/hooks';
@@ -34,7 +35,13 @@ export default function PublicReferralPage() {
       api<SubmitReferralReply>('/referrals', {
         method: 'POST',
         auth: false,
-        body: { referrer_code: owner.data?.referral_code ?? code, new_customer_email: email.trim(), ...(booking.trim() ? { booking_reference: booking.trim() } : {}) },
+        body: {
+          referrer_code: owner.data?.referral_code ?? code,
+          new_customer_email: email.trim(),
+          ...(booking.trim() ? { booking_reference: booking.trim() } : {}),
+          // the friend's welcome email comes in the language they read this page in
+          locale: currentLanguage(),
+        },
       }),
     onError: (error) => {
       if (!(error instanceof ApiError)) return;
