@@ -140,9 +140,10 @@ async function loadImport(db: Db, importId: string): Promise<ImportRow> {
  */
 export function createImportActivities(db: Db) {
   /**
-   * Phase 1: streams the file (decoded, csv-parse) into the import's staging table in batches of
-   * STAGING_BATCH_ROWS, each one transaction with its rows' rejections and the progress. A retry
-   * (worker restart) skips the rows the committed batches hold.
+   * Phase 1: streams the file (CsvRecordReader; Windows-1252 transcoded) through the row checks
+   * and FileDuplicates into the import's staging table in batches of STAGING_BATCH_ROWS, each one
+   * transaction with its rows' rejections and the progress. A retry (worker restart) skips the
+   * rows the committed batches hold.
    */
   async function stageImportFile({ importId }: { importId: string }): Promise<{ rowsStaged: number }> {
     const ctx = Context.current();
