@@ -17,7 +17,8 @@ export const SERVER_OUT_DIR = path.resolve('dist/server');
  * export chunk; with the default V8 keeps up to ~40 MB more of that garbage resident, which took
  * a 2M-row export after 20 s of list traffic at 200 req/s to 202–206 MB RSS; with 8 MB 175–181 MB
  * at the same export speed (8.5–8.9 s). 4 MB was worse (203 MB): more short-lived objects
- * survive into the old generation.
+ * survive into the old generation. `--optimize-for-size` held 126 MB but cost CPU: lists at
+ * 200 req/s went from p99 164 ms to 220 ms, past their 200 ms target.
  */
 export const API_NODE_FLAGS = ['--max-semi-space-size=8'];
 
