@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { COUNT_CAP, type KeysetPage } from '../db/repositories/keyset.js';
 import { REPORT_PERIODS } from '../domain/periods.js';
 import { REFERRAL_STATUSES } from '../domain/referral-status.js';
@@ -38,7 +38,7 @@ export const Pagination = Type.Object({
   prev_cursor: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the previous page (null on the first)' })),
 });
 
-export const pageOf = (item: ReturnType<typeof Type.Ref>) => Type.Object({ data: Type.Array(item), pagination: Pagination });
+export const pageOf = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), pagination: Pagination });
 
 export function pagination(page: number, limit: number, total: number): Static<typeof Pagination> {
   return { page, limit, total, total_pages: Math.ceil(total / limit) };
@@ -53,8 +53,8 @@ export function keysetPagination(limit: number, result: KeysetPage<unknown>): St
   };
 }
 
-const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+export const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const ReferralStatusSchema = Type.Enum(REFERRAL_STATUSES);
 

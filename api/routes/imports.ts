@@ -8,16 +8,14 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { stringify } from 'csv-stringify';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { inspectCsvFile } from '../../domain/csv-import/file.js';
 import { createImport, getImport, listImports, requestCancel, streamImportErrors, updateImport, type ImportRow } from '../../db/repositories/imports.js';
 import { IMPORT_PHASES, IMPORT_STATUSES, REJECTION_REASONS, isFinished, type RejectionReason } from '../../domain/csv-import/index.js';
 import { customerImportWorkflowId } from '../../workflows/definitions.js';
 import { HttpError, notFound } from '../errors.js';
-import { Pagination, errorReplies, pagination } from '../schemas.js';
+import { Nullable, PageQuery, Timestamp, errorReplies, pageOf, pagination } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
-
-const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 const CustomerImport = Type.Object({
   id: Type.String(),
@@ -25,20 +23,23 @@ const CustomerImport = Type.Object({
   phase: Type.Enum(IMPORT_PHASES),
   file_name: Type.String(),
   file_bytes: Type.Integer(),
-  encoding: Type.Union([Type.String(), Type.Null()]),
-  delimiter: Type.Union([Type.String(), Type.Null()]),
+  encoding: Nullable(Type.String()),
+  delimiter: Nullable(Type.String()),
   rows_processed: Type.Integer({ description: 'data rows read from the file so far' }),
   percent: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()], { description: 'null while the phase cannot tell (validating, or ended early)' }),
   inserted: Type.Integer(),
   updated: Type.Integer(),
   unchanged: Type.Integer(),
   rejected: Type.Integer({ description: 'rows in the error report (known once staging has read them)' }),
-  error: Type.Union([Type.String(), Type.Null()]),
+  error: Nullable(Type.String()),
   created_by: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   started_at: Timestamp,
   finished_at: Timestamp,
 });
+
+/** An import as the API answers it. */
+export type ImportJson = Static<typeof CustomerImport>;
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) });
 
@@ -127,8 +128,8 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
       tags: ['imports'],
       summary: 'Recent customer imports, newest first',
       security: [{ bearerAuth: [] }],
-      querystring: Type.Object({ page: Type.Integer({ minimum: 1, default: 1 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) }),
-      response: { 200: Type.Object({ data: Type.Array(CustomerImport), pagination: Pagination }), ...errorReplies(400, 401) },
+      querystring: Type.Object({ page: PageQuery.page, limit: PageQuery.limit }),
+      response: { 200: pageOf(CustomerImport), ...errorReplies(400, 401) },
     },
   }, async (request) => {
     const { page, limit } = request.query;

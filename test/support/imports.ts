@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { ApiApp } from '../../api/app.js';
+import type { ImportJson } from '../../api/routes/imports.js';
 import { eventually } from './system.js';
 
 /** A multipart/form-data body with one file part, as a browser's upload sends it. */
@@ -18,19 +19,6 @@ export function multipartBody(content: Buffer | string, { field = 'file', fileNa
 export async function uploadImport(app: ApiApp, token: string, content: Buffer | string, options?: { field?: string; fileName?: string }) {
   const body = multipartBody(content, options);
   return app.inject({ method: 'POST', url: '/api/customers/import', headers: { ...body.headers, authorization: `Bearer ${token}` }, payload: body.payload });
-}
-
-export interface ImportJson {
-  id: string;
-  status: string;
-  phase: string;
-  rows_processed: number;
-  percent: number | null;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  error: string | null;
 }
 
 export async function getImportJson(app: ApiApp, token: string, id: string): Promise<ImportJson> {

@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ImportPhase, ImportStatus } from '../../../domain/csv-import/status';
+import { isFinished, type ImportPhase, type ImportStatus } from '../../../domain/csv-import/status';
 import { authStore } from '../auth/auth-store';
 import { ApiError, api, qs } from './client';
 import type { Page } from './types';
@@ -25,7 +25,7 @@ export interface CustomerImport {
   finished_at: string | null;
 }
 
-export const isRunning = (job: Pick<CustomerImport, 'status'>) => job.status === 'queued' || job.status === 'running' || job.status === 'cancelling';
+export const isRunning = (job: Pick<CustomerImport, 'status'>) => !isFinished(job.status);
 
 /** Uploads and file downloads: the JSON client does not fit, the session's token and error shape do. */
 async function authorisedFetch(path: string, init: RequestInit = {}): Promise<Response> {
