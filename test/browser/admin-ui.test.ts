@@ -182,6 +182,21 @@ describe('admin UI in a real browser', () => {
     await checkScreen('10-customer-detail');
   });
 
+  it('starts a new customer search at its first page, not at the cursor of the last one', async () => {
+    const marker = unique('paging');
+    const created = [];
+    for (let i = 1; i <= 26; i++) created.push(await createCustomer(system.app, token, { name: `Klant ${marker} ${i}` }));
+    await page.goto(`/customers?search=${marker}`);
+    await page.getByTestId('customers-table').waitFor();
+    await page.getByRole('button', { name: 'Volgende' }).click();
+    await page.waitForURL(/cursor=/);
+    const search = page.getByLabel('Zoeken');
+    await search.fill(`${marker} 7`);
+    await search.press('Enter');
+    await page.getByTestId(`customer-row-${created[6].id}`).waitFor();
+    assert.doesNotMatch(page.url(), /cursor=/);
+  });
+
   it('switches to English and remembers it', async () => {
     await page.goto('/');
     await page.getByTestId('language-select').selectOption('en');

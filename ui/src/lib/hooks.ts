@@ -31,8 +31,9 @@ export function useQueryParams() {
       if (value) next.set(key, value);
       else next.delete(key);
     }
-    // any other change (a filter, the search) starts again at the first page
-    if (!('page' in changes) && !('cursor' in changes)) {
+    // any other change (a filter, the search) starts again at the first page, even when the
+    // same call also names the page: a cursor from the old results would skip rows of the new
+    if (Object.keys(changes).some((key) => key !== 'page' && key !== 'cursor')) {
       next.delete('page');
       next.delete('cursor');
     }

@@ -32,7 +32,7 @@ export default function CustomersPage() {
         )}
       </div>
       <div className="toolbar">
-        <SearchBox label={t('customers.search')} placeholder={t('customers.searchPlaceholder')} value={search} onSearch={(value) => update({ search: value || null, page: null })} />
+        <SearchBox label={t('customers.search')} placeholder={t('customers.searchPlaceholder')} value={search} onSearch={(value) => update({ search: value || null })} />
         <ExportMenu entity="customers" filters={{ search }} />
       </div>
 
