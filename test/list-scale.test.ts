@@ -121,6 +121,17 @@ describe('customer and referral lists at scale', () => {
     }
   });
 
+  it("counts a big referrer's referrals exactly on the customer's page, beyond the count cap", async () => {
+    const referrer = await system.db('customers').orderBy('id').first();
+    await system.db.raw(
+      "INSERT INTO referrals (referrer_id, new_customer_email, reward_amount_cents, workflow_id) SELECT ?, 'cap-' || n || '@example.nl', 2500, 'count-cap-' || n FROM generate_series(1, ?) n",
+      [referrer.id, COUNT_CAP + 50],
+    );
+    const exact = Number((await system.db('referrals').where({ referrer_id: referrer.id }).count({ n: '*' }))[0].n);
+    assert.ok(exact > COUNT_CAP);
+    assert.equal((await get(`/api/customers/${referrer.id}`)).referral_count, exact);
+  });
+
   it('answers 400 for a cursor that was changed or belongs to the other sort order', async () => {
     const inject = (url: string) => system.app.inject({ method: 'GET', url, headers: bearer(token) });
     assertError(await inject('/api/referrals?cursor=not-a-cursor'), 400, 'invalid_cursor', /cursor is not valid/);

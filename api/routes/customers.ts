@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createCustomer, getCustomer, listCustomers } from '../../db/repositories/customers.js';
+import { referralCountOf } from '../../db/repositories/analytics.js';
 import { listReferrals } from '../../db/repositories/referrals.js';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { HttpError, notFound } from '../errors.js';
@@ -69,8 +70,10 @@ const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) =
   }, async (request) => {
     const customer = await getCustomer(db, request.params.id);
     if (!customer) throw notFound(`Customer ${request.params.id}`);
-    const { rows, total } = await listReferrals(db, { referrerId: customer.id, page: 1, limit: CUSTOMER_REFERRALS_SHOWN });
-    return { ...customer, referrals: rows.map(referralJson), referral_count: total };
+    const { rows, total, totalExact } = await listReferrals(db, { referrerId: customer.id, page: 1, limit: CUSTOMER_REFERRALS_SHOWN });
+    // the list's total is the planner's estimate above COUNT_CAP; the rollup keeps the exact count
+    const referralCount = totalExact ? total : await referralCountOf(db, customer.id);
+    return { ...customer, referrals: rows.map(referralJson), referral_count: referralCount };
   });
 };
 

@@ -135,6 +135,12 @@ export async function pendingRewards(db: Db): Promise<{ count: number; amount_ce
   return { count: Number(row.count), amount_cents: Number(row.amount_cents) };
 }
 
+/** All referrals a customer made, exactly (`referrer_stats`, kept by the rollup triggers). */
+export async function referralCountOf(db: Db, customerId: string): Promise<number> {
+  const row = await db('referrer_stats').where({ customer_id: customerId }).first('referrals');
+  return row?.referrals ?? 0;
+}
+
 export interface TopReferrer {
   customer_id: string;
   name: string;
