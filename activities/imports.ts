@@ -37,14 +37,15 @@ export interface ImportCounts {
 
 export type ImportOutcome = { status: 'failed'; error: string } | { status: 'cancelled' };
 
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
+/** COPY's text format escapes; a NUL byte, which no Postgres text can hold, is dropped. */
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '' };
+const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
 
 /** One value in COPY's text format. */
 function copyValue(value: string | number | null): string {
   if (value === null) return '\\N';
   if (typeof value === 'number') return String(value);
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value;
+  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => COPY_ESCAPES[c]) : value;
 }
 
 /** One row in COPY's text format. */
@@ -58,13 +59,17 @@ function copyLine(values: (string | number | null)[]): string {
 class CopyWriter {
   private buffer = '';
   private readonly stream: pgCopyStreams.CopyStreamQuery;
+  /** Postgres refused the COPY while nobody awaited the stream: thrown by the next call. */
+  private failure: Error | null = null;
 
   constructor(client: pg.ClientBase, sql: string) {
     this.stream = client.query(pgCopyStreams.from(sql));
+    this.stream.on('error', (error) => (this.failure ??= error));
   }
 
   /** Adds a line; true when the stream wants a `drained()` before more (no promise per row). */
   write(line: string): boolean {
+    if (this.failure) throw this.failure;
     this.buffer += line;
     if (this.buffer.length < 65_536) return false;
     const ok = this.stream.write(this.buffer);
@@ -73,10 +78,12 @@ class CopyWriter {
   }
 
   async drained(): Promise<void> {
+    if (this.failure) throw this.failure;
     await once(this.stream, 'drain');
   }
 
   async end(): Promise<void> {
+    if (this.failure) throw this.failure;
     const done = once(this.stream, 'finish');
     this.stream.end(this.buffer);
     this.buffer = '';
@@ -212,6 +219,13 @@ export function createImportActivities(db: Db) {
           for (const { line, cells, blank } of records) {
             if (line === 1) continue; // the header record
             processed++;
+            if (processed % 1000 === 0) {
+              throwIfCancelled();
+              if (Date.now() - lastBeat > HEARTBEAT_EVERY_MS) {
+                lastBeat = Date.now();
+                ctx.heartbeat({ rowsProcessed: processed });
+              }
+            }
             if (blank) continue;
             const result = validateRecord(cells, cellColumns);
             // Rows a resumed attempt skips still claim their number and email (duplicates stay duplicates).
@@ -229,13 +243,6 @@ export function createImportActivities(db: Db) {
             } else {
               const { raw } = result;
               batch.rejected.push(copyLine([importId, line, result.reason, raw.bebsy_customer_id, raw.name, raw.email]));
-            }
-            if (processed % 1000 === 0) {
-              throwIfCancelled();
-              if (Date.now() - lastBeat > HEARTBEAT_EVERY_MS) {
-                lastBeat = Date.now();
-                ctx.heartbeat({ rowsProcessed: processed });
-              }
             }
             if (processed % STAGING_BATCH_ROWS === 0) await commitBatch();
           }
@@ -264,7 +271,11 @@ export function createImportActivities(db: Db) {
   async function applyImport({ importId }: { importId: string }): Promise<ImportCounts> {
     const ctx = Context.current();
     const job = await loadImport(db, importId);
-    if (job.status === 'completed') return { inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected };
+    if (job.status === 'completed') {
+      // a retry after the commit: only the upload may be left
+      await removeFile(job.file_path);
+      return { inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected };
+    }
     const table = stagingTable(importId);
     return withClient(db, async (client) => {
       const { rows: [{ pid }] } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');

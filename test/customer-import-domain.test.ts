@@ -70,6 +70,7 @@ describe('customer import: rows', () => {
     assert.equal(reason(['1', 'Jan', '', 'nl']), 'missing_email');
     assert.equal(reason(['1', 'Jan', 'jan at x', 'nl']), 'invalid_email');
     assert.equal(reason(['1', 'Jan', 'jan@x.nl', 'de']), 'invalid_locale');
+    assert.equal(reason(['1', 'Jan', 'jan@x.nl', 'constructor']), 'invalid_locale', 'not a property of every object');
     assert.equal(reason(['x'.repeat(65), 'Jan', 'jan@x.nl', 'nl']), 'id_too_long');
     assert.equal(reason(['1', 'Jan']), 'missing_email', 'a short record reads as empty cells');
   });

@@ -101,7 +101,7 @@ describe('customer CSV import', () => {
     assert.deepEqual([daan.name, daan.locale], ['Daan, de Wit', 'en']);
   });
 
-  it('reads old Mac line ends (CR), ragged rows, quotes inside a cell and blank lines, numbering lines as the file has them', async () => {
+  it('reads old Mac line ends (CR), ragged rows, quotes inside a cell, NUL bytes and blank lines, numbering lines as the file has them', async () => {
     const rows = [
       'Klantnummer;Naam;E-mail;Taal',
       'MC-1;Jan "Jantje" de Vries;jan.mc1@voorbeeld.nl;nl',
@@ -111,9 +111,10 @@ describe('customer CSV import', () => {
       'MC-4;"Zoë ""Zo"" Smit";zoe.mc4@voorbeeld.nl;nl',
       'MC-5;Geen Mail;;nl',
       'MC-2;Dubbel Nummer;ander.mc2@voorbeeld.nl;nl',
+      'MC-6;Nul\0Byte;nul.mc6@voorbeeld.nl;nl',
     ];
     const job = await runImport(Buffer.from(`${rows.join('\r')}\r`, 'latin1'));
-    assert.deepEqual([job.status, job.rows_processed, job.inserted, job.rejected], ['completed', 7, 4, 2]);
+    assert.deepEqual([job.status, job.rows_processed, job.inserted, job.rejected], ['completed', 8, 5, 2]);
     const values = async (id: string) => {
       const c = await customerById(id);
       return [c.name, c.email, c.locale];
@@ -122,6 +123,7 @@ describe('customer CSV import', () => {
     assert.deepEqual(await values('MC-2'), ['Bakker; Els', 'els.mc2@voorbeeld.nl', 'nl'], 'a short row reads as empty cells');
     assert.deepEqual(await values('MC-3'), ['Noël Peeters', 'noel.mc3@voorbeeld.nl', 'en'], 'extra cells are ignored');
     assert.deepEqual(await values('MC-4'), ['Zoë "Zo" Smit', 'zoe.mc4@voorbeeld.nl', 'nl']);
+    assert.deepEqual(await values('MC-6'), ['NulByte', 'nul.mc6@voorbeeld.nl', 'nl'], 'a NUL byte, which Postgres text cannot hold, is dropped');
     assert.deepEqual((await errorReport(job.id)).slice(1).trim().split('\r\n').slice(1), [
       '7;MC-5;Geen Mail;;missing_email;e-mailadres ontbreekt',
       '8;MC-2;Dubbel Nummer;ander.mc2@voorbeeld.nl;duplicate_id;klantnummer staat eerder in het bestand',

@@ -62,7 +62,7 @@ export function validateRecord(fields: string[], columns: ColumnMap): RowResult 
   const raw: RawRow = { bebsy_customer_id: cell(fields, columns.bebsy_customer_id), name: cell(fields, columns.name), email: cell(fields, columns.email) };
   const email = normaliseEmail(raw.email);
   const localeCell = cell(fields, columns.locale).toLowerCase();
-  const locale = localeCell === '' ? null : LOCALES[localeCell];
+  const locale = localeCell === '' ? null : Object.hasOwn(LOCALES, localeCell) ? LOCALES[localeCell] : undefined;
   const reason = ownProblem(raw, email, locale);
   if (reason) return { ok: false, reason, raw };
   return { ok: true, row: { bebsy_customer_id: raw.bebsy_customer_id, name: raw.name, email, locale: locale! } };
