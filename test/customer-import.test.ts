@@ -38,6 +38,7 @@ describe('customer CSV import', () => {
     const res = await system.app.inject({ method: 'GET', url: `/api/imports/${id}/errors.csv?lang=${lang}`, headers: auth() });
     assert.equal(res.statusCode, 200, res.body);
     assert.match(res.headers['content-type'] as string, /^text\/csv/);
+    assert.equal(res.headers['cache-control'], 'no-store', 'customer data is not kept in caches');
     return res.body;
   }
 
@@ -112,9 +113,10 @@ describe('customer CSV import', () => {
       'MC-5;Geen Mail;;nl',
       'MC-2;Dubbel Nummer;ander.mc2@voorbeeld.nl;nl',
       'MC-6;Nul\0Byte;nul.mc6@voorbeeld.nl;nl',
+      'MC-7;=1+2;;nl',
     ];
     const job = await runImport(Buffer.from(`${rows.join('\r')}\r`, 'latin1'));
-    assert.deepEqual([job.status, job.rows_processed, job.inserted, job.rejected], ['completed', 8, 5, 2]);
+    assert.deepEqual([job.status, job.rows_processed, job.inserted, job.rejected], ['completed', 9, 5, 3]);
     const values = async (id: string) => {
       const c = await customerById(id);
       return [c.name, c.email, c.locale];
@@ -127,7 +129,8 @@ describe('customer CSV import', () => {
     assert.deepEqual((await errorReport(job.id)).slice(1).trim().split('\r\n').slice(1), [
       '7;MC-5;Geen Mail;;missing_email;e-mailadres ontbreekt',
       '8;MC-2;Dubbel Nummer;ander.mc2@voorbeeld.nl;duplicate_id;klantnummer staat eerder in het bestand',
-    ]);
+      "10;MC-7;'=1+2;;missing_email;e-mailadres ontbreekt",
+    ], 'values a spreadsheet would run get a leading quote, as in the exports');
   });
 
   it('answers clear 4xx errors for bad uploads, storing nothing', async () => {

@@ -172,7 +172,7 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         }
       })(),
     );
-    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="import-${row.id}-${lang === 'nl' ? 'fouten' : 'errors'}.csv"`);
+    reply.header('content-type', 'text/csv; charset=utf-8').header('cache-control', 'no-store').header('content-disposition', `attachment; filename="import-${row.id}-${lang === 'nl' ? 'fouten' : 'errors'}.csv"`);
     return reply.send(lines.pipe(stringify({ delimiter: ';', bom: true, header: true, columns: REPORT_HEADERS[lang], record_delimiter: 'windows' })));
   });
 

@@ -123,7 +123,8 @@ function csvExpression({ source, kind }: ExportField, dialect: CsvDialect): stri
   }
 }
 
-const guardFormula = (text: string) => `CASE WHEN ascii(${text}) IN (${FORMULA_START_CODES.join(', ')}) THEN '''' || ${text} ELSE ${text} END`;
+/** SQL for `text` with the OWASP formula guard: a leading `'` when a spreadsheet would run it. */
+export const guardFormula = (text: string) => `CASE WHEN ascii(${text}) IN (${FORMULA_START_CODES.join(', ')}) THEN '''' || ${text} ELSE ${text} END`;
 
 /**
  * `COPY (SELECT ...) TO STDOUT` of the export as CSV with a header row. COPY takes no bind

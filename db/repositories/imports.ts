@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ImportPhase, ImportStatus } from '../../domain/csv-import/index.js';
 import type { Db } from '../knex.js';
+import { guardFormula } from './exports.js';
 
 /** One customer import as the API shows it (the read model the import workflow's activities write). */
 export interface ImportRow {
@@ -78,7 +79,16 @@ export async function requestCancel(db: Db, id: string): Promise<ImportRow | und
   return row;
 }
 
-/** The rejected rows of an import in file order, streamed (a bad million-row file has a million). */
+/**
+ * The rejected rows of an import in file order, streamed (a bad million-row file has a million).
+ * The file's own values are guarded against formula injection like the exports: the report is
+ * made for Excel.
+ */
 export function streamImportErrors(db: Db, importId: string): AsyncIterable<ImportErrorRow> {
-  return db('customer_import_errors').select('line', 'reason', 'bebsy_customer_id', 'name', 'email').where({ import_id: importId }).orderBy('line').stream();
+  const guarded = (column: string) => db.raw(`${guardFormula(column)} AS ${column}`);
+  return db('customer_import_errors')
+    .select('line', 'reason', guarded('bebsy_customer_id'), guarded('name'), guarded('email'))
+    .where({ import_id: importId })
+    .orderBy('line')
+    .stream();
 }
