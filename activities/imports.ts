@@ -158,7 +158,7 @@ export function createImportActivities(db: Db) {
     if (job.phase !== 'queued' && job.phase !== 'staging') return { rowsStaged: job.rows_staged };
     let inspected;
     try {
-      inspected = await inspectCsvFile(job.file_path);
+      inspected = await inspectCsvFile(job.file_path, job.encoding ?? undefined);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ApplicationFailure.nonRetryable('The uploaded file is no longer in storage', IMPORT_FILE_ERROR);
       throw error;

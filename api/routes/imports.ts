@@ -106,12 +106,24 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
       throw new HttpError(413, 'file_too_large', `The file is larger than the import limit of ${config.imports.maxBytes} bytes (IMPORT_MAX_BYTES)`);
     }
     const { size } = await stat(filePath);
-    const { header } = await inspectCsvFile(filePath);
-    if (size === 0 || !header.result.ok) {
+    if (size === 0) {
       await discard();
-      throw new HttpError(422, 'unrecognised_header', size === 0 ? 'The file is empty' : header.result.ok ? '' : header.result.message);
+      throw new HttpError(422, 'unrecognised_header', 'The file is empty');
     }
-    const row = await createImport(db, { fileName: displayName(part.filename), filePath, fileBytes: size, createdBy: request.user.username, workflowId: customerImportWorkflowId });
+    const { encoding, header } = await inspectCsvFile(filePath);
+    if (!header.result.ok) {
+      await discard();
+      throw new HttpError(422, 'unrecognised_header', header.result.message);
+    }
+    const row = await createImport(db, {
+      fileName: displayName(part.filename),
+      filePath,
+      fileBytes: size,
+      encoding,
+      delimiter: header.delimiter,
+      createdBy: request.user.username,
+      workflowId: customerImportWorkflowId,
+    });
     try {
       await temporal.client.workflow.start('customerImport', { workflowId: row.workflow_id, taskQueue: temporal.taskQueue, args: [{ importId: row.id }] });
     } catch (error) {

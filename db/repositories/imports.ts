@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ImportPhase, ImportStatus } from '../../domain/csv-import/index.js';
+import type { CsvEncoding, ImportPhase, ImportStatus } from '../../domain/csv-import/index.js';
 import type { Db } from '../knex.js';
 import { guardFormula } from './exports.js';
 
@@ -13,7 +13,7 @@ export interface ImportRow {
   created_by: string;
   status: ImportStatus;
   phase: ImportPhase;
-  encoding: string | null;
+  encoding: CsvEncoding | null;
   delimiter: string | null;
   bytes_processed: string;
   rows_processed: number;
@@ -42,12 +42,12 @@ export const stagingTable = (importId: string) => `customer_import_staging.impor
 
 export async function createImport(
   db: Db,
-  input: { fileName: string; filePath: string; fileBytes: number; createdBy: string; workflowId: (id: string) => string },
+  input: { fileName: string; filePath: string; fileBytes: number; encoding: CsvEncoding; delimiter: string; createdBy: string; workflowId: (id: string) => string },
 ): Promise<ImportRow> {
   return db.transaction(async (trx) => {
     const [{ id }] = await trx.raw<{ rows: { id: string }[] }>("SELECT nextval('customer_imports_id_seq')::text AS id").then((r) => r.rows);
     const [row] = await trx('customer_imports')
-      .insert({ id, workflow_id: input.workflowId(id), file_name: input.fileName, file_path: input.filePath, file_bytes: input.fileBytes, created_by: input.createdBy })
+      .insert({ id, workflow_id: input.workflowId(id), file_name: input.fileName, file_path: input.filePath, file_bytes: input.fileBytes, encoding: input.encoding, delimiter: input.delimiter, created_by: input.createdBy })
       .returning('*');
     return row;
   });

@@ -25,9 +25,12 @@ export async function detectFileEncoding(filePath: string): Promise<CsvEncoding>
   return pending ? encodingAt(pending, 0) : 'utf-8';
 }
 
-/** Encoding, delimiter and column mapping from the file's start; the API checks uploads with it too. */
-export async function inspectCsvFile(filePath: string): Promise<{ encoding: CsvEncoding; header: HeaderInspection }> {
-  const encoding = await detectFileEncoding(filePath);
+/**
+ * Encoding, delimiter and column mapping from the file's start; the API checks uploads with it
+ * too. An encoding found before (the API stores it with the import) spares the scan for it.
+ */
+export async function inspectCsvFile(filePath: string, knownEncoding?: CsvEncoding): Promise<{ encoding: CsvEncoding; header: HeaderInspection }> {
+  const encoding = knownEncoding ?? (await detectFileEncoding(filePath));
   const handle = await open(filePath);
   try {
     const sample = Buffer.alloc(HEADER_SAMPLE_BYTES);
