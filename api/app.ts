@@ -10,7 +10,6 @@ import authPlugin from './plugins/auth.js';
 import analyticsRoutes from './routes/analytics.js';
 import authRoutes from './routes/auth.js';
 import customerRoutes from './routes/customers.js';
-import dashboardRoutes from './routes/dashboard.js';
 import emailRoutes from './routes/emails.js';
 import exportRoutes from './routes/exports.js';
 import publicRoutes from './routes/public.js';
@@ -79,7 +78,6 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     await api.register(referralRoutes, deps);
     await api.register(webhookRoutes, deps);
     await api.register(publicRoutes, deps);
-    await api.register(dashboardRoutes, deps);
     await api.register(analyticsRoutes, deps);
     await api.register(emailRoutes, deps);
     await api.register(exportRoutes, deps);

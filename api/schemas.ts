@@ -58,12 +58,16 @@ export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: 
 
 export const ReferralStatusSchema = Type.Enum(REFERRAL_STATUSES);
 
+/** `?period=` in days, one of REPORT_PERIODS (the referral list, the dashboard and the analytics). */
+export const reportPeriod = (description: string, defaultPeriod?: number) =>
+  Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: `${description}: one of ${REPORT_PERIODS.join(', ')}`, ...(defaultPeriod !== undefined && { default: defaultPeriod }) });
+
 /** The referral list's filters; the referral export takes the same. */
 export const ReferralFilterQuery = {
   search: PageQuery.search,
   status: Type.Optional(ReferralStatusSchema),
   flagged: Type.Optional(Type.Boolean()),
-  period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: 'submitted in the last N days' })),
+  period: Type.Optional(reportPeriod('submitted in the last N days')),
   sort: Type.Optional(Type.Enum(['newest', 'oldest'], { default: 'newest' })),
 };
 

@@ -251,6 +251,17 @@ describe('analytics endpoints on a known data set', () => {
     assert.equal(entry(month, b.id)!.referrals, 8, 'the referrals of the 30 days only');
   });
 
+  it("answers the dashboard's revenue impact and series in its one read, equal to the analytics endpoints", async () => {
+    for (const period of [7, 90]) {
+      const dashboard = await get(`/api/dashboard/stats?period=${period}`);
+      const { period_days, from, to, ...impact } = await get(`/api/analytics/revenue-impact?period=${period}`);
+      assert.deepEqual([period_days, from], [dashboard.period_days, dashboard.from]);
+      assert.ok(Date.parse(to) >= Date.parse(dashboard.to));
+      assert.deepEqual(dashboard.revenue_impact, impact);
+      assert.deepEqual(dashboard.series, (await get(`/api/analytics/timeseries?period=${period}`)).days);
+    }
+  });
+
   it('refuses an unknown period on every endpoint, naming the allowed ones', async () => {
     for (const path of ['/api/dashboard/stats', '/api/analytics/conversion-rate', '/api/analytics/revenue-impact', '/api/analytics/timeseries', '/api/analytics/top-referrers']) {
       const res = await system.app.inject({ method: 'GET', url: `${path}?period=14`, headers: { authorization: `Bearer ${viewer}` } });

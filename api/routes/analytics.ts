@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { bookingValueCents, periodFigures, topReferrers } from '../../db/repositories/analytics.js';
+import { bookingValueCents, conversionRate, pendingRewards, periodFigures, roi, topReferrers, type DayFigures, type PeriodFigures, type Totals } from '../../db/repositories/analytics.js';
 import { centsToEuros } from '../../domain/money.js';
-import { REPORT_PERIODS } from '../../domain/periods.js';
 import { REFERRAL_STATUSES } from '../../domain/referral-status.js';
-import { errorReplies } from '../schemas.js';
+import { Nullable, errorReplies, reportPeriod } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 /** The definitions the analytics answer by; they are in the API docs (/api/docs) word for word. */
-export const DEFINITIONS = {
+const DEFINITIONS = {
   period: 'A period of N days is today and the N - 1 days before it, calendar days in Europe/Amsterdam. ' +
     'Figures are read from rollups that database triggers keep exact in every write\'s transaction: fresh on every call, no cache.',
   conversion: 'conversion_rate = referrals submitted in the period whose booking was confirmed (at any time since) / referrals submitted in the period; 0 when none were submitted.',
@@ -17,13 +16,8 @@ export const DEFINITIONS = {
     'Clawbacks (rewards marked for clawback in the period after their booking was cancelled) are reported, not deducted. Amounts in EUR.',
 };
 
-const periodParam = (defaultPeriod: number) =>
-  Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { default: defaultPeriod, description: `days: one of ${REPORT_PERIODS.join(', ')}` });
-
 /** `?period=` of the dashboard and analytics reads: one of REPORT_PERIODS. */
-export const PeriodQuery = (defaultPeriod: number) => Type.Object({ period: periodParam(defaultPeriod) });
-
-export const roi = (valueCents: number, costCents: number) => (costCents === 0 ? null : (valueCents - costCents) / costCents);
+const PeriodQuery = (defaultPeriod: number) => Type.Object({ period: reportPeriod('days', defaultPeriod) });
 
 const PeriodFields = {
   period_days: Type.Integer(),
@@ -32,10 +26,109 @@ const PeriodFields = {
 };
 const StatusCounts = Type.Object(Object.fromEntries(REFERRAL_STATUSES.map((s) => [s, Type.Integer()])));
 
+const RevenueImpactFields = {
+  bookings_confirmed: Type.Integer(),
+  bookings_without_value: Type.Integer({ description: 'counted at average_booking_value' }),
+  average_booking_value: Type.Number(),
+  booking_value: Type.Number(),
+  rewards_paid: Type.Integer(),
+  rewards_cost: Type.Number(),
+  clawbacks: Type.Integer(),
+  clawback_amount: Type.Number(),
+  net: Type.Number(),
+  roi: Nullable(Type.Number({ description: '(booking_value - rewards_cost) / rewards_cost; null when rewards_cost is 0' })),
+};
+
+const Day = Type.Object({
+  date: Type.String({ format: 'date' }),
+  submitted: Type.Integer(),
+  by_status: StatusCounts,
+  converted: Type.Integer(),
+  confirmed: Type.Integer(),
+  booking_value: Type.Number(),
+  paid: Type.Integer(),
+  paid_amount: Type.Number(),
+  clawbacks: Type.Integer(),
+});
+
+const periodOf = ({ period }: PeriodFigures) => ({ period_days: period.days, from: period.from, to: period.to });
+
+function revenueImpact(totals: Totals, averageCents: number) {
+  const value = bookingValueCents(totals, averageCents);
+  return {
+    bookings_confirmed: totals.confirmed,
+    bookings_without_value: totals.confirmed_unvalued,
+    average_booking_value: centsToEuros(averageCents),
+    booking_value: centsToEuros(value),
+    rewards_paid: totals.paid,
+    rewards_cost: centsToEuros(totals.paid_cents),
+    clawbacks: totals.clawbacks,
+    clawback_amount: centsToEuros(totals.clawback_cents),
+    net: centsToEuros(value - totals.paid_cents),
+    roi: roi(value, totals.paid_cents),
+  };
+}
+
+const dayJson = (d: DayFigures, averageCents: number) => ({
+  date: d.date,
+  submitted: d.submitted,
+  by_status: d.by_status,
+  converted: d.converted,
+  confirmed: d.confirmed,
+  booking_value: centsToEuros(bookingValueCents(d, averageCents)),
+  paid: d.paid,
+  paid_amount: centsToEuros(d.paid_cents),
+  clawbacks: d.clawbacks,
+});
+
+/**
+ * The dashboard's figures and the analytics reads, all from the rollups (`periodFigures`). The
+ * dashboard answers in one read everything its page shows, the time series by status and the
+ * revenue impact included; the /analytics routes answer each part on its own.
+ */
 const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
   app.addHook('onRequest', app.authenticate);
   const average = config.referrals.averageBookingValueCents;
-  const periodOf = ({ period }: Awaited<ReturnType<typeof periodFigures>>) => ({ period_days: period.days, from: period.from, to: period.to });
+
+  app.get('/dashboard/stats', {
+    schema: {
+      tags: ['dashboard'],
+      summary: 'Referral figures for the last 7/30/90/365 days, fresh on every call',
+      description:
+        `referrals: submitted in the period, by their status now. ${DEFINITIONS.conversion} ` +
+        'rewards.pending = referrals approved and in their reward hold now; rewards.paid = rewards paid in the period. ' +
+        `revenue_impact: as GET /analytics/revenue-impact. ${DEFINITIONS.revenue} series: per day, as GET /analytics/timeseries. ${DEFINITIONS.period}`,
+      security: [{ bearerAuth: [] }],
+      querystring: PeriodQuery(30),
+      response: {
+        200: Type.Object({
+          ...PeriodFields,
+          referrals: Type.Object({ total: Type.Integer(), by_status: StatusCounts }),
+          conversion_rate: Type.Number(),
+          rewards: Type.Object({ pending_amount: Type.Number(), pending_count: Type.Integer(), paid_amount: Type.Number(), paid_count: Type.Integer() }),
+          revenue_impact: Type.Object(RevenueImpactFields),
+          series: Type.Array(Day),
+        }),
+        ...errorReplies(400, 401),
+      },
+    },
+  }, async (request) => {
+    const [figures, pending] = await Promise.all([periodFigures(db, request.query.period), pendingRewards(db)]);
+    const { totals } = figures;
+    return {
+      ...periodOf(figures),
+      referrals: { total: totals.submitted, by_status: totals.by_status },
+      conversion_rate: conversionRate(totals),
+      rewards: {
+        pending_amount: centsToEuros(pending.amount_cents),
+        pending_count: pending.count,
+        paid_amount: centsToEuros(totals.paid_cents),
+        paid_count: totals.paid,
+      },
+      revenue_impact: revenueImpact(totals, average),
+      series: figures.days.map((d) => dayJson(d, average)),
+    };
+  });
 
   app.get('/analytics/conversion-rate', {
     schema: {
@@ -52,7 +145,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
   }, async (request) => {
     const figures = await periodFigures(db, request.query.period);
     const { submitted, converted } = figures.totals;
-    return { ...periodOf(figures), submitted, converted, conversion_rate: submitted === 0 ? 0 : converted / submitted };
+    return { ...periodOf(figures), submitted, converted, conversion_rate: conversionRate(figures.totals) };
   });
 
   app.get('/analytics/revenue-impact', {
@@ -63,39 +156,13 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       security: [{ bearerAuth: [] }],
       querystring: PeriodQuery(30),
       response: {
-        200: Type.Object({
-          ...PeriodFields,
-          bookings_confirmed: Type.Integer(),
-          bookings_without_value: Type.Integer({ description: 'counted at average_booking_value' }),
-          average_booking_value: Type.Number(),
-          booking_value: Type.Number(),
-          rewards_paid: Type.Integer(),
-          rewards_cost: Type.Number(),
-          clawbacks: Type.Integer(),
-          clawback_amount: Type.Number(),
-          net: Type.Number(),
-          roi: Type.Union([Type.Number(), Type.Null()], { description: '(booking_value - rewards_cost) / rewards_cost; null when rewards_cost is 0' }),
-        }),
+        200: Type.Object({ ...PeriodFields, ...RevenueImpactFields }),
         ...errorReplies(400, 401),
       },
     },
   }, async (request) => {
     const figures = await periodFigures(db, request.query.period);
-    const { totals } = figures;
-    const value = bookingValueCents(totals, average);
-    return {
-      ...periodOf(figures),
-      bookings_confirmed: totals.confirmed,
-      bookings_without_value: totals.confirmed_unvalued,
-      average_booking_value: centsToEuros(average),
-      booking_value: centsToEuros(value),
-      rewards_paid: totals.paid,
-      rewards_cost: centsToEuros(totals.paid_cents),
-      clawbacks: totals.clawbacks,
-      clawback_amount: centsToEuros(totals.clawback_cents),
-      net: centsToEuros(value - totals.paid_cents),
-      roi: roi(value, totals.paid_cents),
-    };
+    return { ...periodOf(figures), ...revenueImpact(figures.totals, average) };
   });
 
   app.get('/analytics/timeseries', {
@@ -111,17 +178,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       response: {
         200: Type.Object({
           ...PeriodFields,
-          days: Type.Array(Type.Object({
-            date: Type.String({ format: 'date' }),
-            submitted: Type.Integer(),
-            by_status: StatusCounts,
-            converted: Type.Integer(),
-            confirmed: Type.Integer(),
-            booking_value: Type.Number(),
-            paid: Type.Integer(),
-            paid_amount: Type.Number(),
-            clawbacks: Type.Integer(),
-          })),
+          days: Type.Array(Day),
         }),
         ...errorReplies(400, 401),
       },
@@ -130,17 +187,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
     const figures = await periodFigures(db, request.query.period);
     return {
       ...periodOf(figures),
-      days: figures.days.map((d) => ({
-        date: d.date,
-        submitted: d.submitted,
-        by_status: d.by_status,
-        converted: d.converted,
-        confirmed: d.confirmed,
-        booking_value: centsToEuros(bookingValueCents(d, average)),
-        paid: d.paid,
-        paid_amount: centsToEuros(d.paid_cents),
-        clawbacks: d.clawbacks,
-      })),
+      days: figures.days.map((d) => dayJson(d, average)),
     };
   });
 
@@ -154,12 +201,12 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
         `(its cost grows with the referrals in the period). paid / rewards_amount: referrals paid out and their rewards. ${DEFINITIONS.period}`,
       security: [{ bearerAuth: [] }],
       querystring: Type.Object({
-        period: Type.Optional(Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: `days: one of ${REPORT_PERIODS.join(', ')}; all time when absent` })),
+        period: Type.Optional(reportPeriod('days; all time when absent')),
         limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
       }),
       response: {
         200: Type.Object({
-          period_days: Type.Union([Type.Integer(), Type.Null()], { description: 'null: all time' }),
+          period_days: Nullable(Type.Integer({ description: 'null: all time' })),
           data: Type.Array(Type.Object({
             rank: Type.Integer(),
             customer_id: Type.String(),

@@ -35,7 +35,7 @@ export interface DayFigures {
   clawback_cents: number;
 }
 
-type Totals = Omit<DayFigures, 'date'>;
+export type Totals = Omit<DayFigures, 'date'>;
 
 export interface PeriodFigures {
   period: Period;
@@ -84,14 +84,15 @@ export async function periodFigures(db: Db, periodDays: number): Promise<PeriodF
   );
   const days = calendarDays(result.first_day, result.last_day).map(blankDay);
   const byDate = new Map(days.map((d) => [d.date, d]));
-  for (const row of result.rollup ?? []) addRow(byDate.get(row[0])!, row);
-  const totals = blankDay('');
-  for (const day of days) addDay(totals, day);
-  const { date: _, ...rest } = totals;
-  return { period: { days: periodDays, from: result.from.toISOString(), to: result.to.toISOString() }, days, totals: rest };
+  const { date: _, ...totals } = blankDay('');
+  for (const row of result.rollup ?? []) {
+    addRow(byDate.get(row[0])!, row);
+    addRow(totals, row);
+  }
+  return { period: { days: periodDays, from: result.from.toISOString(), to: result.to.toISOString() }, days, totals };
 }
 
-function addRow(day: DayFigures, [, metric, status, count, cents, unvalued]: RollupRow): void {
+function addRow(day: Totals, [, metric, status, count, cents, unvalued]: RollupRow): void {
   switch (metric) {
     case 'submitted':
       day.by_status[status as ReferralStatus] += count;
@@ -116,12 +117,11 @@ function addRow(day: DayFigures, [, metric, status, count, cents, unvalued]: Rol
   }
 }
 
-function addDay(sum: DayFigures, day: DayFigures): void {
-  for (const status of REFERRAL_STATUSES) sum.by_status[status] += day.by_status[status];
-  for (const key of ['submitted', 'converted', 'confirmed', 'confirmed_value_cents', 'confirmed_unvalued', 'paid', 'paid_cents', 'clawbacks', 'clawback_cents'] as const) {
-    sum[key] += day[key];
-  }
-}
+/** Referrals submitted whose booking was confirmed / referrals submitted; 0 when none were. */
+export const conversionRate = ({ submitted, converted }: Totals) => (submitted === 0 ? 0 : converted / submitted);
+
+/** (value - cost) / cost; null when nothing was paid (no cost to divide by). */
+export const roi = (valueCents: number, costCents: number) => (costCents === 0 ? null : (valueCents - costCents) / costCents);
 
 /** Confirmed bookings' value: the known values, plus `averageBookingValueCents` for each booking without one. */
 export const bookingValueCents = (totals: Totals, averageBookingValueCents: number) =>

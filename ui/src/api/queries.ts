@@ -1,7 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { ApiError, api, qs } from './client';
 import type {
-  AnalyticsDay,
   Customer,
   CustomerDetail,
   DashboardStats,
@@ -16,7 +15,6 @@ import type {
   Referral,
   ReferralDetail,
   ReferralStatus,
-  RevenueImpact,
   RuntimeConfig,
   TopReferrer,
 } from './types';
@@ -94,24 +92,6 @@ export function useDashboard(period: Period) {
   return useQuery({
     queryKey: ['dashboard', period],
     queryFn: ({ signal }) => api<DashboardStats>(`/dashboard/stats${qs({ period })}`, { signal }),
-    placeholderData: keepPreviousData,
-    refetchInterval: 60_000,
-  });
-}
-
-export function useTimeseries(period: Period) {
-  return useQuery({
-    queryKey: ['analytics', 'timeseries', period],
-    queryFn: ({ signal }) => api<{ days: AnalyticsDay[] }>(`/analytics/timeseries${qs({ period })}`, { signal }),
-    placeholderData: keepPreviousData,
-    refetchInterval: 60_000,
-  });
-}
-
-export function useRevenueImpact(period: Period) {
-  return useQuery({
-    queryKey: ['analytics', 'revenue-impact', period],
-    queryFn: ({ signal }) => api<RevenueImpact>(`/analytics/revenue-impact${qs({ period })}`, { signal }),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
   });

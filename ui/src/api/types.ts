@@ -152,11 +152,11 @@ export interface DashboardStats {
   referrals: { total: number; by_status: Partial<Record<ReferralStatus, number>> };
   conversion_rate: number;
   rewards: { pending_amount: number; pending_count: number; paid_amount: number; paid_count: number };
-  revenue_impact: { booking_value: number; rewards_cost: number; roi: number | null };
-  series: { date: string; submitted: number; confirmed: number; paid: number }[];
+  revenue_impact: RevenueImpact;
+  series: AnalyticsDay[];
 }
 
-/** GET /api/analytics/timeseries: by_status is the day's referrals by their status now. */
+/** A day of GET /api/dashboard/stats' series (and /analytics/timeseries): by_status is the day's referrals by their status now. */
 export interface AnalyticsDay {
   date: string;
   submitted: number;

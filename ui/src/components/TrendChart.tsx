@@ -1,11 +1,11 @@
 import { useId, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { DashboardStats } from '../api/types';
+import type { AnalyticsDay } from '../api/types';
 import { useFormat } from '../lib/format';
 import { byDayOrWeek, CHART, INNER, niceMax, ticks as yTicks } from './chart-scale';
 import { ChartTable, YAxisGrid } from './ChartParts';
 
-type Point = DashboardStats['series'][number];
+type Point = Pick<AnalyticsDay, 'date' | 'submitted' | 'confirmed' | 'paid'>;
 const SERIES = [
   { key: 'submitted', className: 'line-submitted' },
   { key: 'confirmed', className: 'line-confirmed' },

@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { useDashboard, useRevenueImpact, useTimeseries, useTopReferrers } from '../api/queries';
+import { useDashboard, useTopReferrers } from '../api/queries';
 import { REFERRAL_STATUSES, type Period, type RevenueImpact } from '../api/types';
 import { parsePeriod, PeriodSelect } from '../components/PeriodSelect';
 import { ErrorState, Loading } from '../components/States';
@@ -20,8 +20,6 @@ export default function DashboardPage() {
   const [params, setParams] = useSearchParams();
   const period = parsePeriod(params.get('period'), 30)!;
   const stats = useDashboard(period);
-  const timeseries = useTimeseries(period);
-  const revenue = useRevenueImpact(period);
   const leaders = useTopReferrers(period);
   const setPeriod = (next: Period) => setParams(next === 30 ? {} : { period: String(next) }, { replace: true });
 
@@ -113,12 +111,12 @@ export default function DashboardPage() {
             <section className="panel" aria-labelledby="status-trend-heading">
               <h2 id="status-trend-heading">{t('dashboard.statusTrend')}</h2>
               <p className="muted">{t('dashboard.statusTrendHint')}</p>
-              <Loaded query={timeseries}>{(data) => <StatusSeriesChart days={data.days} />}</Loaded>
+              <StatusSeriesChart days={stats.data.series} />
             </section>
             <section className="panel" aria-labelledby="revenue-heading">
               <h2 id="revenue-heading">{t('dashboard.revenue')}</h2>
               <p className="muted">{t('dashboard.revenueHint')}</p>
-              <Loaded query={revenue}>{(data) => <RevenueFacts revenue={data} />}</Loaded>
+              <RevenueFacts revenue={stats.data.revenue_impact} />
             </section>
           </div>
 
