@@ -187,9 +187,8 @@ export function createImportActivities(db: Db) {
       let bytesRead = 0;
       const file = createReadStream(job.file_path, { highWaterMark: 1 << 20 });
       file.on('data', (chunk) => (bytesRead += chunk.length));
-      // the reader answers just these cells, in this order
+      // the reader answers just these cells, in IMPORT_FIELDS order (validateRecord's)
       const wanted = [columns.bebsy_customer_id, columns.name, columns.email, ...(columns.locale !== undefined ? [columns.locale] : [])];
-      const cellColumns: ColumnMap = { bebsy_customer_id: 0, name: 1, email: 2, ...(columns.locale !== undefined && { locale: 3 }) };
 
       const duplicates = new FileDuplicates(Number(job.file_bytes) / BYTES_PER_ROW_GUESS);
       let processed = 0;
@@ -227,7 +226,7 @@ export function createImportActivities(db: Db) {
               }
             }
             if (blank) continue;
-            const result = validateRecord(cells, cellColumns);
+            const result = validateRecord(cells);
             // Rows a resumed attempt skips still claim their number and email (duplicates stay duplicates).
             const duplicateOf = result.ok ? duplicates.claim(result.row, line) : null;
             if (processed <= resumeAfter) continue;
@@ -314,7 +313,7 @@ export function createImportActivities(db: Db) {
         return result;
       } catch (error) {
         await rollbackQuietly(client);
-        if (ctx.cancellationSignal.aborted) throwIfCancelled();
+        throwIfCancelled(); // a cancelled statement: the cancel, not its error
         throw error;
       } finally {
         clearInterval(beat);
@@ -333,7 +332,7 @@ export function createImportActivities(db: Db) {
         status: outcome.status,
         phase: 'done',
         error: outcome.status === 'failed' ? outcome.error : null,
-        rejected: outcome.status === 'cancelled' ? 0 : job.rejected,
+        ...(outcome.status === 'cancelled' && { rejected: 0 }),
         finished_at: new Date(),
       });
     });

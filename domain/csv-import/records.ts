@@ -39,17 +39,15 @@ export class UnclosedQuoteError extends Error {
  */
 export class CsvRecordReader {
   private pending: Buffer | null = null;
-  private nextLine: number;
+  private nextLine = 1;
   private readonly wanted: Int32Array;
   private readonly lastWanted: number;
 
   /**
    * @param delimiter the field separator's byte
    * @param columns the zero-based indexes of the cells to read
-   * @param firstLine the line number of the first record fed in (1 for a whole file)
    */
-  constructor(private readonly delimiter: number, private readonly columns: readonly number[], firstLine = 1) {
-    this.nextLine = firstLine;
+  constructor(private readonly delimiter: number, private readonly columns: readonly number[]) {
     this.lastWanted = Math.max(...columns);
     this.wanted = new Int32Array(this.lastWanted + 1).fill(-1);
     columns.forEach((column, slot) => (this.wanted[column] = slot));

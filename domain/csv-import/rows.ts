@@ -1,5 +1,4 @@
 import { isEmail, normaliseEmail } from '../email.js';
-import type { ColumnMap } from './header.js';
 
 /** Why a row was not imported; the error report names the code and the message. */
 export const REJECTION_REASONS = {
@@ -38,9 +37,7 @@ const LOCALES: Record<string, 'nl' | 'en'> = {
   en: 'en', 'en-gb': 'en', 'en-us': 'en', 'en_gb': 'en', engels: 'en', english: 'en', eng: 'en',
 };
 
-function cell(fields: string[], index: number | undefined): string {
-  return index === undefined ? '' : (fields[index] ?? '').trim();
-}
+const cell = (cells: readonly string[], index: number): string => (cells[index] ?? '').trim();
 
 /** The reason a row's own values (trimmed) are not importable, or null when they are. */
 function ownProblem(raw: RawRow, email: string, locale: 'nl' | 'en' | null | undefined): RejectionReason | null {
@@ -55,13 +52,14 @@ function ownProblem(raw: RawRow, email: string, locale: 'nl' | 'en' | null | und
 }
 
 /**
- * Checks one record's own values (trimmed); checks against other rows happen in FileDuplicates,
- * against customers in SQL. Called once per row of a million-row file: no closures.
+ * Checks one record's own values (trimmed), its cells in IMPORT_FIELDS order (number, name,
+ * email, language; missing ones read as empty); checks against other rows happen in
+ * FileDuplicates, against customers in SQL. Called once per row of a million-row file: no closures.
  */
-export function validateRecord(fields: string[], columns: ColumnMap): RowResult {
-  const raw: RawRow = { bebsy_customer_id: cell(fields, columns.bebsy_customer_id), name: cell(fields, columns.name), email: cell(fields, columns.email) };
+export function validateRecord(cells: readonly string[]): RowResult {
+  const raw: RawRow = { bebsy_customer_id: cell(cells, 0), name: cell(cells, 1), email: cell(cells, 2) };
   const email = normaliseEmail(raw.email);
-  const localeCell = cell(fields, columns.locale).toLowerCase();
+  const localeCell = cell(cells, 3).toLowerCase();
   const locale = localeCell === '' ? null : Object.hasOwn(LOCALES, localeCell) ? LOCALES[localeCell] : undefined;
   const reason = ownProblem(raw, email, locale);
   if (reason) return { ok: false, reason, raw };
