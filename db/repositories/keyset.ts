@@ -143,7 +143,7 @@ export async function keysetPage<Row>(db: Db, source: KeysetSource, request: Key
   const pageQuery = source.wrap ? source.wrap(q, scanOrder) : q;
   const [fetched, count] = await Promise.all([
     pageQuery as Promise<Record<string, unknown>[]>,
-    counted ?? countCapped(db, filtered()),
+    counted ?? countOrEstimate(db, filtered()),
   ]);
 
   const more = fetched.length > request.limit;
@@ -156,11 +156,10 @@ export async function keysetPage<Row>(db: Db, source: KeysetSource, request: Key
   // Going forwards, more rows fetched than asked means a next page; going backwards, a previous one.
   const hasNext = backwards ? true : more;
   const hasPrev = backwards ? more : page > 1;
-  const total = count.exact || source.searching ? count.count : Math.max(count.count, await estimateRows(db, filtered()));
   return {
     rows: rows.map(stripSortKeys) as Row[],
     page,
-    total,
+    total: count.count,
     totalExact: count.exact,
     nextCursor: hasNext && last ? encodeCursor({ d: 'after', k: last, p: page + 1, s: request.order }) : null,
     prevCursor: hasPrev && first ? encodeCursor({ d: 'before', k: first, p: Math.max(1, page - 1), s: request.order }) : null,
@@ -176,12 +175,16 @@ function stripSortKeys(row: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-/** Matches counted up to COUNT_CAP + 1: `exact` tells whether the count is the whole story. */
-export async function countCapped(db: Db, filtered: Knex.QueryBuilder): Promise<{ count: number; exact: boolean }> {
-  const capped = filtered.select(db.raw('1')).limit(COUNT_CAP + 1);
+/**
+ * Matches counted up to COUNT_CAP; beyond it the planner's estimate (at least COUNT_CAP + 1)
+ * and `exact: false`. Runs beside the page query, so a long list costs no extra round trip.
+ */
+async function countOrEstimate(db: Db, filtered: Knex.QueryBuilder): Promise<{ count: number; exact: boolean }> {
+  const capped = filtered.clone().select(db.raw('1')).limit(COUNT_CAP + 1);
   const row = (await db.count<{ n: string }[]>({ n: '*' }).from(capped.as('capped')))[0];
   const count = Number(row.n);
-  return count > COUNT_CAP ? { count: COUNT_CAP + 1, exact: false } : { count, exact: true };
+  if (count <= COUNT_CAP) return { count, exact: true };
+  return { count: Math.max(COUNT_CAP + 1, await estimateRows(db, filtered)), exact: false };
 }
 
 /** The planner's row estimate for a query (from its statistics; costs a plan, not a scan). */
