@@ -5,7 +5,7 @@ import QueryStream from 'pg-query-stream';
 import type { Db } from '../knex.js';
 import { estimateRows } from './keyset.js';
 import { filteredCustomers, type CustomerFilters } from './customers.js';
-import { REFERRAL_COLUMNS, filteredReferrals, type ReferralFilters } from './referrals.js';
+import { REFERRAL_COLUMNS, filteredReferrals, referralOrder, type ReferralFilters } from './referrals.js';
 
 /**
  * The queries behind the customer and referral exports: the list filters (imported, so an
@@ -81,7 +81,7 @@ function orderedRows(db: Db, query: ExportQuery) {
   if (query.entity === 'customers') {
     return filteredCustomers(db, query.filters).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
   }
-  const order = query.sort === 'oldest' ? 'asc' : 'desc';
+  const order = referralOrder(query.sort);
   return filteredReferrals(db, query.filters).orderBy([{ column: 'r.submitted_at', order }, { column: 'r.id', order }]);
 }
 

@@ -150,6 +150,9 @@ function applyReferralFilters(db: Db, q: Knex.QueryBuilder, filters: ReferralFil
   return q;
 }
 
+/** The referral list's direction for its `sort` (the list and the export). */
+export const referralOrder = (sort: 'newest' | 'oldest' | undefined): 'asc' | 'desc' => (sort === 'oldest' ? 'asc' : 'desc');
+
 /**
  * One page of referrals, newest (or oldest) first: keyset pages through the (submitted_at, id)
  * indexes; the referrer is joined for the page's rows only.
@@ -167,7 +170,7 @@ export async function listReferrals(db: Db, query: ReferralListQuery): Promise<K
         .from(page.as('page'))
         .join('customers as c', 'c.id', 'page.referrer_id')
         .orderBy([{ column: 'page.submitted_at', order }, { column: 'page.id', order }]),
-  }, { limit: query.limit, page: query.page, cursor: query.cursor, order: query.sort === 'oldest' ? 'asc' : 'desc' });
+  }, { limit: query.limit, page: query.page, cursor: query.cursor, order: referralOrder(query.sort) });
 }
 
 /** The referral a booking event belongs to: by booking reference, else by the friend's email. */

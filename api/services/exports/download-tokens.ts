@@ -48,11 +48,17 @@ export class DownloadTokens {
     return { ok: true, user: { sub: grant.sub, username: grant.username, role: grant.role } };
   }
 
-  /** Records the grant as used; false when it was already (by this or another API instance). */
+  /**
+   * Records the grant as used, dropping the expired ones in the same statement; false when it
+   * was used already (by this or another API instance).
+   */
   private async firstUse(grant: Grant): Promise<boolean> {
-    await this.db('export_download_redemptions').where('expires_at', '<', new Date()).delete();
-    const inserted = await this.db('export_download_redemptions').insert({ nonce: grant.nonce, expires_at: new Date(grant.exp) }).onConflict('nonce').ignore().returning('nonce');
-    return inserted.length === 1;
+    const { rows } = await this.db.raw<{ rows: unknown[] }>(
+      `WITH expired AS (DELETE FROM export_download_redemptions WHERE expires_at < now())
+       INSERT INTO export_download_redemptions (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
+      [grant.nonce, new Date(grant.exp)],
+    );
+    return rows.length === 1;
   }
 
   private sign(payload: string): string {
