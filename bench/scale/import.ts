@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { isFinished, type ImportStatus } from '../../domain/csv-import/status.js';
 import type { ScaleBench, ScaleBenchContext } from './context.js';
 
 const TARGET_RATIO = 2;
@@ -102,7 +103,7 @@ async function baselineCopy(context: ScaleBenchContext, file: string): Promise<n
 
 interface ImportReply {
   id: string;
-  status: string;
+  status: ImportStatus;
   phase: string;
   inserted: number;
   updated: number;
@@ -126,7 +127,7 @@ async function apiImport(context: ScaleBenchContext, file: string) {
     const poll = await fetch(`${context.api.url}/api/imports/${job.id}`, { headers });
     job = (await poll.json()) as ImportReply;
     if (job.phase === 'validating' && validatingAt === null) validatingAt = performance.now() - started;
-    if (['completed', 'failed', 'cancelled'].includes(job.status)) break;
+    if (isFinished(job.status)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   return { totalMs: performance.now() - started, uploadedMs, validatingAt, job };

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { ApiApp } from '../../api/app.js';
 import type { ImportJson } from '../../api/routes/imports.js';
+import { isFinished } from '../../domain/csv-import/status.js';
+import { bearer } from './http.js';
 import { eventually } from './system.js';
 
 /** A multipart/form-data body with one file part, as a browser's upload sends it. */
@@ -18,11 +20,11 @@ export function multipartBody(content: Buffer | string, { field = 'file', fileNa
 
 export async function uploadImport(app: ApiApp, token: string, content: Buffer | string, options?: { field?: string; fileName?: string }) {
   const body = multipartBody(content, options);
-  return app.inject({ method: 'POST', url: '/api/customers/import', headers: { ...body.headers, authorization: `Bearer ${token}` }, payload: body.payload });
+  return app.inject({ method: 'POST', url: '/api/customers/import', headers: { ...body.headers, ...bearer(token) }, payload: body.payload });
 }
 
 export async function getImportJson(app: ApiApp, token: string, id: string): Promise<ImportJson> {
-  const res = await app.inject({ method: 'GET', url: `/api/imports/${id}`, headers: { authorization: `Bearer ${token}` } });
+  const res = await app.inject({ method: 'GET', url: `/api/imports/${id}`, headers: bearer(token) });
   if (res.statusCode !== 200) throw new Error(`GET import ${id}: ${res.statusCode} ${res.body}`);
   return res.json();
 }
@@ -31,7 +33,7 @@ export async function getImportJson(app: ApiApp, token: string, id: string): Pro
 export async function importEnded(app: ApiApp, token: string, id: string, timeoutMs = 60_000): Promise<ImportJson> {
   return eventually(async () => {
     const job = await getImportJson(app, token, id);
-    return ['completed', 'failed', 'cancelled'].includes(job.status) && job;
+    return isFinished(job.status) && job;
   }, { timeoutMs, intervalMs: 100 });
 }
 
