@@ -5,6 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/env.js';
 import type { Db } from '../db/knex.js';
 import { installErrorHandler } from './errors.js';
+import { terminalRequestLog } from './request-log.js';
 import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
 import analyticsRoutes from './routes/analytics.js';
@@ -35,23 +36,32 @@ export interface BuildApiOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** The API's pino options: JSON lines at the configured level, secrets redacted. */
-export function apiLoggerOptions(level: string) {
+/**
+ * The API's pino options at the configured level, secrets redacted: JSON lines, or on a
+ * developer's terminal (LOG_FORMAT pretty) pino-pretty's one coloured line per event.
+ */
+export function apiLoggerOptions(level: string, format: Config['logFormat'] = 'json') {
   return {
     level,
     redact: ['req.headers.authorization', 'req.headers["webhook-signature"]', 'req.body.password', 'req.body.current_password', 'req.body.new_password'],
+    ...(format === 'pretty' && {
+      transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname,reqId', translateTime: 'SYS:HH:MM:ss', singleLine: true } },
+    }),
   };
 }
 
 /** Builds the Fastify app (without listening): plugins, shared schemas, routes under /api. */
 export async function buildApi({ config, db, temporal, logger }: BuildApiOptions) {
   const app = Fastify({
-    logger: logger ?? apiLoggerOptions(config.logLevel),
+    logger: logger ?? apiLoggerOptions(config.logLevel, config.logFormat),
+    // on a terminal: one short line per request (terminalRequestLog) instead of two JSON objects
+    disableRequestLogging: config.logFormat === 'pretty',
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (config.logFormat === 'pretty') terminalRequestLog(app);
   installErrorHandler(app, await adminUi(app, config));
   for (const schema of sharedSchemas) app.addSchema(schema);
 

@@ -29,7 +29,9 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0).max(65535).default(3001),
   HOST: z.string().default('0.0.0.0'),
-  FRONTEND_URL: z.string().url('must be a URL').default('http://localhost:3001'),
+  /** Unset: http://localhost:PORT, so links in emails follow the port the API runs on. */
+  FRONTEND_URL: z.string().url('must be a URL').optional(),
+  BOOKING_SITE_URL: z.string().url('must be a URL').default('https://www.bebsy.nl'),
   DATA_DIR: z.string().default('.data'),
 
   JWT_SECRET: optionalString,
@@ -92,6 +94,8 @@ const schema = z.object({
   FARO_COLLECTOR_URL: z.string().url('must be the URL of a Grafana Faro collector').optional(),
   FARO_APP_NAME: z.string().default('bebsy-referrals-admin'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty on a terminal outside production, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).optional(),
   IMPORT_MAX_BYTES: int(1).default(256 * 1024 * 1024),
   EXPORT_STALL_TIMEOUT_SECONDS: int(1).default(60),
   IMPORT_STORAGE_DIR: optionalString,
@@ -107,9 +111,12 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   env: Env['NODE_ENV'];
   isProduction: boolean;
-  http: { host: string; port: number; frontendUrl: string };
+  /** bookingSiteUrl: where a referred friend books (the public page links there). */
+  http: { host: string; port: number; frontendUrl: string; bookingSiteUrl: string };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** JSON lines (production, files, log shippers) or pino-pretty's coloured lines (a developer's terminal). */
+  logFormat: 'json' | 'pretty';
   auth: { jwtSecret: string; jwtExpiresIn: string; adminUsername: string; adminPassword: string };
   database: {
     /** null: no database configured, the dev launcher starts an embedded Postgres. */
@@ -232,6 +239,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const isProduction = env.NODE_ENV === 'production';
+  const frontendUrl = env.FRONTEND_URL ?? `http://localhost:${env.PORT}`;
   const problems: string[] = [];
   if (isProduction) {
     if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
@@ -251,9 +259,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     isProduction,
-    http: { host: env.HOST, port: env.PORT, frontendUrl: env.FRONTEND_URL },
+    http: { host: env.HOST, port: env.PORT, frontendUrl, bookingSiteUrl: env.BOOKING_SITE_URL },
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (!isProduction && process.stdout.isTTY ? 'pretty' : 'json'),
     auth: {
       jwtSecret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
       jwtExpiresIn: env.JWT_EXPIRES_IN,
@@ -292,7 +301,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     webhooks: { bookingSecret: env.BOOKING_WEBHOOK_SECRET ?? DEVELOPMENT_WEBHOOK_SECRET },
     email: {
       from: env.FROM_EMAIL,
-      frontendUrl: env.FRONTEND_URL,
+      frontendUrl,
       transport,
       adminRecipients: env.ADMIN_NOTIFICATION_EMAILS,
     },

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startApiServer } from '../api/server.js';
 import { loadConfigOrExit, onShutdownSignal } from '../config/load-or-exit.js';
 import { openDatabase } from '../db/connect.js';
+import { adminHasPassword } from '../db/repositories/admin-users.js';
 import { referralSearchAttributes } from '../domain/search-attributes.js';
 import { startWorker } from '../worker/run.js';
 import { buildUi } from './build-ui.js';
@@ -57,6 +58,10 @@ const api = await startApiServer(config, db, temporalAddress);
 stops.push(api.close);
 
 const apiUrl = `http://localhost:${config.http.port}`;
+const { adminUsername, adminPassword } = config.auth;
+const signInHint = !config.isProduction && (await adminHasPassword(db, adminUsername, adminPassword))
+  ? `Sign in as ${adminUsername} / ${adminPassword}`
+  : `Sign in as ${adminUsername} with the password you set`;
 console.log(`
   Bebsy referrals is running (${config.env}).
     Admin UI       ${apiUrl}/
@@ -65,5 +70,5 @@ console.log(`
     Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows
     Temporal gRPC  ${temporalAddress}
     Postgres       ${config.database.url ? 'DATABASE_URL' : `embedded, data in ${path.join(config.dataDir, 'postgres')}`}
-  Sign in as ${config.auth.adminUsername} / ${config.isProduction ? '(ADMIN_PASSWORD)' : config.auth.adminPassword}. Ctrl-C stops everything; data is kept.
+  ${signInHint}. Ctrl-C stops everything; data is kept.
 `);

@@ -29,6 +29,19 @@ describe('configuration', () => {
     assert.equal(config.referrals.requireBookingReference, true);
   });
 
+  it('points email links at the port the API runs on unless FRONTEND_URL says otherwise', () => {
+    assert.equal(loadConfig({ PORT: '3101' }).email.frontendUrl, 'http://localhost:3101');
+    assert.equal(loadConfig({ PORT: '3101' }).http.frontendUrl, 'http://localhost:3101');
+    assert.equal(loadConfig({ PORT: '3101', FRONTEND_URL: 'https://referrals.bebsy.nl' }).email.frontendUrl, 'https://referrals.bebsy.nl');
+  });
+
+  it('logs JSON lines unless asked for pretty lines or writing to a terminal outside production', () => {
+    assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+    assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'a-strong-one-here', BOOKING_WEBHOOK_SECRET: 'whsec_YmVic3ktcHJvZHVjdGlvbi1zZWNyZXQ=' }).logFormat, 'json');
+    assert.equal(loadConfig({}).logFormat, process.stdout.isTTY ? 'pretty' : 'json');
+    assert.throws(() => loadConfig({ LOG_FORMAT: 'xml' }), /LOG_FORMAT: must be json or pretty/);
+  });
+
   it('names every bad variable', () => {
     assert.throws(
       () => loadConfig({ PORT: 'eighty', AUTO_APPROVE_REFERRALS: 'sometimes', BOOKING_WEBHOOK_SECRET: 'plain' }),

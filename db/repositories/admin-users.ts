@@ -19,6 +19,12 @@ export async function verifyAdminLogin(db: Db, username: string, password: strin
   return { id: row.id, username: row.username, role: row.role, must_change_password: row.must_change_password };
 }
 
+/** Whether the account still signs in with this password (no side effects: for start-up messages and checks). */
+export async function adminHasPassword(db: Db, username: string, password: string): Promise<boolean> {
+  const row = await AdminUserModel.query(db).whereRaw('lower(username) = lower(?)', [username]).first();
+  return row ? argon2.verify(row.password_hash, password) : false;
+}
+
 /** Creates the first admin account when there is none (the quick start's `admin`). */
 export async function ensureInitialAdmin(db: Db, username: string, password: string, mustChangePassword: boolean): Promise<void> {
   const [{ count }] = await db('admin_users').count<{ count: string }[]>({ count: '*' });
