@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CsvRecordReader, FileDuplicates, UnclosedQuoteError, detectDelimiter, encodingAt, firstNonAscii, inspectHeader, mapHeader, validateRecord } from '../domain/csv-import/index.js';
+import { CsvRecordReader, FileDuplicates, UnclosedQuoteError, detectDelimiter, encodingAt, firstNonAscii, inspectHeader, mapHeader, notTextKind, validateRecord } from '../domain/csv-import/index.js';
 
 describe('customer import: header row', () => {
   it('detects the delimiter outside quotes', () => {
@@ -21,6 +21,9 @@ describe('customer import: header row', () => {
     const result = mapHeader(['foo', 'Naam']);
     assert.equal(result.ok, false);
     assert.match(!result.ok ? result.message : '', /bebsy_customer_id \(e\.g\. "klantnummer" or "customer_id"\).*email.*columns found: "foo", "Naam"/);
+    assert.deepEqual(!result.ok && [result.missing, result.found], [['bebsy_customer_id', 'email'], ['foo', 'Naam']]);
+    const blank = mapHeader([' ', '']);
+    assert.deepEqual(!blank.ok && blank.found, [], 'blank names are not columns found');
   });
 
   it('reads a quoted header record', () => {
@@ -28,6 +31,29 @@ describe('customer import: header row', () => {
     assert.equal(delimiter, ';');
     assert.deepEqual(names, ['Klantnummer', 'Naam', 'E-mail']);
     assert.ok(result.ok);
+  });
+});
+
+describe('customer import: files that are not text', () => {
+  it('knows images, workbooks, PDFs, archives and UTF-16 by their first bytes', () => {
+    const start = (...bytes: number[]) => Buffer.concat([Buffer.from(bytes), Buffer.from('rest of the file')]);
+    assert.equal(notTextKind(start(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)), 'png');
+    assert.equal(notTextKind(start(0xff, 0xd8, 0xff, 0xe0)), 'jpeg');
+    assert.equal(notTextKind(Buffer.from('GIF89a')), 'gif');
+    assert.equal(notTextKind(Buffer.from('%PDF-1.7\n')), 'pdf');
+    assert.equal(notTextKind(start(0x50, 0x4b, 0x03, 0x04)), 'zip');
+    assert.equal(notTextKind(start(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)), 'ole2');
+    assert.equal(notTextKind(start(0x1f, 0x8b, 0x08)), 'gzip');
+    assert.equal(notTextKind(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Naam\tE-mail', 'utf16le')])), 'utf-16');
+  });
+
+  it('calls a start full of control bytes binary, but keeps text with a stray NUL, Windows-1252 and tabs', () => {
+    assert.equal(notTextKind(Buffer.from('Naam;E-mail\r\n', 'utf16le')), 'binary', 'UTF-16 without a BOM: every other byte NUL');
+    assert.equal(notTextKind(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))), 'binary');
+    const rows = 'Klantnummer;Naam;E-mail\r\n' + Array.from({ length: 20 }, (_, i) => `NL-${i};Klant ${i};klant.${i}@voorbeeld.nl\r\n`).join('');
+    assert.equal(notTextKind(Buffer.from(rows.replace('Klant 3', 'Klant\u00003'))), null, 'a stray NUL (the import drops it)');
+    assert.equal(notTextKind(Buffer.from('Naam\tE-mail\fJos\xe9\tjose@x.nl\r', 'latin1')), null);
+    assert.equal(notTextKind(Buffer.alloc(0)), null);
   });
 });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import argon2 from 'argon2';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { ImportDetailJson } from '../api/routes/imports.js';
 import { getImportJson, importEnded, uploadImport, writeLargeCsv } from './support/imports.js';
 import { adminToken, createCustomer, eventually, startTestSystem, unique, type TestSystem } from './support/system.js';
 
@@ -138,6 +139,9 @@ describe('customer CSV import', () => {
     assert.equal(noHeader.statusCode, 422);
     assert.equal(noHeader.json().error, 'unrecognised_header');
     assert.match(noHeader.json().message, /lacks the column\(s\) bebsy_customer_id .* columns found: "foo", "bar", "baz"/);
+    assert.deepEqual(noHeader.json().details, [{ missing_columns: ['bebsy_customer_id', 'name', 'email'], columns_found: ['foo', 'bar', 'baz'] }], 'the UI words it from these');
+    const noEmail = await uploadImport(system.app, token, 'Klantnummer;Naam;Woonplaats\r\nNL-1;Jan;Gent\r\n');
+    assert.deepEqual(noEmail.json().details, [{ missing_columns: ['email'], columns_found: ['Klantnummer', 'Naam', 'Woonplaats'] }]);
 
     const wrongField = await uploadImport(system.app, token, 'Klantnummer;Naam;E-mail\r\n', { field: 'upload' });
     assert.equal(wrongField.statusCode, 400);
@@ -148,6 +152,7 @@ describe('customer CSV import', () => {
 
     const empty = await uploadImport(system.app, token, '');
     assert.equal(empty.statusCode, 422);
+    assert.equal(empty.json().error, 'empty_file');
 
     const tooBig = await uploadImport(system.app, token, Buffer.alloc(MAX_BYTES + 1, 'a'));
     assert.equal(tooBig.statusCode, 413, tooBig.body);
@@ -165,6 +170,40 @@ describe('customer CSV import', () => {
     const list = await system.app.inject({ method: 'GET', url: '/api/imports?limit=100', headers: auth() });
     assert.equal(list.statusCode, 200);
     assert.equal(list.json().pagination.total, Number(imports[0].n), 'none of the refused uploads became an import');
+  });
+
+  it('refuses a PNG, an .xlsx and UTF-16 text by their bytes, whatever their name, with 415 not_a_text_file, storing nothing', async () => {
+    const before = (await system.db('customer_imports').count<{ n: string }[]>({ n: '*' }))[0].n;
+    const refused = async (content: Buffer, detected: string) => {
+      const res = await uploadImport(system.app, token, content, { fileName: 'klanten.csv' });
+      assert.equal(res.statusCode, 415, res.body);
+      const { error, message, details } = res.json();
+      assert.equal(error, 'not_a_text_file');
+      assert.deepEqual(details, [{ detected }]);
+      assert.match(message, /^The file is not a CSV text file: it looks like /);
+      return message as string;
+    };
+    assert.match(await refused(await fixture('screenshot.png'), 'png'), /a PNG image/);
+    const xlsx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.from('[Content_Types].xml')]);
+    assert.match(await refused(xlsx, 'zip'), /Excel workbook \(\.xlsx\)/);
+    await refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Klantnummer\tNaam\tE-mail\r\n', 'utf16le')]), 'utf-16');
+    await refused(Buffer.from('Klantnummer;Naam;E-mail\r\n', 'utf16le'), 'binary');
+
+    assert.deepEqual(await readdir(storageDir), [], 'no upload left in storage');
+    assert.equal((await system.db('customer_imports').count<{ n: string }[]>({ n: '*' }))[0].n, before, 'no import row');
+  });
+
+  it('answers the first ten rejected rows with an import that rejected every row', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => (i % 2 ? `AR-${i};Geen Mail ${i};;nl` : `AR-${i};;naamloos.${i}@voorbeeld.nl;nl`));
+    const job = await runImport(['Klantnummer;Naam;E-mail;Taal', ...rows].join('\r\n'));
+    assert.equal(job.status, 'completed');
+    assert.deepEqual([job.inserted, job.updated, job.unchanged, job.rejected], [0, 0, 0, 12]);
+    const detail: ImportDetailJson = (await system.app.inject({ method: 'GET', url: `/api/imports/${job.id}`, headers: auth() })).json();
+    assert.deepEqual(detail.first_rejections, rows.slice(0, 10).map((_, i) => ({ line: i + 2, reason: i % 2 ? 'missing_email' : 'missing_name', bebsy_customer_id: `AR-${i}` })));
+
+    const clean = await runImport('Klantnummer;Naam;E-mail\r\nAR-OK;Anna Goed;anna.arok@voorbeeld.nl\r\n');
+    const cleanDetail: ImportDetailJson = (await system.app.inject({ method: 'GET', url: `/api/imports/${clean.id}`, headers: auth() })).json();
+    assert.deepEqual([cleanDetail.inserted, cleanDetail.first_rejections], [1, []]);
   });
 
   it('fails an unreadable file with a clear message, changing no customer', async () => {

@@ -9,15 +9,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { stringify } from 'csv-stringify';
 import { Type, type Static } from 'typebox';
-import { inspectCsvFile } from '../../domain/csv-import/file.js';
-import { createImport, getImport, listImports, requestCancel, streamImportErrors, updateImport, type ImportRow } from '../../db/repositories/imports.js';
-import { IMPORT_PHASES, IMPORT_STATUSES, REJECTION_REASONS, isFinished, type RejectionReason } from '../../domain/csv-import/index.js';
+import { detectNotText, inspectCsvFile } from '../../domain/csv-import/file.js';
+import { createImport, firstImportErrors, getImport, listImports, requestCancel, streamImportErrors, updateImport, type ImportRow } from '../../db/repositories/imports.js';
+import { IMPORT_PHASES, IMPORT_STATUSES, NOT_TEXT_DESCRIPTIONS, NOT_TEXT_KINDS, REJECTION_REASONS, isFinished, type ImportField, type NotTextKind, type RejectionReason } from '../../domain/csv-import/index.js';
 import { customerImportWorkflowId } from '../../workflows/definitions.js';
 import { HttpError, notFound } from '../errors.js';
 import { Nullable, PageQuery, Timestamp, errorReplies, pageOf, pagination } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
-const CustomerImport = Type.Object({
+const importFields = {
   id: Type.String(),
   status: Type.Enum(IMPORT_STATUSES),
   phase: Type.Enum(IMPORT_PHASES),
@@ -36,10 +36,31 @@ const CustomerImport = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   started_at: Timestamp,
   finished_at: Timestamp,
+};
+const CustomerImport = Type.Object(importFields);
+
+/** How many rejected rows the import's detail shows; the error report has them all. */
+const FIRST_REJECTIONS = 10;
+const CustomerImportDetail = Type.Object({
+  ...importFields,
+  first_rejections: Type.Array(
+    Type.Object({ line: Type.Integer(), reason: Type.Enum(Object.keys(REJECTION_REASONS) as RejectionReason[]), bebsy_customer_id: Type.String() }),
+    { description: `the first ${FIRST_REJECTIONS} rejected rows in file order (line number, reason code, the row's customer number)` },
+  ),
 });
 
-/** An import as the API answers it. */
+/** An import as the API answers it; its detail (GET /imports/:id) adds the first rejected rows. */
 export type ImportJson = Static<typeof CustomerImport>;
+export type ImportDetailJson = Static<typeof CustomerImportDetail>;
+
+/** `details[0]` of a 422 unrecognised_header and of a 415 not_a_text_file: the UI words them by code. */
+interface HeaderProblemDetail {
+  missing_columns: ImportField[];
+  columns_found: string[];
+}
+interface NotTextDetail {
+  detected: NotTextKind;
+}
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) });
 
@@ -79,7 +100,7 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
     schema: {
       tags: ['imports'],
       summary: 'Upload a customer CSV (multipart field `file`); answers the queued import',
-      description: `Comma, semicolon or tab separated; UTF-8 (with or without BOM) or Windows-1252. Columns by Dutch or English header name: klantnummer/customer_id, naam/name, e-mail/email, taal/locale (optional); others are ignored. At most ${config.imports.maxBytes} bytes (413 above).`,
+      description: `Comma, semicolon or tab separated; UTF-8 (with or without BOM) or Windows-1252. Columns by Dutch or English header name: klantnummer/customer_id, naam/name, e-mail/email, taal/locale (optional); others are ignored. At most ${config.imports.maxBytes} bytes (413 above). Refused, nothing stored: an empty file (422 empty_file); a file that is not text, such as an image or an .xlsx workbook (415 not_a_text_file, details [{detected}]: ${NOT_TEXT_KINDS.join(', ')}); a header without the required columns (422 unrecognised_header, details [{missing_columns, columns_found}]).`,
       consumes: ['multipart/form-data'],
       security: [{ bearerAuth: [] }],
       response: { 202: CustomerImport, ...errorReplies(400, 401, 403, 413, 415, 422) },
@@ -108,12 +129,19 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
     const { size } = await stat(filePath);
     if (size === 0) {
       await discard();
-      throw new HttpError(422, 'unrecognised_header', 'The file is empty');
+      throw new HttpError(422, 'empty_file', 'The file is empty');
+    }
+    const notText = await detectNotText(filePath);
+    if (notText) {
+      await discard();
+      const detail: NotTextDetail = { detected: notText };
+      throw new HttpError(415, 'not_a_text_file', `The file is not a CSV text file: it looks like ${NOT_TEXT_DESCRIPTIONS[notText]}. Save it as CSV (UTF-8 or Windows-1252) and upload that`, [detail]);
     }
     const { encoding, header } = await inspectCsvFile(filePath);
     if (!header.result.ok) {
       await discard();
-      throw new HttpError(422, 'unrecognised_header', header.result.message);
+      const detail: HeaderProblemDetail = { missing_columns: header.result.missing, columns_found: header.result.found };
+      throw new HttpError(422, 'unrecognised_header', header.result.message, [detail]);
     }
     const row = await createImport(db, {
       fileName: displayName(part.filename),
@@ -152,15 +180,16 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
   app.get('/imports/:id', {
     schema: {
       tags: ['imports'],
-      summary: 'One import with its live progress and counts',
+      summary: 'One import with its live progress, counts and first rejected rows',
       security: [{ bearerAuth: [] }],
       params: IdParams,
-      response: { 200: CustomerImport, ...errorReplies(400, 401, 404) },
+      response: { 200: CustomerImportDetail, ...errorReplies(400, 401, 404) },
     },
   }, async (request) => {
     const row = await getImport(db, request.params.id);
     if (!row) throw notFound(`Import ${request.params.id}`);
-    return importJson(row);
+    const rejections = row.rejected > 0 ? await firstImportErrors(db, row.id, FIRST_REJECTIONS) : [];
+    return { ...importJson(row), first_rejections: rejections };
   });
 
   app.get('/imports/:id/errors.csv', {

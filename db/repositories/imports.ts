@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CsvEncoding, ImportPhase, ImportStatus } from '../../domain/csv-import/index.js';
+import type { CsvEncoding, ImportPhase, ImportStatus, RejectionReason } from '../../domain/csv-import/index.js';
 import type { Db } from '../knex.js';
 import { guardFormula } from './exports.js';
 
@@ -77,6 +77,18 @@ export async function requestCancel(db: Db, id: string): Promise<ImportRow | und
     .update({ status: 'cancelling', updated_at: db.fn.now() })
     .returning('*');
   return row;
+}
+
+/** A rejected row as the import's page lists it: where, why (the table's check keeps it a known reason), and which customer number. */
+export interface ImportRejection {
+  line: number;
+  reason: RejectionReason;
+  bebsy_customer_id: string;
+}
+
+/** The first `limit` rejected rows of an import in file order (the primary key's order). */
+export async function firstImportErrors(db: Db, importId: string, limit: number): Promise<ImportRejection[]> {
+  return db('customer_import_errors').select('line', 'reason', 'bebsy_customer_id').where({ import_id: importId }).orderBy('line').limit(limit);
 }
 
 /**

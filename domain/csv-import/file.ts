@@ -3,11 +3,29 @@ import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import iconv from 'iconv-lite';
+import { NOT_TEXT_SAMPLE_BYTES, notTextKind, type NotTextKind } from './binary.js';
 import { encodingAt, firstNonAscii, type CsvEncoding } from './encoding.js';
 import { inspectHeader, type HeaderInspection } from './header.js';
 
 /** Enough of the file's start to hold its header record. */
 const HEADER_SAMPLE_BYTES = 64 * 1024;
+
+/** The file's first `bytes` bytes (all of it when it is shorter). */
+async function readStart(filePath: string, bytes: number): Promise<Buffer> {
+  const handle = await open(filePath);
+  try {
+    const sample = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(sample, 0, bytes, 0);
+    return sample.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What an uploaded file is when it is not text (an image, a workbook...), or null for text. */
+export async function detectNotText(filePath: string): Promise<NotTextKind | null> {
+  return notTextKind(await readStart(filePath, NOT_TEXT_SAMPLE_BYTES));
+}
 
 /**
  * Scans the file for its first non-ASCII byte (a BOM counts) and decides the encoding there;
@@ -31,13 +49,6 @@ export async function detectFileEncoding(filePath: string): Promise<CsvEncoding>
  */
 export async function inspectCsvFile(filePath: string, knownEncoding?: CsvEncoding): Promise<{ encoding: CsvEncoding; header: HeaderInspection }> {
   const encoding = knownEncoding ?? (await detectFileEncoding(filePath));
-  const handle = await open(filePath);
-  try {
-    const sample = Buffer.alloc(HEADER_SAMPLE_BYTES);
-    const { bytesRead } = await handle.read(sample, 0, HEADER_SAMPLE_BYTES, 0);
-    return { encoding, header: inspectHeader(iconv.decode(sample.subarray(0, bytesRead), encoding)) };
-  } finally {
-    await handle.close();
-  }
+  return { encoding, header: inspectHeader(iconv.decode(await readStart(filePath, HEADER_SAMPLE_BYTES), encoding)) };
 }
 

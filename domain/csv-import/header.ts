@@ -46,9 +46,15 @@ export function detectDelimiter(headerLine: string): CsvDelimiter {
 /** Column index of each recognised field. */
 export type ColumnMap = Partial<Record<ImportField, number>> & Record<'bebsy_customer_id' | 'name' | 'email', number>;
 
-export type HeaderResult =
-  | { ok: true; columns: ColumnMap }
-  | { ok: false; message: string };
+/** A header without the required columns: what it lacks and the (non-empty) names it has. */
+export interface HeaderProblem {
+  ok: false;
+  message: string;
+  missing: ImportField[];
+  found: string[];
+}
+
+export type HeaderResult = { ok: true; columns: ColumnMap } | HeaderProblem;
 
 /** Maps header names to fields; the first column that matches a field wins. */
 export function mapHeader(names: string[]): HeaderResult {
@@ -60,8 +66,9 @@ export function mapHeader(names: string[]): HeaderResult {
   const missing = REQUIRED_FIELDS.filter((f) => found[f] === undefined);
   if (missing.length) {
     const expected = missing.map((f) => `${f} (e.g. ${HEADER_EXAMPLES[f]})`);
-    const seen = names.filter((n) => n.trim()).map((n) => `"${n.trim()}"`).join(', ') || 'none';
-    return { ok: false, message: `The header row lacks the column(s) ${expected.join(', ')}; columns found: ${seen}` };
+    const seen = names.map((n) => n.trim()).filter(Boolean);
+    const listed = seen.map((n) => `"${n}"`).join(', ') || 'none';
+    return { ok: false, message: `The header row lacks the column(s) ${expected.join(', ')}; columns found: ${listed}`, missing, found: seen };
   }
   return { ok: true, columns: found as ColumnMap };
 }

@@ -1,4 +1,5 @@
-/** Customer CSV import: encoding detection, header mapping, record reading and row checks (pure; issue 5). */
+/** Customer CSV import: non-text detection, encoding detection, header mapping, record reading and row checks (pure; issue 5). */
+export * from './binary.js';
 export * from './duplicates.js';
 export * from './encoding.js';
 export * from './header.js';
