@@ -38,10 +38,11 @@ describe('emails API', () => {
     }
   });
 
-  it('lists the outbox newest first without bodies, with filters', async () => {
+  it('lists the outbox newest first without bodies, with filters and the transport in use', async () => {
     const res = await get(`/api/emails?search=${marker}`);
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json();
+    assert.equal(body.transport, 'outbox', 'the transport in use (no RESEND_API_KEY): messages are stored, not sent');
     assert.equal(body.pagination.total, 3);
     assert.deepEqual(body.data.map((m: { idempotency_key: string }) => m.idempotency_key), [keys.bad, keys.welcome, keys.paid]);
     for (const message of body.data) {

@@ -4,7 +4,8 @@ import { getOutboxMessage, listOutbox, OUTBOX_STATUSES, type OutboxSummary } fro
 import { EMAIL_KINDS, EMAIL_LOCALES, type EmailKind } from '../../emails/messages.js';
 import { sampleMessage } from '../../emails/samples.js';
 import { HttpError, notFound } from '../errors.js';
-import { PageQuery, errorReplies, pageOf, pagination } from '../schemas.js';
+import type { EmailTransportConfig } from '../../config/env.js';
+import { PageQuery, Pagination, errorReplies, pagination } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 /**
@@ -17,6 +18,7 @@ const Timestamp = Type.String({ format: 'date-time' });
 
 const OutboxStatusSchema = Type.Enum([...OUTBOX_STATUSES]);
 const LocaleSchema = Type.Enum([...EMAIL_LOCALES]);
+const TRANSPORTS: EmailTransportConfig['kind'][] = ['outbox', 'resend', 'smtp'];
 
 const summaryFields = {
   id: Type.String(),
@@ -64,19 +66,26 @@ const emailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config
     onRequest: app.authenticate,
     schema: {
       tags: ['emails'],
-      summary: 'The email outbox, newest first, without the message bodies; search matches recipient, subject or idempotency key',
+      summary: 'The email outbox, newest first, without the message bodies, and the transport in use; search matches recipient, subject or idempotency key',
       security: [{ bearerAuth: [] }],
       querystring: Type.Object({
         ...PageQuery,
         status: Type.Optional(OutboxStatusSchema),
         kind: Type.Optional(Type.Enum([...EMAIL_KINDS])),
       }),
-      response: { 200: pageOf(Type.Ref('EmailSummary')), ...errorReplies(400, 401) },
+      response: {
+        200: Type.Object({
+          data: Type.Array(Type.Ref('EmailSummary')),
+          pagination: Pagination,
+          transport: Type.Enum(TRANSPORTS, { description: 'how new messages leave the platform (EMAIL_TRANSPORT): outbox stores them without sending' }),
+        }),
+        ...errorReplies(400, 401),
+      },
     },
   }, async (request) => {
     const { page, limit, status, kind, search } = request.query;
     const { rows, total } = await listOutbox(db, { page, limit, status, kind, search });
-    return { data: rows.map(summaryJson), pagination: pagination(page, limit, total) };
+    return { data: rows.map(summaryJson), pagination: pagination(page, limit, total), transport: config.email.transport.kind };
   });
 
   app.get('/emails/preview/:template', {

@@ -1,28 +1,41 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { countUndelivered } from '../../db/repositories/email-outbox.js';
 import type { ApiDeps } from '../app.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
+/** The probe's answer, or a rejection after CHECK_TIMEOUT_MS. */
+function withinTimeout<T>(probe: () => Promise<T>): Promise<T> {
+  const probing = probe();
+  probing.catch(() => undefined); // a probe that loses the race may still fail later
+  return Promise.race([probing, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref())]);
+}
+
 async function check(probe: () => Promise<unknown>): Promise<{ status: 'up' | 'down'; latency_ms: number; error?: string }> {
   const started = performance.now();
   try {
-    const probing = probe();
-    probing.catch(() => undefined); // a probe that loses the race may still fail later
-    await Promise.race([probing, new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref())]);
+    await withinTimeout(probe);
     return { status: 'up', latency_ms: Math.round(performance.now() - started) };
   } catch (error) {
     return { status: 'down', latency_ms: Math.round(performance.now() - started), error: (error as Error).message };
   }
 }
 
-const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal }) => {
-  app.get('/health', { schema: { tags: ['health'], summary: 'Database and Temporal status; 503 when either is down' } }, async (_request, reply) => {
-    const [database, temporalStatus] = await Promise.all([
+const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal, config }) => {
+  app.get('/health', {
+    schema: {
+      tags: ['health'],
+      summary: 'Database and Temporal status (503 when either is down), and the email transport with the messages not delivered: queued, retrying (queued after a failed attempt), failed (permanently); null counts when the database cannot tell',
+    },
+  }, async (_request, reply) => {
+    const [database, temporalStatus, undelivered] = await Promise.all([
       check(() => db.raw('select 1')),
       check(() => temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({}))),
+      withinTimeout(() => countUndelivered(db)).catch(() => ({ queued: null, retrying: null, failed: null })),
     ]);
     const healthy = database.status === 'up' && temporalStatus.status === 'up';
-    return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', database, temporal: temporalStatus });
+    const emails = { transport: config.email.transport.kind, ...undelivered };
+    return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', database, temporal: temporalStatus, emails });
   });
 };
 

@@ -56,6 +56,23 @@ export async function listOutbox(db: Db, query: OutboxListQuery): Promise<{ rows
   return { rows: rows as OutboxSummary[], total: Number(count) };
 }
 
+/**
+ * Messages not (yet) delivered: queued (waiting for a first attempt, or in one), retrying (queued
+ * after an attempt that failed with an error; Temporal retries it) and failed (failed_permanent).
+ * Reads the status index only: sent messages, nearly all of the table, are not touched.
+ */
+export async function countUndelivered(db: Db): Promise<{ queued: number; retrying: number; failed: number }> {
+  const retrying = 'attempts > 0 AND error IS NOT NULL';
+  const [row] = await db('email_outbox')
+    .whereIn('status', ['queued', 'failed_permanent'])
+    .select(
+      db.raw(`count(*) FILTER (WHERE status = 'queued' AND NOT (${retrying}))::int AS queued`),
+      db.raw(`count(*) FILTER (WHERE status = 'queued' AND ${retrying})::int AS retrying`),
+      db.raw(`count(*) FILTER (WHERE status = 'failed_permanent')::int AS failed`),
+    );
+  return row;
+}
+
 export async function getOutboxMessage(db: Db, id: string): Promise<OutboxRow | undefined> {
   return db<OutboxRow>('email_outbox').where({ id }).first();
 }
