@@ -16,6 +16,7 @@ import { buildUi } from './build-ui.js';
 import { ensureDatabase } from './databases.js';
 import { startDevTemporal } from './infra/dev-temporal.js';
 import { SCALE_SETTINGS, startEmbeddedPostgres } from './infra/embedded-postgres.js';
+import { StartupError } from './infra/startup-error.js';
 
 const config = loadConfigOrExit();
 const say = (message: string) => console.log(`[bebsy] ${message}`);
@@ -24,51 +25,63 @@ onShutdownSignal(async () => {
   for (const stop of stops.reverse()) await stop();
 });
 
-let databaseUrl = config.database.url;
-if (!databaseUrl) {
-  say(`starting embedded Postgres (data in ${path.join(config.dataDir, 'postgres')})`);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort || undefined, settings: SCALE_SETTINGS });
-  stops.push(pg.stop);
-  databaseUrl = await ensureDatabase(pg.url, 'bebsy_referrals');
+/** Starts every part, in order; what started is stopped again on Ctrl-C (or when a later part fails). */
+async function start(): Promise<void> {
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    say(`starting embedded Postgres (data in ${path.join(config.dataDir, 'postgres')})`);
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort || undefined, settings: SCALE_SETTINGS });
+    stops.push(pg.stop);
+    databaseUrl = await ensureDatabase(pg.url, 'bebsy_referrals');
+  }
+  const db = await openDatabase(config, databaseUrl);
+  stops.push(() => db.destroy());
+
+  let temporalAddress = config.temporal.address;
+  let temporalWeb = config.temporal.webUrl;
+  if (!temporalAddress) {
+    say(`starting Temporal dev server (data in ${path.join(config.dataDir, 'temporal')})`);
+    const temporal = await startDevTemporal({
+      dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
+      port: config.temporal.devPort,
+      uiPort: config.temporal.devUiPort,
+      namespace: config.temporal.namespace,
+      searchAttributes: referralSearchAttributes,
+    });
+    stops.push(temporal.stop);
+    temporalAddress = temporal.address;
+    temporalWeb = temporal.uiUrl ?? temporalWeb;
+  }
+
+  if ((await buildUi({ onlyWhenStale: true })) === 'built') say('admin UI built into ui/dist');
+  const worker = await startWorker(config, db, temporalAddress);
+  stops.push(worker.stop);
+  say(config.approvalDigest.cron ? `approval digest schedule ${worker.digestSchedule}: "${config.approvalDigest.cron}" ${config.approvalDigest.timeZone}` : 'approval digest off (APPROVAL_DIGEST_CRON=off)');
+  const api = await startApiServer(config, db, temporalAddress);
+  stops.push(api.close);
+
+  const apiUrl = `http://localhost:${config.http.port}`;
+  const { adminUsername, adminPassword } = config.auth;
+  const signInHint = !config.isProduction && (await adminHasPassword(db, adminUsername, adminPassword))
+    ? `Sign in as ${adminUsername} / ${adminPassword}`
+    : `Sign in as ${adminUsername} with the password you set`;
+  console.log(`
+    Bebsy referrals is running (${config.env}).
+      Admin UI       ${apiUrl}/
+      API            ${apiUrl}/api        (health: ${apiUrl}/api/health)
+      API docs       ${apiUrl}/api/docs
+      Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows
+      Temporal gRPC  ${temporalAddress}
+      Postgres       ${config.database.url ? 'DATABASE_URL' : `embedded, data in ${path.join(config.dataDir, 'postgres')}`}
+    ${signInHint}. Ctrl-C stops everything; data is kept.
+  `);
 }
-const db = await openDatabase(config, databaseUrl);
-stops.push(() => db.destroy());
 
-let temporalAddress = config.temporal.address;
-let temporalWeb = config.temporal.webUrl;
-if (!temporalAddress) {
-  say(`starting Temporal dev server (data in ${path.join(config.dataDir, 'temporal')})`);
-  const temporal = await startDevTemporal({
-    dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
-    port: config.temporal.devPort,
-    uiPort: config.temporal.devUiPort,
-    namespace: config.temporal.namespace,
-    searchAttributes: referralSearchAttributes,
-  });
-  stops.push(temporal.stop);
-  temporalAddress = temporal.address;
-  temporalWeb = temporal.uiUrl ?? temporalWeb;
+try {
+  await start();
+} catch (error) {
+  // a reason the person starting can fix is one sentence; anything else keeps its stack
+  console.error(error instanceof StartupError ? `[bebsy] ${error.message}` : error);
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  process.exit(1);
 }
-
-if ((await buildUi({ onlyWhenStale: true })) === 'built') say('admin UI built into ui/dist');
-const worker = await startWorker(config, db, temporalAddress);
-stops.push(worker.stop);
-say(config.approvalDigest.cron ? `approval digest schedule ${worker.digestSchedule}: "${config.approvalDigest.cron}" ${config.approvalDigest.timeZone}` : 'approval digest off (APPROVAL_DIGEST_CRON=off)');
-const api = await startApiServer(config, db, temporalAddress);
-stops.push(api.close);
-
-const apiUrl = `http://localhost:${config.http.port}`;
-const { adminUsername, adminPassword } = config.auth;
-const signInHint = !config.isProduction && (await adminHasPassword(db, adminUsername, adminPassword))
-  ? `Sign in as ${adminUsername} / ${adminPassword}`
-  : `Sign in as ${adminUsername} with the password you set`;
-console.log(`
-  Bebsy referrals is running (${config.env}).
-    Admin UI       ${apiUrl}/
-    API            ${apiUrl}/api        (health: ${apiUrl}/api/health)
-    API docs       ${apiUrl}/api/docs
-    Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows
-    Temporal gRPC  ${temporalAddress}
-    Postgres       ${config.database.url ? 'DATABASE_URL' : `embedded, data in ${path.join(config.dataDir, 'postgres')}`}
-  ${signInHint}. Ctrl-C stops everything; data is kept.
-`);

