@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { canonicalMailbox, isEmail } from '../domain/email.js';
 import { REFERRAL_CODE_ALPHABET, generateReferralCode, isReferralCode, normaliseReferralCode } from '../domain/referral-code.js';
 import { evaluateReferralRules, type ReferralFacts } from '../domain/referral-rules.js';
+import { endOfDepartureDay, rewardHoldEnds } from '../domain/reward-hold.js';
 
 describe('referral codes', () => {
   it('are 8 characters without look-alikes', () => {
@@ -56,5 +57,23 @@ describe('referral rules', () => {
     const verdict = evaluateReferralRules({ ...facts, referrerEmail: 'anna@gmail.com', refereeEmail: 'a.n.n.a+1@gmail.com', referrerReferralsLastHour: 11 }, policy);
     assert.deepEqual(verdict, { verdict: 'accept', flags: ['similar_to_referrer_email', 'high_referral_velocity'] });
     assert.deepEqual(evaluateReferralRules({ ...facts, refereeEmail: 'x@mailinator.com' }, policy), { verdict: 'accept', flags: ['disposable_email_domain'] });
+  });
+});
+
+describe('the reward hold', () => {
+  it('lasts until the departure day is over in Amsterdam, summer and winter time alike', () => {
+    assert.equal(new Date(endOfDepartureDay('2027-07-01')).toISOString(), '2027-07-01T22:00:00.000Z'); // 2 jul 00:00 CEST
+    assert.equal(new Date(endOfDepartureDay('2027-01-15')).toISOString(), '2027-01-15T23:00:00.000Z'); // 16 jan 00:00 CET
+    assert.equal(new Date(endOfDepartureDay('2027-03-27')).toISOString(), '2027-03-27T23:00:00.000Z', 'the night the clocks go forward');
+    assert.equal(new Date(endOfDepartureDay('2027-03-28')).toISOString(), '2027-03-28T22:00:00.000Z');
+    assert.equal(new Date(endOfDepartureDay('2027-10-30')).toISOString(), '2027-10-30T22:00:00.000Z', 'the night the clocks go back');
+  });
+
+  it('is the later of rewardHoldDays after approval and the end of the departure day', () => {
+    const approvedAt = Date.parse('2027-06-01T10:00:00Z');
+    assert.equal(rewardHoldEnds(approvedAt, 14, null), Date.parse('2027-06-15T10:00:00Z'));
+    assert.equal(rewardHoldEnds(approvedAt, 14, '2027-07-01'), Date.parse('2027-07-01T22:00:00Z'));
+    assert.equal(rewardHoldEnds(approvedAt, 14, '2027-06-02'), Date.parse('2027-06-15T10:00:00Z'), 'a departure inside the hold changes nothing');
+    assert.equal(rewardHoldEnds(approvedAt, 0, '2020-01-01'), approvedAt, 'a past departure with no hold pays at once');
   });
 });

@@ -6,6 +6,7 @@ import { loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { createCustomer as insertCustomer } from '../db/repositories/customers.js';
 import { getReferral } from '../db/repositories/referrals.js';
+import { endOfDepartureDay } from '../domain/reward-hold.js';
 import { receiveBookingWebhook } from '../api/services/booking-webhooks.js';
 import { ReferralService } from '../api/services/referrals.js';
 import type { TemporalDeps } from '../api/services/temporal.js';
@@ -89,15 +90,18 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
     assert.equal(await db('rewards').where({ referral_id: referral.id }).first(), undefined);
   });
 
-  it('holds the reward until the departure date when that is later than the hold, then pays once', async () => {
+  it('holds the reward until the departure day is over in Amsterdam when that is later than the hold, then pays once', async () => {
     const { referral, handle } = await submitReferral();
     const departure = new Date((await env.currentTimeMs()) + 40 * DAY_MS).toISOString().slice(0, 10);
     await booking('booking.confirmed', referral.booking_reference!, departure);
     await env.sleep('20 days'); // past the 14-day hold, before departure
     const during = await handle.query(referralStateQuery);
     assert.equal(during.status, 'approved');
-    assert.equal(during.holdUntil, `${departure}T00:00:00.000Z`);
-    await env.sleep('25 days');
+    const holdEnds = endOfDepartureDay(departure);
+    assert.equal(during.holdUntil, new Date(holdEnds).toISOString());
+    await env.sleep(Date.parse(`${departure}T12:00:00Z`) - (await env.currentTimeMs())); // the departure day itself
+    assert.equal((await handle.query(referralStateQuery)).status, 'approved', 'a trip can still be cancelled on its departure day');
+    await env.sleep(holdEnds - (await env.currentTimeMs()) + 60_000);
     const paid = await handle.query(referralStateQuery);
     assert.equal(paid.status, 'paid');
     assert.match(paid.voucherCode!, /^BEBSY-/);

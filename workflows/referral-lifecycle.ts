@@ -12,6 +12,7 @@ import type { ReferralActivities, TransitionRecord } from '../activities/index.j
 import type { ReferralNotification } from '../activities/notifications.js';
 import type { Booking, BookingEvent, ReferralLifecycleInput, ReferralState, ReviewInput, ReviewOutcome } from '../domain/lifecycle.js';
 import type { ReferralStatus } from '../domain/referral-status.js';
+import { rewardHoldEnds } from '../domain/reward-hold.js';
 import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../domain/search-attributes.js';
 import { approveUpdate, bookingEventSignal, referralStateQuery, rejectUpdate } from './definitions.js';
 
@@ -24,6 +25,8 @@ const notifications = proxyActivities<ReferralActivities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2 },
 });
 const NOTIFICATIONS_PATCH = 'email-notifications';
+/** The hold lasts until the departure day is over in Amsterdam (domain/reward-hold.ts); before: 00:00 UTC of that day. */
+const HOLD_UNTIL_DEPARTURE_DAY_ENDS_PATCH = 'hold-until-departure-day-ends';
 
 const activities = proxyActivities<ReferralActivities>({
   startToCloseTimeout: '10 seconds',
@@ -159,7 +162,10 @@ async function lifecycle(input: ReferralLifecycleInput, notify: (notification: R
   notify('reward_approved');
 
   // 4. The reward hold: the trip's cancellation window, at least rewardHoldDays.
-  const holdEnds = Math.max(Date.now() + policy.rewardHoldDays * DAY_MS, departureTime(state.booking));
+  const departureDate = state.booking?.departureDate ?? null;
+  const holdEnds = patched(HOLD_UNTIL_DEPARTURE_DAY_ENDS_PATCH)
+    ? rewardHoldEnds(Date.now(), policy.rewardHoldDays, departureDate)
+    : Math.max(Date.now() + policy.rewardHoldDays * DAY_MS, departureDate ? Date.parse(`${departureDate}T00:00:00Z`) : 0);
   state.holdUntil = new Date(holdEnds).toISOString();
   if (await condition(() => cancellation !== null, holdEnds - Date.now())) return revoke(cancellation!);
 
@@ -196,10 +202,6 @@ function bookingOf(event: BookingEvent): Booking {
     currency: event.currency,
     departureDate: event.departureDate,
   };
-}
-
-function departureTime(booking: Booking | null): number {
-  return booking?.departureDate ? Date.parse(`${booking.departureDate}T00:00:00Z`) : 0;
 }
 
 interface ReviewContext {
