@@ -9,7 +9,10 @@ import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startB
 
 const ROWS = 60_000;
 
-/** The admin UI page "Importeren" in Chromium against the real API and worker: upload, live progress, counts, error report. */
+/**
+ * The admin UI page "Importeren" in Chromium against the real API and worker: upload, live
+ * progress, counts, the first rejected rows and the error report; refused uploads in Dutch.
+ */
 describe('admin UI: customer import', () => {
   let system: BrowserSystem;
   let browser: Browser;
@@ -50,6 +53,12 @@ describe('admin UI: customer import', () => {
 
     await page.getByTestId('import-status').filter({ hasText: 'Voltooid' }).waitFor({ timeout: 90_000 });
     await page.getByTestId('import-done').waitFor();
+    assert.equal(await page.getByTestId('import-done').getAttribute('class'), 'notice notice-warning', 'rejected rows: amber, not green');
+    assert.equal(await page.getByTestId('import-done').innerText(), 'De import is voltooid, maar 2 rijen zijn afgekeurd en niet geïmporteerd.');
+    assert.deepEqual(await page.getByTestId('import-rejections').locator('tbody tr').allInnerTexts(), [
+      `${(ROWS + 2).toLocaleString('nl-NL')}\tUI-X1\tNaam ontbreekt`,
+      `${(ROWS + 3).toLocaleString('nl-NL')}\tUI-X2\tE-mailadres is ongeldig`,
+    ]);
     assert.equal(await page.getByTestId('import-count-inserted').locator('dd').textContent(), '60.000');
     assert.equal(await page.getByTestId('import-count-rejected').locator('dd').textContent(), '2');
     assert.equal(await page.getByTestId('import-progressbar').count(), 0, 'no progress bar once completed');
@@ -71,6 +80,50 @@ describe('admin UI: customer import', () => {
     const row = page.getByTestId('imports-table').getByRole('row', { name: /klanten-export\.csv/ });
     await row.getByText('Voltooid').waitFor();
     await page.screenshot({ path: `${screenshotDir}/imports-list.png`, fullPage: true });
+    assert.deepEqual(await seriousAxeViolations(page), []);
+  });
+
+  async function upload(name: string, buffer: Buffer) {
+    await page.goto('/imports');
+    await page.getByLabel('CSV-bestand').setInputFiles({ name, mimeType: 'text/csv', buffer });
+    await page.getByRole('button', { name: 'Import starten' }).click();
+  }
+
+  it('says why an upload is refused in Dutch only: missing columns, a PNG named .csv, an empty file', async () => {
+    const refusal = async (name: string, buffer: Buffer) => {
+      await upload(name, buffer);
+      const text = await page.getByTestId('import-upload-error').innerText();
+      assert.doesNotMatch(text, /\b(the|lacks|found|file is)\b/i, `no English: ${text}`);
+      return text;
+    };
+    assert.equal(
+      await refusal('kolommen.csv', await readFile('test/fixtures/imports/no-header.csv')),
+      'De kopregel mist de kolommen klantnummer, naam en e-mail. Gevonden kolommen: ‘foo’, ‘bar’ en ‘baz’.',
+    );
+    assert.equal(
+      await refusal('schermafdruk.csv', await readFile('test/fixtures/imports/screenshot.png')),
+      'Dit bestand is geen CSV-tekstbestand, maar een PNG-afbeelding. Sla het op als CSV (UTF-8 of Windows-1252) en upload dat bestand.',
+    );
+    await page.screenshot({ path: `${screenshotDir}/import-refused-png.png`, fullPage: true });
+    assert.deepEqual(await seriousAxeViolations(page), []);
+    assert.equal(await refusal('leeg.csv', Buffer.alloc(0)), 'Het bestand is leeg.');
+  });
+
+  it('shows an amber banner and the first ten rejected rows, in words, when every row was rejected', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => (i % 2 ? `AR-${i};Geen Mail ${i};;nl` : `AR-${i};;naamloos.${i}@voorbeeld.nl;nl`));
+    await upload('alles-fout.csv', Buffer.from(['Klantnummer;Naam;E-mail;Taal', ...rows].join('\r\n')));
+    await page.getByRole('heading', { name: 'alles-fout.csv', level: 1 }).waitFor();
+    await page.getByTestId('import-status').filter({ hasText: 'Voltooid' }).waitFor({ timeout: 30_000 });
+    const banner = page.getByTestId('import-done');
+    assert.equal(await banner.getAttribute('class'), 'notice notice-warning');
+    assert.equal(await banner.innerText(), 'Er is niets geïmporteerd: alle 12 rijen zijn afgekeurd.');
+    assert.equal(await page.locator('.notice-success').count(), 0, 'no green banner');
+    assert.deepEqual(
+      await page.getByTestId('import-rejections').locator('tbody tr').allInnerTexts(),
+      rows.slice(0, 10).map((_, i) => `${i + 2}\tAR-${i}\t${i % 2 ? 'E-mailadres ontbreekt' : 'Naam ontbreekt'}`),
+    );
+    await page.getByText('De eerste 10 van 12; het foutenrapport bevat ze allemaal.').waitFor();
+    await page.screenshot({ path: `${screenshotDir}/import-all-rejected.png`, fullPage: true });
     assert.deepEqual(await seriousAxeViolations(page), []);
   });
 });

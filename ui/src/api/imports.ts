@@ -1,4 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { NotTextKind } from '../../../domain/csv-import/binary';
+import type { ImportField } from '../../../domain/csv-import/header';
+import type { RejectionReason } from '../../../domain/csv-import/rows';
 import { isFinished, type ImportPhase, type ImportStatus } from '../../../domain/csv-import/status';
 import { authStore } from '../auth/auth-store';
 import { ApiError, api, qs } from './client';
@@ -25,7 +28,36 @@ export interface CustomerImport {
   finished_at: string | null;
 }
 
+/** A rejected row as the import's detail lists it (the first ten; the error report has them all). */
+export interface ImportRejection {
+  line: number;
+  reason: RejectionReason;
+  bebsy_customer_id: string;
+}
+
+/** GET /imports/:id: the import with its first rejected rows. */
+export interface ImportDetail extends CustomerImport {
+  first_rejections: ImportRejection[];
+}
+
 export const isRunning = (job: Pick<CustomerImport, 'status'>) => !isFinished(job.status);
+
+/**
+ * What the API says about a refused upload beyond its code: a header's missing and found
+ * columns (422 unrecognised_header), or what the file is instead of text (415 not_a_text_file).
+ */
+export interface UploadProblem {
+  missing_columns?: ImportField[];
+  columns_found?: string[];
+  detected?: NotTextKind;
+}
+
+/** An API error of the import routes, with the problem its `details` describe (empty when none). */
+export class ImportApiError extends ApiError {
+  constructor(status: number, code: string, message: string, readonly problem: UploadProblem) {
+    super(status, code, message);
+  }
+}
 
 /** Uploads and file downloads: the JSON client does not fit, the session's token and error shape do. */
 async function authorisedFetch(path: string, init: RequestInit = {}): Promise<Response> {
@@ -37,8 +69,9 @@ async function authorisedFetch(path: string, init: RequestInit = {}): Promise<Re
     throw new ApiError(0, 'network_error', (error as Error).message);
   }
   if (!response.ok) {
-    const payload = (await response.json().catch(() => ({}))) as { error?: string; message?: string };
-    throw new ApiError(response.status, payload.error ?? `http_${response.status}`, payload.message ?? response.statusText);
+    const payload = (await response.json().catch(() => ({}))) as { error?: string; message?: string; details?: unknown };
+    const [problem] = Array.isArray(payload.details) ? payload.details : [];
+    throw new ImportApiError(response.status, payload.error ?? `http_${response.status}`, payload.message ?? response.statusText, typeof problem === 'object' && problem !== null ? (problem as UploadProblem) : {});
   }
   return response;
 }
@@ -56,7 +89,7 @@ export function useImports(params: { page: number; limit: number }) {
 export function useImport(id: string) {
   return useQuery({
     queryKey: ['import', id],
-    queryFn: ({ signal }) => api<CustomerImport>(`/imports/${encodeURIComponent(id)}`, { signal }),
+    queryFn: ({ signal }) => api<ImportDetail>(`/imports/${encodeURIComponent(id)}`, { signal }),
     refetchInterval: (query) => (query.state.data && !isRunning(query.state.data) ? false : 1_000),
   });
 }
@@ -79,7 +112,8 @@ export function useCancelImport(id: string) {
   return useMutation({
     mutationFn: () => api<CustomerImport>(`/imports/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
     onSuccess: (job) => {
-      queryClient.setQueryData(['import', id], job);
+      // the cancel answers the import without its rejected rows: keep the ones already shown
+      queryClient.setQueryData<ImportDetail>(['import', id], (shown) => ({ first_rejections: [], ...shown, ...job }));
       void queryClient.invalidateQueries({ queryKey: ['imports'] });
     },
   });

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { downloadErrorReport, isRunning, useCancelImport, useImport } from '../api/imports';
 import { ImportProgress, ImportStatusBadge } from '../components/ImportProgress';
+import { ImportRejections } from '../components/ImportRejections';
 import { ErrorState, Loading, Notice } from '../components/States';
 import { useSession } from '../auth/auth-store';
 import { useFormat } from '../lib/format';
@@ -26,6 +27,7 @@ export default function ImportDetailPage() {
   if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   const job = query.data;
   const running = isRunning(job);
+  const imported = job.inserted + job.updated + job.unchanged;
 
   const download = () => {
     setDownloadError(null);
@@ -52,7 +54,14 @@ export default function ImportDetailPage() {
           )}
         </div>
         {running && <ImportProgress job={job} />}
-        {job.status === 'completed' && <Notice kind="success" testId="import-done">{t('imports.completed', { rows: f.number(job.rows_processed) })}</Notice>}
+        {job.status === 'completed' &&
+          (job.rejected === 0 ? (
+            <Notice kind="success" testId="import-done">{t('imports.completed', { rows: f.number(job.rows_processed) })}</Notice>
+          ) : (
+            <Notice kind="warning" testId="import-done">
+              {t(imported === 0 ? 'imports.completedNothing' : 'imports.completedWithRejections', { count: job.rejected, rejected: f.number(job.rejected) })}
+            </Notice>
+          ))}
         {job.status === 'failed' && <Notice kind="error" testId="import-failed">{t('imports.failed', { error: job.error ?? '' })}</Notice>}
         {job.status === 'cancelled' && <Notice kind="info">{t('imports.cancelledNote')}</Notice>}
         {cancel.isError && <Notice kind="error">{errorText(cancel.error)}</Notice>}
@@ -67,11 +76,15 @@ export default function ImportDetailPage() {
         </dl>
 
         {job.rejected > 0 && (
-          <p>
-            <button type="button" className="btn btn-secondary" onClick={download} data-testid="import-error-report">
-              {t('imports.downloadReport', { count: job.rejected, rows: f.number(job.rejected) })}
-            </button>
-          </p>
+          <section aria-labelledby="import-rejections-title">
+            <h3 id="import-rejections-title">{t('imports.rejections.title')}</h3>
+            <ImportRejections job={job} />
+            <p>
+              <button type="button" className="btn btn-secondary" onClick={download} data-testid="import-error-report">
+                {t('imports.downloadReport', { count: job.rejected, rows: f.number(job.rejected) })}
+              </button>
+            </p>
+          </section>
         )}
         {downloadError !== null && <Notice kind="error">{errorText(downloadError)}</Notice>}
 

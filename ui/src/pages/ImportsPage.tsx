@@ -4,11 +4,11 @@ import { Link, useNavigate } from 'react-router';
 import { useImports, useUploadImport } from '../api/imports';
 import { ImportStatusBadge } from '../components/ImportProgress';
 import { Pagination } from '../components/Pagination';
-import { EmptyState, ErrorState, Loading, Notice } from '../components/States';
+import { EmptyState, ErrorState, Loading } from '../components/States';
 import { useSession } from '../auth/auth-store';
 import { useFormat } from '../lib/format';
 import { usePageTitle, useQueryParams } from '../lib/hooks';
-import { useImportErrorText } from './import-errors';
+import { ImportUploadError } from './ImportUploadError';
 
 const LIMIT = 20;
 
@@ -22,7 +22,6 @@ export default function ImportsPage() {
   const page = Math.max(1, Number(params.get('page')) || 1);
   const imports = useImports({ page, limit: LIMIT });
   const upload = useUploadImport();
-  const errorText = useImportErrorText();
   const input = useRef<HTMLInputElement>(null);
   const [missingFile, setMissingFile] = useState(false);
 
@@ -54,7 +53,7 @@ export default function ImportsPage() {
                 </p>
               )}
             </div>
-            {upload.isError && <Notice kind="error" testId="import-upload-error">{errorText(upload.error)}</Notice>}
+            {upload.isError && <ImportUploadError error={upload.error} />}
             <button type="submit" className="btn btn-primary" disabled={upload.isPending} data-testid="import-submit">
               {upload.isPending ? t('imports.uploading') : t('imports.start')}
             </button>
