@@ -5,7 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/env.js';
 import type { Db } from '../db/knex.js';
 import { installErrorHandler } from './errors.js';
-import { terminalRequestLog } from './request-log.js';
+import { TerminalLogController } from './request-log.js';
 import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
 import analyticsRoutes from './routes/analytics.js';
@@ -54,14 +54,12 @@ export function apiLoggerOptions(level: string, format: Config['logFormat'] = 'j
 export async function buildApi({ config, db, temporal, logger }: BuildApiOptions) {
   const app = Fastify({
     logger: logger ?? apiLoggerOptions(config.logLevel, config.logFormat),
-    // on a terminal: one short line per request (terminalRequestLog) instead of two JSON objects
-    disableRequestLogging: config.logFormat === 'pretty',
+    ...(config.logFormat === 'pretty' && { logController: new TerminalLogController() }),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  if (config.logFormat === 'pretty') terminalRequestLog(app);
   installErrorHandler(app, await adminUi(app, config));
   for (const schema of sharedSchemas) app.addSchema(schema);
 

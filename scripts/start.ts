@@ -66,15 +66,15 @@ async function start(): Promise<void> {
     ? `Sign in as ${adminUsername} / ${adminPassword}`
     : `Sign in as ${adminUsername} with the password you set`;
   console.log(`
-    Bebsy referrals is running (${config.env}).
-      Admin UI       ${apiUrl}/
-      API            ${apiUrl}/api        (health: ${apiUrl}/api/health)
-      API docs       ${apiUrl}/api/docs
-      Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows
-      Temporal gRPC  ${temporalAddress}
-      Postgres       ${config.database.url ? 'DATABASE_URL' : `embedded, data in ${path.join(config.dataDir, 'postgres')}`}
-    ${signInHint}. Ctrl-C stops everything; data is kept.
-  `);
+  Bebsy referrals is running (${config.env}).
+    Admin UI       ${apiUrl}/
+    API            ${apiUrl}/api        (health: ${apiUrl}/api/health)
+    API docs       ${apiUrl}/api/docs
+    Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows
+    Temporal gRPC  ${temporalAddress}
+    Postgres       ${config.database.url ? 'DATABASE_URL' : `embedded, data in ${path.join(config.dataDir, 'postgres')}`}
+  ${signInHint}. Ctrl-C stops everything; data is kept.
+`);
 }
 
 try {
