@@ -7,8 +7,8 @@ import { unique } from '../support/system.js';
 import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startBrowserSystem, type BrowserSystem } from './support.js';
 
 /**
- * The admin UI page "E-mails" in Debian's Chromium against the real API: the outbox (a sent
- * and a failed message), a message's rendered HTML in a sandboxed iframe, and the template
+ * The admin UI page "E-mails" in Debian's Chromium against the real API: the outbox (a message
+ * stored by the default outbox transport, one being retried and a failed one, with the transport named), a message's rendered HTML in a sandboxed iframe, and the template
  * previews in both languages. Screens are screenshotted and checked with axe-core; one pass
  * runs under the API's real Content-Security-Policy to prove the iframe renders there.
  */
@@ -21,6 +21,7 @@ describe('admin UI: e-mails', () => {
   const marker = unique('mail');
   const sentKey = `${marker}:reward_paid`;
   const failedKey = `${marker}:friend_booked`;
+  const retryingKey = `${marker}:reward_approved`;
 
   before(async () => {
     system = await startBrowserSystem();
@@ -29,6 +30,19 @@ describe('admin UI: e-mails', () => {
     const { sendEmail } = createEmailActivities({ db: system.db, email: system.config.email });
     await sendEmail({ idempotencyKey: sentKey, message: { ...sampleMessage('reward_paid', 'nl'), to: `sanne.${marker}@example.nl` } });
     await assert.rejects(sendEmail({ idempotencyKey: failedKey, message: { ...sampleMessage('friend_booked', 'nl'), to: `geen-adres-${marker}` } }));
+    // what an SMTP transport leaves after a refused connection: queued, an attempt made, its error (Temporal retries)
+    await system.db('email_outbox').insert({
+      idempotency_key: retryingKey,
+      kind: 'reward_approved',
+      to_address: `daan.${marker}@example.nl`,
+      locale: 'nl',
+      subject: 'Je beloning is goedgekeurd',
+      html: '<p>Hoi Daan</p>',
+      text: 'Hoi Daan',
+      attempts: 2,
+      provider: 'smtp',
+      error: 'smtp ECONNECTION: connect ECONNREFUSED 127.0.0.1:25',
+    });
 
     ({ browser, context, page } = await signedInPage(system, session));
   });
@@ -45,37 +59,51 @@ describe('admin UI: e-mails', () => {
 
   const outboxId = async (key: string) => String((await system.db('email_outbox').where({ idempotency_key: key }).first()).id);
 
-  it('lists the outbox with status badges and the error of a failed message', async () => {
+  it('names the outbox transport and says stored, not sent; shows retried and failed messages with their errors', async () => {
     await page.goto('/');
     await page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'E-mails' }).click();
     await page.getByRole('heading', { name: 'E-mails', level: 1 }).waitFor();
     await page.getByLabel('Zoeken').fill(marker);
     await page.getByLabel('Zoeken').press('Enter');
-    // Enter searches at once: the list narrows to this test's two messages
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="email-row-"]').length === 2);
+    // Enter searches at once: the list narrows to this test's three messages
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid^="email-row-"]').length === 3);
     const sentId = await outboxId(sentKey);
     const failedId = await outboxId(failedKey);
+    const retryingId = await outboxId(retryingKey);
     await page.getByTestId(`email-row-${sentId}`).waitFor();
-    assert.equal(await page.getByTestId(`email-status-${sentId}`).innerText(), 'Verzonden');
+    assert.equal(await page.getByTestId('email-transport').innerText(), 'Transport: outbox — berichten worden bewaard, niet verzonden.');
+    assert.equal(await page.getByTestId(`email-status-${sentId}`).innerText(), 'Opgeslagen, niet verzonden');
+    assert.equal(await page.getByTestId(`email-error-${sentId}`).count(), 0);
+    assert.equal(await page.getByTestId(`email-status-${retryingId}`).innerText(), 'Wordt opnieuw geprobeerd');
+    assert.match(await page.getByTestId(`email-error-${retryingId}`).innerText(), /ECONNREFUSED/);
     assert.equal(await page.getByTestId(`email-status-${failedId}`).innerText(), 'Mislukt');
     assert.match(await page.getByTestId(`email-error-${failedId}`).innerText(), /invalid_recipient/);
+    assert.equal(await page.getByText('Verzonden', { exact: true }).count(), 0, 'nothing stored is called sent');
     await checkScreen('20-emails-outbox');
 
     await page.getByLabel('Status').selectOption('failed_permanent');
     await page.getByTestId(`email-row-${sentId}`).waitFor({ state: 'detached' });
     await page.getByTestId(`email-row-${failedId}`).waitFor();
     assert.match(page.url(), /status=failed_permanent/);
+    await page.getByLabel('Status').selectOption({ label: 'In de wachtrij of opnieuw geprobeerd' });
+    await page.getByTestId(`email-row-${failedId}`).waitFor({ state: 'detached' });
+    await page.getByTestId(`email-row-${retryingId}`).waitFor();
     await page.getByLabel('Status').selectOption('');
     await page.getByLabel('Soort').selectOption('reward_paid');
     await page.getByTestId(`email-row-${failedId}`).waitFor({ state: 'detached' });
     await page.getByTestId(`email-row-${sentId}`).waitFor();
   });
 
-  it('opens a sent message: its HTML in a sandboxed iframe and its text part', async () => {
+  it('opens a stored message: stored, not sent, by the outbox transport; its HTML in a sandboxed iframe and its text part', async () => {
     const sentId = await outboxId(sentKey);
     await page.getByTestId(`email-row-${sentId}`).getByRole('link').click();
     await page.waitForURL(`**/emails/${sentId}`);
     await page.getByRole('heading', { level: 1, name: /voucher/i }).waitFor();
+    assert.equal(await page.getByTestId('email-status').innerText(), 'Opgeslagen, niet verzonden');
+    const fact = (term: string) => page.locator('dt', { hasText: term }).locator('xpath=following-sibling::dd[1]').innerText();
+    assert.equal(await fact('Transport'), 'outbox');
+    assert.match(await fact('Opgeslagen op'), /\d{4}/);
+    assert.equal(await page.locator('dt', { hasText: 'Verzonden' }).count(), 0);
     const frame = page.getByTestId('email-frame');
     assert.equal(await frame.getAttribute('sandbox'), '');
     assert.match((await frame.getAttribute('title')) ?? '', /^Weergave van de e-mail/);

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useEmail } from '../api/queries';
-import { EmailFrame, EmailStatusBadge, EmailText } from '../components/EmailParts';
+import { EmailDeliveryBadge, emailDelivery } from '../components/EmailDelivery';
+import { EmailFrame, EmailText } from '../components/EmailParts';
 import { ErrorState, Loading } from '../components/States';
 import { useFormat } from '../lib/format';
 import { usePageTitle } from '../lib/hooks';
@@ -17,6 +18,7 @@ export default function EmailDetailPage() {
   if (email.isPending) return <Loading />;
   if (email.isError) return <ErrorState error={email.error} onRetry={() => void email.refetch()} />;
   const e = email.data;
+  const delivery = emailDelivery(e);
 
   return (
     <div className="page">
@@ -28,7 +30,7 @@ export default function EmailDetailPage() {
           <h1>{e.subject}</h1>
           <p className="muted">{t('email.heading', { id: e.id })}</p>
         </div>
-        <EmailStatusBadge status={e.status} testId="email-status" />
+        <EmailDeliveryBadge email={e} testId="email-status" />
       </div>
 
       <section className="panel" aria-labelledby="email-facts">
@@ -41,7 +43,7 @@ export default function EmailDetailPage() {
           <dt>{t('emails.locale')}</dt>
           <dd>{t(`language.${e.locale}`, { defaultValue: e.locale })}</dd>
           <dt>{t('emails.status')}</dt>
-          <dd>{t(`emailStatus.${e.status}`)}</dd>
+          <dd>{t(`emailStatus.${delivery}`)}</dd>
           {e.error && (
             <>
               <dt>{t('email.error')}</dt>
@@ -62,7 +64,7 @@ export default function EmailDetailPage() {
           <dd>{f.number(e.attempts)}</dd>
           <dt>{t('emails.created')}</dt>
           <dd>{f.dateTime(e.created_at)}</dd>
-          <dt>{t('email.sentAt')}</dt>
+          <dt>{delivery === 'stored' ? t('email.storedAt') : t('email.sentAt')}</dt>
           <dd>{e.sent_at ? f.dateTime(e.sent_at) : t('email.notSent')}</dd>
           <dt>{t('email.key')}</dt>
           <dd className="mono">{e.idempotency_key}</dd>

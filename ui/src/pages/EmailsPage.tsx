@@ -1,8 +1,9 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useEmails } from '../api/queries';
-import { EMAIL_KINDS, EMAIL_STATUSES, type EmailKind, type EmailStatus } from '../api/types';
-import { EmailStatusBadge, EmailTabs } from '../components/EmailParts';
+import { EMAIL_KINDS, EMAIL_STATUSES, type EmailKind, type EmailStatus, type EmailSummary, type Page } from '../api/types';
+import { EmailDeliveryBadge, EmailTransportNote, type EmailTransport } from '../components/EmailDelivery';
+import { EmailTabs } from '../components/EmailParts';
 import { Pagination } from '../components/Pagination';
 import { SearchBox } from '../components/SearchBox';
 import { EmptyState, ErrorState, Loading } from '../components/States';
@@ -11,6 +12,9 @@ import { usePageTitle, useQueryParams } from '../lib/hooks';
 import { SelectField } from '../components/SelectField';
 
 const LIMIT = 25;
+
+/** GET /api/emails: the page of messages and the transport in use. */
+type EmailList = Page<EmailSummary> & { transport: EmailTransport };
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined => (values as readonly string[]).includes(value ?? '') ? (value as T) : undefined;
 
@@ -26,6 +30,8 @@ export default function EmailsPage() {
   const page = Math.max(1, Number(params.get('page')) || 1);
   const emails = useEmails({ status, kind, search: search || undefined, page, limit: LIMIT });
   const hasFilters = Boolean(status || kind || search);
+  // useEmails (api/queries.ts) types the answer as a plain page; the API adds the transport
+  const transport = (emails.data as EmailList | undefined)?.transport;
 
   return (
     <div className="page">
@@ -36,6 +42,7 @@ export default function EmailsPage() {
         </div>
       </div>
       <EmailTabs />
+      {transport && <EmailTransportNote transport={transport} />}
 
       <div className="toolbar filters" role="search" aria-label={t('emails.filters')}>
         <SearchBox label={t('emails.search')} placeholder={t('emails.searchPlaceholder')} value={search} onSearch={(v) => update({ search: v || null })} />
@@ -43,7 +50,7 @@ export default function EmailsPage() {
           id="email-filter-status"
           label={t('emails.status')}
           value={status ?? ''}
-          options={[{ value: '', label: t('emails.allStatuses') }, ...EMAIL_STATUSES.map((s) => ({ value: s, label: t(`emailStatus.${s}`) }))]}
+          options={[{ value: '', label: t('emails.allStatuses') }, ...EMAIL_STATUSES.map((s) => ({ value: s, label: t(`emails.statusFilter.${s}`) }))]}
           onChange={(value) => update({ status: value || null })}
         />
         <SelectField
@@ -91,8 +98,8 @@ export default function EmailsPage() {
                     <td>{t(`emailKind.${email.kind}`, { defaultValue: email.kind })}</td>
                     <td>{t(`language.${email.locale}`, { defaultValue: email.locale })}</td>
                     <td>
-                      <EmailStatusBadge status={email.status} testId={`email-status-${email.id}`} />
-                      {email.status === 'failed_permanent' && email.error && (
+                      <EmailDeliveryBadge email={email} testId={`email-status-${email.id}`} />
+                      {email.status !== 'sent' && email.error && (
                         <p className="email-error" data-testid={`email-error-${email.id}`}>
                           {email.error}
                         </p>
