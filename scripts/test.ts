@@ -23,6 +23,26 @@ import { resolveTemporalBinary } from './infra/temporal-binaries.js';
 
 const step = (message: string) => console.log(`[test] ${message}`);
 
+// The files first: a filter that matches none must fail, not hand node --test an empty list
+// (its own discovery would then run whatever it finds, or nothing, and pass).
+const filter = process.argv.slice(2);
+const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => path.join('test', f))
+  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
+  .sort();
+if (files.length === 0) {
+  console.error(`[test] no test file under test/ has a path containing ${filter.map((part) => `"${part}"`).join(' or ')}: nothing to run`);
+  process.exit(1);
+}
+
+/**
+ * A hung test fails instead of stalling CI. node --test applies its timeout to each file as a
+ * whole (and to every test in it), so it is a per-file budget: the slowest file takes about a
+ * minute here.
+ */
+const TEST_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 300_000);
+
 const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: '.data/test-postgres' });
 const serverUrl = process.env.DATABASE_URL ?? embedded!.url;
 const database = `bebsy_test_${Date.now()}_${process.pid}`;
@@ -43,15 +63,8 @@ const [temporal, testServer, bundle] = await Promise.all([
 ]);
 step(`temporal dev server at ${temporal.address}; workflows bundled`);
 
-const filter = process.argv.slice(2);
-const files = readdirSync('test', { recursive: true, encoding: 'utf8' })
-  .filter((f) => f.endsWith('.test.ts'))
-  .map((f) => path.join('test', f))
-  .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
-  .sort();
-
 const exitCode = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files], {
     stdio: 'inherit',
     env: {
       ...process.env,
