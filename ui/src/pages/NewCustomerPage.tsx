@@ -11,6 +11,8 @@ import { usePageTitle } from '../lib/hooks';
 
 type Field = 'bebsy_customer_id' | 'name' | 'email' | 'locale';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The API's schema limit in its field problem ("must NOT have more than 200 characters"). */
+const MAX_LENGTH = /more than (\d+) characters/;
 
 export default function NewCustomerPage() {
   const { t } = useTranslation();
@@ -34,7 +36,10 @@ export default function NewCustomerPage() {
 
   const serverErrors: Partial<Record<Field, string>> = {};
   if (create.error instanceof ApiError) {
-    for (const [field, message] of Object.entries(create.error.fieldProblems())) serverErrors[field as Field] = fieldText(t, message);
+    for (const [field, message] of Object.entries(create.error.fieldProblems())) {
+      const max = MAX_LENGTH.exec(message)?.[1];
+      serverErrors[field as Field] = max ? t('fields.maxLength', { max }) : fieldText(t, message);
+    }
   }
   const errors = { ...serverErrors, ...clientErrors };
   const unplaced = create.error && Object.keys(serverErrors).length === 0;
