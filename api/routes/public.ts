@@ -11,12 +11,13 @@ const publicRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
   app.get('/config', {
     schema: {
       tags: ['public'],
-      summary: 'Runtime configuration for the browser (Faro collector, form rules)',
+      summary: 'Runtime configuration for the browser (Faro collector, form rules, where friends book)',
       response: {
         200: Type.Object({
           faro: Type.Union([Type.Object({ url: Type.String(), app_name: Type.String(), environment: Type.String() }), Type.Null()]),
           require_booking_reference: Type.Boolean(),
           temporal_web_url: Type.String(),
+          booking_site_url: Type.String({ description: 'BOOKING_SITE_URL: the public page links a referred friend there' }),
         }),
       },
     },
@@ -24,6 +25,7 @@ const publicRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
     faro: config.faro ? { url: config.faro.collectorUrl, app_name: config.faro.appName, environment: config.env } : null,
     require_booking_reference: config.referrals.requireBookingReference,
     temporal_web_url: temporal.webUrl,
+    booking_site_url: config.http.bookingSiteUrl,
   }));
 
   app.get('/public/referral-codes/:code', {

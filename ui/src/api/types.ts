@@ -138,6 +138,8 @@ export interface RuntimeConfig {
   faro: { url: string; app_name: string; environment: string } | null;
   require_booking_reference: boolean;
   temporal_web_url: string;
+  /** BOOKING_SITE_URL: where a referred friend books. */
+  booking_site_url: string;
 }
 
 export interface PublicReferralCode {
