@@ -5,6 +5,7 @@ import { useLocation, useNavigate } from 'react-router';
 import { ApiError, api } from '../api/client';
 import type { User } from '../api/types';
 import { authStore, useSession } from '../auth/auth-store';
+import { AuthCard } from '../components/AuthCard';
 import { Notice } from '../components/States';
 import { TextField } from '../components/TextField';
 import { useErrorText } from '../lib/errors';
@@ -50,67 +51,65 @@ export default function ChangePasswordPage() {
   const forced = session?.user.must_change_password;
 
   return (
-    <main className="auth-page" id="main">
-      <div className="auth-card">
-        <h1>{t('password.title')}</h1>
-        <p className="muted">{forced ? t('password.forced') : t('password.intro')}</p>
-        {change.error && !currentWrong && <Notice kind="error">{errorText(change.error)}</Notice>}
-        <form onSubmit={submit} noValidate>
-          <TextField
-            id="current-password"
-            label={t('password.current')}
-            type="password"
-            autoComplete="current-password"
-            required
-            autoFocus
-            value={current}
-            error={currentWrong && t('password.currentWrong')}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-          <TextField
-            id="new-password"
-            label={t('password.new')}
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={MIN_LENGTH}
-            value={next}
-            hint={t('password.hint', { min: MIN_LENGTH })}
-            error={touched && problems.next}
-            errorInHint
-            onChange={(e) => setNext(e.target.value)}
-          />
-          <TextField
-            id="repeat-password"
-            label={t('password.repeat')}
-            type="password"
-            autoComplete="new-password"
-            required
-            value={repeat}
-            error={touched && problems.repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-          />
-          <button type="submit" className="btn btn-primary btn-block" disabled={change.isPending}>
-            {change.isPending ? t('common.saving') : t('password.submit')}
-          </button>
-        </form>
-        {forced ? (
-          <button
-            type="button"
-            className="btn btn-ghost btn-block"
-            onClick={() => {
-              authStore.signOut();
-              navigate('/login', { replace: true });
-            }}
-          >
-            {t('nav.signOut')}
-          </button>
-        ) : (
-          <button type="button" className="btn btn-ghost btn-block" onClick={() => navigate(-1)}>
-            {t('common.cancel')}
-          </button>
-        )}
-      </div>
-    </main>
+    <AuthCard>
+      <h1>{t('password.title')}</h1>
+      <p className="muted">{forced ? t('password.forced') : t('password.intro')}</p>
+      {change.error && !currentWrong && <Notice kind="error">{errorText(change.error)}</Notice>}
+      <form onSubmit={submit} noValidate>
+        <TextField
+          id="current-password"
+          label={t('password.current')}
+          type="password"
+          autoComplete="current-password"
+          required
+          autoFocus
+          value={current}
+          error={currentWrong && t('password.currentWrong')}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
+        <TextField
+          id="new-password"
+          label={t('password.new')}
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={MIN_LENGTH}
+          value={next}
+          hint={t('password.hint', { min: MIN_LENGTH })}
+          error={touched && problems.next}
+          errorInHint
+          onChange={(e) => setNext(e.target.value)}
+        />
+        <TextField
+          id="repeat-password"
+          label={t('password.repeat')}
+          type="password"
+          autoComplete="new-password"
+          required
+          value={repeat}
+          error={touched && problems.repeat}
+          onChange={(e) => setRepeat(e.target.value)}
+        />
+        <button type="submit" className="btn btn-primary btn-block" disabled={change.isPending}>
+          {change.isPending ? t('common.saving') : t('password.submit')}
+        </button>
+      </form>
+      {forced ? (
+        <button
+          type="button"
+          className="btn btn-ghost btn-block"
+          onClick={() => {
+            authStore.signOut();
+            navigate('/login', { replace: true });
+          }}
+        >
+          {t('nav.signOut')}
+        </button>
+      ) : (
+        <button type="button" className="btn btn-ghost btn-block" onClick={() => navigate(-1)}>
+          {t('common.cancel')}
+        </button>
+      )}
+    </AuthCard>
   );
 }

@@ -5,7 +5,7 @@ import { Navigate, useLocation, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import type { LoginReply } from '../api/types';
 import { authStore, useSession } from '../auth/auth-store';
-import { LanguageSwitch } from '../components/LanguageSwitch';
+import { AuthCard } from '../components/AuthCard';
 import { Notice } from '../components/States';
 import { TextField } from '../components/TextField';
 import { useErrorText } from '../lib/errors';
@@ -43,27 +43,18 @@ export default function LoginPage() {
   };
 
   return (
-    <main className="auth-page" id="main">
-      <div className="auth-card">
-        <div className="auth-brand">
-          <span className="brand-mark" aria-hidden="true">B</span>
-          <span>
-            Bebsy <span className="brand-sub">{t('app.product')}</span>
-          </span>
-        </div>
-        <h1>{t('login.title')}</h1>
-        <p className="muted">{t('login.intro')}</p>
-        {expired && !login.error && <Notice kind="info">{t('login.expired')}</Notice>}
-        {login.error && <Notice kind="error" testId="login-error">{errorText(login.error)}</Notice>}
-        <form onSubmit={submit} noValidate>
-          <TextField id="username" label={t('login.username')} name="username" autoComplete="username" required autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
-          <TextField id="password" label={t('login.password')} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-          <button type="submit" className="btn btn-primary btn-block" disabled={login.isPending || !username.trim() || !password}>
-            {login.isPending ? t('login.busy') : t('login.submit')}
-          </button>
-        </form>
-        <LanguageSwitch />
-      </div>
-    </main>
+    <AuthCard>
+      <h1>{t('login.title')}</h1>
+      <p className="muted">{t('login.intro')}</p>
+      {expired && !login.error && <Notice kind="info">{t('login.expired')}</Notice>}
+      {login.error && <Notice kind="error" testId="login-error">{errorText(login.error)}</Notice>}
+      <form onSubmit={submit} noValidate>
+        <TextField id="username" label={t('login.username')} name="username" autoComplete="username" required autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
+        <TextField id="password" label={t('login.password')} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <button type="submit" className="btn btn-primary btn-block" disabled={login.isPending || !username.trim() || !password}>
+          {login.isPending ? t('login.busy') : t('login.submit')}
+        </button>
+      </form>
+    </AuthCard>
   );
 }
