@@ -17,6 +17,9 @@ import { usePageTitle } from '../lib/hooks';
 import { canApprove, canReject } from '../lib/review';
 import type { TFunction } from 'i18next';
 
+/** Ended without a payout: there is no reward, so no amount to show either. */
+const NO_REWARD: readonly ReferralStatus[] = ['rejected', 'expired', 'revoked'];
+
 function timelineFrom(referral: ReferralDetail): { entries: TimelineEntry[]; live: boolean } {
   const live = referral.workflow.live;
   if (live) {
@@ -267,18 +270,16 @@ export default function ReferralDetailPage() {
                 </>
               )}
             </dl>
+          ) : NO_REWARD.includes(status) ? (
+            <p className="muted" data-testid="no-reward">
+              {t('reward.none')}
+            </p>
           ) : (
             <dl className="facts">
               <dt>{t('reward.amount')}</dt>
               <dd>{f.money(r.reward_amount)}</dd>
               <dt>{t('reward.status')}</dt>
-              <dd>
-                {status === 'approved' && live?.holdUntil
-                  ? t('reward.heldUntil', { date: f.dateTime(live.holdUntil) })
-                  : ['rejected', 'expired', 'revoked'].includes(status)
-                    ? t('reward.none')
-                    : t('reward.notYet')}
-              </dd>
+              <dd>{status === 'approved' && live?.holdUntil ? t('reward.heldUntil', { date: f.dateTime(live.holdUntil) }) : t('reward.notYet')}</dd>
             </dl>
           )}
         </section>
