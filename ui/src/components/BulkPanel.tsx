@@ -1,10 +1,43 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
-import type { BulkRun } from '../lib/bulk';
+import type { BulkPlan, BulkRun } from '../lib/bulk';
 import { errorText } from '../lib/errors';
 import { useFormat } from '../lib/format';
 import { StatusBadge } from './StatusBadge';
+
+/**
+ * Before a bulk decision is confirmed: how many of the selection it applies to, which are
+ * skipped and why (e.g. already approved), and, for an approval, how many a rule check flagged.
+ */
+export function BulkPlanText({ plan }: { plan: BulkPlan }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  const approve = plan.decision === 'approved';
+  const eligible = plan.eligible.length;
+  const skipped = plan.selected - eligible;
+  const reasons =
+    plan.skipped.length === 1
+      ? t(`bulk.skipReason.${plan.skipped[0][0]}`)
+      : plan.skipped.map(([status, n]) => t('bulk.skipCount', { n: f.number(n), reason: t(`bulk.skipReason.${status}`) })).join(', ');
+  return (
+    <div className="bulk-plan" data-testid="bulk-plan">
+      {skipped > 0 ? (
+        <p>
+          {t(approve ? 'bulk.planApprove' : 'bulk.planReject', { count: eligible, n: f.number(eligible), total: f.number(plan.selected) })}{' '}
+          {t('bulk.planSkipped', { count: skipped, n: f.number(skipped), reasons })}
+        </p>
+      ) : (
+        approve && <p>{t('bulk.approveQuestion', { count: eligible })}</p>
+      )}
+      {approve && plan.flagged > 0 && (
+        <p className="notice notice-warning" data-testid="bulk-flagged">
+          {t('bulk.flaggedWarning', { count: plan.flagged, n: f.number(plan.flagged) })}
+        </p>
+      )}
+    </div>
+  );
+}
 
 /** Progress of a bulk decision and the outcome per referral (failures first). */
 export function BulkProgress({ run, onStop, onClose }: { run: BulkRun; onStop: () => void; onClose: () => void }) {
@@ -34,6 +67,7 @@ export function BulkProgress({ run, onStop, onClose }: { run: BulkRun; onStop: (
       </div>
       <p role="status" data-testid="bulk-summary">
         {t('bulk.summary', { succeeded: f.number(succeeded), failed: f.number(failed) })}
+        {run.skipped > 0 && ` ${t('bulk.summarySkipped', { n: f.number(run.skipped) })}`}
         {run.stopped && ` ${t('bulk.stopped')}`}
       </p>
       {ordered.length > 0 && (

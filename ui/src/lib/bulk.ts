@@ -1,11 +1,37 @@
 import { useCallback, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
-import type { BulkReply, BulkResult } from '../api/types';
+import { REFERRAL_STATUSES, type BulkReply, type BulkResult, type Referral, type ReferralStatus } from '../api/types';
+import { canApprove, canReject } from './review';
 
 export const BULK_CHUNK = 25;
 
+export type BulkDecision = 'approved' | 'rejected';
+
+/** What a bulk decision would do with a selection, told to the admin before anything is sent. */
+export interface BulkPlan {
+  decision: BulkDecision;
+  selected: number;
+  /** The referrals the decision can still apply to (the workflow's validator has the last word). */
+  eligible: Referral[];
+  /** The others, counted per status in lifecycle order (e.g. 4 already approved); nothing is sent for them. */
+  skipped: [ReferralStatus, number][];
+  /** How many of the eligible a rule check flagged. */
+  flagged: number;
+}
+
+export function planBulk(referrals: Referral[], decision: BulkDecision): BulkPlan {
+  const allowed = decision === 'approved' ? canApprove : canReject;
+  const eligible = referrals.filter((r) => allowed(r.status));
+  const skipped = REFERRAL_STATUSES.filter((status) => !allowed(status))
+    .map((status): [ReferralStatus, number] => [status, referrals.filter((r) => r.status === status).length])
+    .filter(([, count]) => count > 0);
+  return { decision, selected: referrals.length, eligible, skipped, flagged: eligible.filter((r) => r.flagged).length };
+}
+
 export interface BulkRun {
-  decision: 'approved' | 'rejected';
+  decision: BulkDecision;
+  /** Selected but left out by the plan. */
+  skipped: number;
   total: number;
   done: number;
   results: BulkResult[];
@@ -14,17 +40,19 @@ export interface BulkRun {
 }
 
 /**
- * Sends a bulk decision in chunks (25 ids per request) one after another, so the progress
- * bar shows real progress and each referral gets its own outcome. A chunk that fails as a
- * whole (network, 5xx) marks its ids failed and the run goes on; 401 ends it.
+ * Sends a bulk decision for the plan's eligible referrals (never the skipped ones) in chunks
+ * (25 ids per request) one after another, so the progress bar shows real progress and each
+ * referral gets its own outcome. A chunk that fails as a whole (network, 5xx) marks its ids
+ * failed and the run goes on; 401 ends it.
  */
 export function useBulkDecision() {
   const [run, setRun] = useState<BulkRun | null>(null);
   const stop = useRef(false);
 
-  const start = useCallback(async (ids: string[], decision: 'approved' | 'rejected', reason?: string) => {
+  const start = useCallback(async ({ decision, eligible, selected }: BulkPlan, reason?: string) => {
+    const ids = eligible.map((r) => r.id);
     stop.current = false;
-    let state: BulkRun = { decision, total: ids.length, done: 0, results: [], running: true, stopped: false };
+    let state: BulkRun = { decision, skipped: selected - ids.length, total: ids.length, done: 0, results: [], running: true, stopped: false };
     setRun(state);
     for (let i = 0; i < ids.length; i += BULK_CHUNK) {
       if (stop.current) {

@@ -2,9 +2,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useReferrals, type ReferralFilters } from '../api/queries';
-import { PERIODS, REFERRAL_STATUSES, type ReferralStatus } from '../api/types';
+import { PERIODS, REFERRAL_STATUSES, type Referral, type ReferralStatus } from '../api/types';
 import { useSession } from '../auth/auth-store';
-import { BulkProgress } from '../components/BulkPanel';
+import { BulkPlanText, BulkProgress } from '../components/BulkPanel';
 import { ExportMenu } from '../components/ExportMenu';
 import { Pagination } from '../components/Pagination';
 import { parsePeriod } from '../components/PeriodSelect';
@@ -12,7 +12,7 @@ import { ReferralTable } from '../components/ReferralTable';
 import { RejectForm } from '../components/RejectForm';
 import { SearchBox } from '../components/SearchBox';
 import { EmptyState, ErrorState, Loading } from '../components/States';
-import { useBulkDecision } from '../lib/bulk';
+import { planBulk, useBulkDecision, type BulkPlan } from '../lib/bulk';
 import { useFormat } from '../lib/format';
 import { usePageTitle, useQueryParams } from '../lib/hooks';
 import { SelectField } from '../components/SelectField';
@@ -43,46 +43,53 @@ export default function ReferralsPage() {
   const referrals = useReferrals(filters);
   const filterKey = FILTER_KEYS.map((k) => params.get(k) ?? '').join('|');
 
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // The selection keeps each referral as it was listed, so a bulk decision can tell beforehand
+  // which ones it can still apply to, also for those selected on other pages.
+  const [selected, setSelected] = useState<Map<string, Referral>>(new Map());
   const [mode, setMode] = useState<'approve' | 'reject' | null>(null);
   const bulk = useBulkDecision();
-  useEffect(() => setSelected(new Set()), [filterKey]);
+  useEffect(() => setSelected(new Map()), [filterKey]);
 
   const rows = referrals.data?.data ?? [];
   const pageIds = rows.map((r) => r.id);
   const allOnPage = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
   const someOnPage = pageIds.some((id) => selected.has(id));
+  // as listed now where the page shows them (a status may have moved on since they were selected)
+  const selection = [...selected.values()].map((r) => rows.find((row) => row.id === r.id) ?? r);
+  const approvePlan = planBulk(selection, 'approved');
+  const rejectPlan = planBulk(selection, 'rejected');
   const headerBox = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (headerBox.current) headerBox.current.indeterminate = someOnPage && !allOnPage;
   }, [someOnPage, allOnPage]);
 
-  const toggle = (id: string) =>
+  const toggle = (referral: Referral) =>
     setSelected((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
+      const next = new Map(current);
+      if (next.has(referral.id)) next.delete(referral.id);
+      else next.set(referral.id, referral);
       return next;
     });
   const togglePage = () =>
     setSelected((current) => {
-      const next = new Set(current);
-      for (const id of pageIds) {
-        if (allOnPage) next.delete(id);
-        else next.add(id);
+      const next = new Map(current);
+      for (const row of rows) {
+        if (allOnPage) next.delete(row.id);
+        else next.set(row.id, row);
       }
       return next;
     });
 
-  const decide = async (decision: 'approved' | 'rejected', reason?: string) => {
+  const decide = async (plan: BulkPlan, reason?: string) => {
     setMode(null);
-    const ids = [...selected];
-    const outcome = await bulk.start(ids, decision, reason);
+    const outcome = await bulk.start(plan, reason);
     if (outcome) {
-      // Keep only what may work on a second try (the workflow or the network did not answer).
+      // Keep only what may work on a second try (the workflow or the network did not answer) and
+      // what a stop left unsent; the skipped ones go, the plan has said why.
       const retryable = new Set(outcome.results.filter((r) => !r.ok && (r.error === 'workflow_unavailable' || r.error === 'network_error' || r.error === 'internal_error')).map((r) => r.id));
       const sent = new Set(outcome.results.map((r) => r.id));
-      setSelected((current) => new Set([...current].filter((id) => !sent.has(id) || retryable.has(id))));
+      const unsent = new Set(plan.eligible.map((r) => r.id).filter((id) => !sent.has(id)));
+      setSelected((current) => new Map([...current].filter(([id]) => unsent.has(id) || retryable.has(id))));
     }
     void queryClient.invalidateQueries({ queryKey: ['referrals'] });
     void queryClient.invalidateQueries({ queryKey: ['referral'] });
@@ -149,30 +156,35 @@ export default function ReferralsPage() {
             <strong>{t('bulk.selected', { count: selected.size })}</strong>
           </span>
           {mode === 'reject' ? (
-            <RejectForm
-              onConfirm={(reason) => void decide('rejected', reason)}
-              onCancel={() => setMode(null)}
-              confirmLabel={t('bulk.confirmReject', { count: selected.size })}
-            />
+            <div className="bulk-confirm">
+              <BulkPlanText plan={rejectPlan} />
+              <RejectForm
+                onConfirm={(reason) => void decide(rejectPlan, reason)}
+                onCancel={() => setMode(null)}
+                confirmLabel={t('bulk.confirmReject', { count: rejectPlan.eligible.length })}
+              />
+            </div>
           ) : mode === 'approve' ? (
-            <div className="button-row">
-              <span>{t('bulk.approveQuestion', { count: selected.size })}</span>
-              <button type="button" className="btn btn-success" onClick={() => void decide('approved')} autoFocus>
-                {t('bulk.confirmApprove', { count: selected.size })}
-              </button>
-              <button type="button" className="btn btn-ghost" onClick={() => setMode(null)}>
-                {t('common.cancel')}
-              </button>
+            <div className="bulk-confirm">
+              <BulkPlanText plan={approvePlan} />
+              <div className="button-row">
+                <button type="button" className="btn btn-success" onClick={() => void decide(approvePlan)} autoFocus>
+                  {t('bulk.confirmApprove', { count: approvePlan.eligible.length })}
+                </button>
+                <button type="button" className="btn btn-ghost" onClick={() => setMode(null)}>
+                  {t('common.cancel')}
+                </button>
+              </div>
             </div>
           ) : (
             <div className="button-row">
-              <button type="button" className="btn btn-success" onClick={() => setMode('approve')}>
-                {t('bulk.approve', { count: selected.size })}
+              <button type="button" className="btn btn-success" onClick={() => setMode('approve')} disabled={approvePlan.eligible.length === 0}>
+                {t('bulk.approve', { count: approvePlan.eligible.length })}
               </button>
-              <button type="button" className="btn btn-danger" onClick={() => setMode('reject')}>
-                {t('bulk.reject', { count: selected.size })}
+              <button type="button" className="btn btn-danger" onClick={() => setMode('reject')} disabled={rejectPlan.eligible.length === 0}>
+                {t('bulk.reject', { count: rejectPlan.eligible.length })}
               </button>
-              <button type="button" className="btn btn-ghost" onClick={() => setSelected(new Set())}>
+              <button type="button" className="btn btn-ghost" onClick={() => setSelected(new Map())}>
                 {t('bulk.clear')}
               </button>
             </div>
@@ -212,14 +224,14 @@ export default function ReferralsPage() {
                       />
                     ),
                     cell: (r) => (
-                      <input type="checkbox" checked={selected.has(r.id)} onChange={() => toggle(r.id)} disabled={busy} aria-label={t('bulk.selectOne', { id: r.id })} />
+                      <input type="checkbox" checked={selected.has(r.id)} onChange={() => toggle(r)} disabled={busy} aria-label={t('bulk.selectOne', { id: r.id })} />
                     ),
                   }
                 : undefined
             }
           />
           <Pagination info={referrals.data.pagination} busy={referrals.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null, cursor: null })} onCursor={(cursor) => update({ cursor, page: null })} />
-          {[...selected].some((id) => !pageIds.includes(id)) && (
+          {[...selected.keys()].some((id) => !pageIds.includes(id)) && (
             <p className="muted">{t('bulk.acrossPages', { count: selected.size, n: f.number(selected.size) })}</p>
           )}
         </>
