@@ -9,9 +9,11 @@ import { useSession } from '../auth/auth-store';
 import { RejectForm } from '../components/RejectForm';
 import { EmptyState, ErrorState, Loading, Notice } from '../components/States';
 import { FlagBadge } from '../components/StatusBadge';
+import { UndoToast } from '../components/UndoToast';
 import { useErrorText } from '../lib/errors';
 import { useFormat } from '../lib/format';
 import { usePageTitle } from '../lib/hooks';
+import { useUndoWindow } from '../lib/undo';
 
 const LIMIT = 50;
 
@@ -26,7 +28,9 @@ const typing = (target: EventTarget | null) =>
 
 /**
  * The approval queue, oldest first, for working through with the keyboard:
- * j/↓ next, k/↑ previous, a approve, r reject (reason first), o/Enter open.
+ * j/↓ next, k/↑ previous, a approve, r reject (reason first), o/Enter open, z undo.
+ * An approval leaves the list at once but is sent only after a 5-second undo window; a flagged
+ * referral is approved only after an explicit "approve anyway".
  */
 export default function ReviewQueuePage() {
   const { t } = useTranslation();
@@ -41,23 +45,28 @@ export default function ReviewQueuePage() {
   const [done, setDone] = useState<Set<string>>(new Set());
   const [index, setIndex] = useState(0);
   const [rejecting, setRejecting] = useState(false);
+  const [confirmingFlagged, setConfirmingFlagged] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const itemRefs = useRef(new Map<string, HTMLButtonElement>());
 
-  const items: Referral[] = (queue.data?.data ?? []).filter((r) => !done.has(r.id) && r.status === 'pending_approval');
-  const current = items[Math.min(index, items.length - 1)] as Referral | undefined;
-  const doneInPage = (queue.data?.data ?? []).filter((r) => done.has(r.id)).length;
-  const remaining = Math.max(0, (queue.data?.pagination.total ?? 0) - doneInPage);
+  const setDoneFor = (id: string, isDone: boolean) =>
+    setDone((d) => {
+      const next = new Set(d);
+      if (isDone) next.add(id);
+      else next.delete(id);
+      return next;
+    });
 
   const decide = useMutation({
     mutationFn: (input: { referral: Referral; status: 'approved' | 'rejected'; reason?: string }) =>
       api<ReviewReply>(`/referrals/${input.referral.id}/status`, { method: 'PUT', body: { status: input.status, reason: input.reason } }),
     onSuccess: (reply, input) => {
-      setDone((d) => new Set(d).add(input.referral.id));
+      setDoneFor(input.referral.id, true);
       setRejecting(false);
       setOutcome({ id: input.referral.id, kind: 'success', text: t(reply.status === 'rejected' ? 'review.rejected' : 'review.approved', { id: input.referral.id }) });
     },
     onError: (error, input) => {
+      setDoneFor(input.referral.id, false);
       setOutcome({ id: input.referral.id, kind: 'error', text: `#${input.referral.id}: ${errorText(error)}` });
     },
     onSettled: () => {
@@ -65,24 +74,67 @@ export default function ReviewQueuePage() {
       void queryClient.invalidateQueries({ queryKey: ['dashboard'] });
     },
   });
+  // Sent when the undo window closes: out of the list until the answer says otherwise.
+  const approval = useUndoWindow((referral: Referral) => {
+    setDoneFor(referral.id, true);
+    decide.mutate({ referral, status: 'approved' });
+  });
+
+  const waiting = (queue.data?.data ?? []).filter((r) => !done.has(r.id) && r.status === 'pending_approval');
+  const items: Referral[] = waiting.filter((r) => r.id !== approval.held?.id);
+  const current = items[Math.min(index, items.length - 1)] as Referral | undefined;
+  const doneInPage = (queue.data?.data ?? []).filter((r) => done.has(r.id) || r.id === approval.held?.id).length;
+  const remaining = Math.max(0, (queue.data?.pagination.total ?? 0) - doneInPage);
 
   // Keep the index inside the list as items leave it.
   useEffect(() => {
     if (index > 0 && index >= items.length) setIndex(Math.max(0, items.length - 1));
   }, [items.length, index]);
 
+  const select = (i: number) => {
+    setIndex(i);
+    setRejecting(false);
+    setConfirmingFlagged(false);
+  };
   const move = (delta: number) => {
     if (!items.length) return;
     const next = Math.min(items.length - 1, Math.max(0, index + delta));
-    setIndex(next);
-    setRejecting(false);
+    select(next);
     itemRefs.current.get(items[next].id)?.focus();
+  };
+  /** A flagged referral asks "approve anyway?" first; `confirmed` is that answer. */
+  const approve = (referral: Referral, confirmed = false) => {
+    if (referral.flagged && !confirmed) {
+      setConfirmingFlagged(true);
+      return;
+    }
+    setConfirmingFlagged(false);
+    setOutcome(null);
+    approval.hold(referral);
+  };
+  const cancelApproveFlagged = () => {
+    setConfirmingFlagged(false);
+    if (current) itemRefs.current.get(current.id)?.focus();
+  };
+  const undo = () => {
+    const referral = approval.undo();
+    if (!referral) return;
+    // back in its place, selected again
+    setIndex(Math.max(0, waiting.findIndex((r) => r.id === referral.id)));
   };
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target) || !current) return;
-      if (rejecting && event.key !== 'Escape') return;
+      if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+      // also when the approval held was the last one in the list
+      if (event.key === 'z' && approval.held) {
+        event.preventDefault();
+        undo();
+        return;
+      }
+      if (!current || (rejecting && event.key !== 'Escape')) return;
+      // a flagged referral's "approve anyway" is a button to press, never a second `a`
+      if (confirmingFlagged && event.key === 'a') return;
       switch (event.key) {
         case 'j':
         case 'ArrowDown':
@@ -95,9 +147,9 @@ export default function ReviewQueuePage() {
           move(-1);
           break;
         case 'a':
-          if (admin && !decide.isPending) {
+          if (admin) {
             event.preventDefault();
-            decide.mutate({ referral: current, status: 'approved' });
+            approve(current);
           }
           break;
         case 'r':
@@ -112,6 +164,7 @@ export default function ReviewQueuePage() {
           break;
         case 'Escape':
           setRejecting(false);
+          if (confirmingFlagged) cancelApproveFlagged();
           break;
       }
     };
@@ -148,6 +201,9 @@ export default function ReviewQueuePage() {
             <span>
               <kbd>r</kbd> {t('review.keyReject')}
             </span>
+            <span>
+              <kbd>z</kbd> {t('review.keyUndo')}
+            </span>
           </>
         )}
         <span>
@@ -162,6 +218,11 @@ export default function ReviewQueuePage() {
         <Notice kind={outcome.kind} testId="review-outcome">
           {outcome.text}
         </Notice>
+      )}
+      {approval.held && (
+        <UndoToast key={approval.held.id} onUndo={undo}>
+          {t('review.approvedUndo', { id: approval.held.id })}
+        </UndoToast>
       )}
 
       {queue.isPending ? (
@@ -190,10 +251,7 @@ export default function ReviewQueuePage() {
                   className={r.id === current?.id ? 'review-item selected' : 'review-item'}
                   aria-current={r.id === current?.id ? 'true' : undefined}
                   data-testid={`review-item-${r.id}`}
-                  onClick={() => {
-                    setIndex(i);
-                    setRejecting(false);
-                  }}
+                  onClick={() => select(i)}
                   onDoubleClick={() => navigate(`/referrals/${r.id}`)}
                 >
                   <span className="review-item-top">
@@ -248,7 +306,21 @@ export default function ReviewQueuePage() {
                 <dd>{f.money(current.reward_amount)}</dd>
               </dl>
               {admin &&
-                (rejecting ? (
+                (confirmingFlagged ? (
+                  <div className="confirm-flagged" data-testid="confirm-flagged">
+                    <p>
+                      <strong>{t('review.approveFlaggedQuestion')}</strong>
+                    </p>
+                    <div className="button-row">
+                      <button type="button" className="btn btn-success" autoFocus onClick={() => approve(current, true)}>
+                        {t('review.approveFlagged')}
+                      </button>
+                      <button type="button" className="btn btn-ghost" onClick={cancelApproveFlagged}>
+                        {t('common.cancel')}
+                      </button>
+                    </div>
+                  </div>
+                ) : rejecting ? (
                   <RejectForm
                     busy={decide.isPending}
                     onCancel={() => {
@@ -259,13 +331,7 @@ export default function ReviewQueuePage() {
                   />
                 ) : (
                   <div className="button-row">
-                    <button
-                      type="button"
-                      className="btn btn-success"
-                      disabled={decide.isPending}
-                      aria-keyshortcuts="a"
-                      onClick={() => decide.mutate({ referral: current, status: 'approved' })}
-                    >
+                    <button type="button" className="btn btn-success" aria-keyshortcuts="a" onClick={() => approve(current)}>
                       {t('review.approve')} <kbd aria-hidden="true">a</kbd>
                     </button>
                     <button type="button" className="btn btn-danger" disabled={decide.isPending} aria-keyshortcuts="r" onClick={() => setRejecting(true)}>
