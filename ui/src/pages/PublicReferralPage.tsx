@@ -5,6 +5,7 @@ import { useParams } from 'react-router';
 import { ApiError, api } from '../api/client';
 import { useConfig } from '../api/queries';
 import type { PublicReferralCode, SubmitReferralReply } from '../api/types';
+import { BookingCta, useBookingSite } from '../components/BookingCta';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { Loading, Notice } from '../components/States';
 import { currentLanguage } from '../i18n';
@@ -20,6 +21,7 @@ export default function PublicReferralPage() {
   usePageTitle(t('public.title'));
   const { code = '' } = useParams();
   const config = useConfig();
+  const bookingSite = useBookingSite();
   const owner = useQuery({
     queryKey: ['public-code', code],
     queryFn: ({ signal }) => api<PublicReferralCode>(`/public/referral-codes/${encodeURIComponent(code)}`, { auth: false, signal }),
@@ -76,7 +78,7 @@ export default function PublicReferralPage() {
         <h1>{t('public.unknownTitle')}</h1>
         <p>{t('public.unknownText', { code })}</p>
         <p>
-          <a href="https://www.bebsy.nl">{t('public.toBebsy')}</a>
+          <a href={bookingSite}>{t('public.toBebsy')}</a>
         </p>
       </div>
     );
@@ -96,6 +98,7 @@ export default function PublicReferralPage() {
         <h1>{t('public.thanksTitle')}</h1>
         <p>{t('public.thanksText', { name: owner.data.referrer_first_name, email: submit.data.new_customer_email })}</p>
         <p className="muted">{t('public.thanksNext', { name: owner.data.referrer_first_name })}</p>
+        <BookingCta code={owner.data.referral_code} primary />
       </div>
     );
   } else {
@@ -137,6 +140,7 @@ export default function PublicReferralPage() {
           </button>
           <p className="fine-print">{t('public.privacy')}</p>
         </form>
+        <BookingCta code={owner.data.referral_code} />
       </>
     );
   }
