@@ -1,8 +1,11 @@
 import type { TFunction } from 'i18next';
 
-/** Who did something, in words: admin:jan, system:payout, booking-system, customer. */
+/**
+ * Who did something, in words: system:payout, booking-system, customer; an admin (`admin:jan`)
+ * by their username alone, so the first account reads "door admin", not "door beheerder admin".
+ */
 export function actorText(t: TFunction, actor: string): string {
-  if (actor.startsWith('admin:')) return t('actor.admin', { name: actor.slice('admin:'.length) });
+  if (actor.startsWith('admin:')) return actor.slice('admin:'.length);
   return t(`actor.${actor.replace(/[:.]/g, '_')}`, { defaultValue: actor });
 }
 
