@@ -1,10 +1,11 @@
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/infra/chromium.js';
 export { launchChromium };
-import { startTestSystem, type TestSystem } from '../support/system.js';
+import { createCustomer, eventually, signedWebhook, startTestSystem, unique, type TestSystem } from '../support/system.js';
 
 export interface BrowserSystem extends TestSystem {
   baseUrl: string;
@@ -46,6 +47,28 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
 }
 
 export const screenshotDir = process.env.SCREENSHOT_DIR ?? '.data/screenshots';
+
+/** Screenshots the page as `name` (SCREENSHOT_DIR) and fails on serious or critical axe violations. */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${screenshotDir}/${name}.png`, fullPage: true });
+  const violations = await seriousAxeViolations(page);
+  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 1)}`);
+}
+
+/**
+ * A referral whose booking is confirmed, waiting for an admin: submitted for a new referrer,
+ * booked by `friendEmail` (a disposable address gets it flagged).
+ */
+export async function pendingReferral(system: BrowserSystem, token: string, friendEmail = `${unique('vriend')}@example.nl`) {
+  const referrer = await createCustomer(system.app, token);
+  const reference = unique('BK-');
+  const { id } = (await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: friendEmail, booking_reference: reference } })).json();
+  await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'awaiting_booking');
+  const hook = signedWebhook(system.config.webhooks.bookingSecret, { type: 'booking.confirmed', data: { booking_reference: reference, customer_email: friendEmail, booking_value: 1499, currency: 'EUR', departure_date: '2020-05-01' } });
+  await system.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers: hook.headers, payload: hook.payload });
+  await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'pending_approval');
+  return { id: id as string, referrer };
+}
 
 /** The admin's session as the UI keeps it in localStorage, the forced password change already behind it. */
 export async function adminSession(system: BrowserSystem): Promise<string> {
