@@ -4,8 +4,9 @@ import { createTransport } from 'nodemailer';
 import { Resend } from 'resend';
 import type { EmailConfig } from '../config/env.js';
 import type { Db } from '../db/knex.js';
+import type { EmailProvider, OutboxRow } from '../db/repositories/email-outbox.js';
 import { isEmail } from '../domain/email.js';
-import { renderEmail, type EmailKind, type EmailLocale, type EmailMessage } from '../emails/render.js';
+import { renderEmail, type EmailMessage } from '../emails/render.js';
 
 /**
  * Sending email, exactly once per idempotency key (business ids + message, e.g.
@@ -28,7 +29,7 @@ import { renderEmail, type EmailKind, type EmailLocale, type EmailMessage } from
 export const EMAIL_PERMANENT_FAILURE = 'EmailPermanentFailure';
 export const EMAIL_PROVIDER_ERROR = 'EmailProviderError';
 
-export type EmailProvider = 'outbox' | 'resend' | 'smtp';
+export type { EmailProvider, OutboxRow };
 
 export interface SendEmailInput {
   idempotencyKey: string;
@@ -42,25 +43,6 @@ export interface SendEmailResult {
   providerMessageId: string | null;
   /** true when an earlier attempt (or an earlier event with the same key) already sent it. */
   alreadySent: boolean;
-}
-
-export interface OutboxRow {
-  id: string;
-  idempotency_key: string;
-  kind: EmailKind;
-  to_address: string;
-  locale: EmailLocale;
-  subject: string;
-  html: string;
-  text: string;
-  status: 'queued' | 'sent' | 'failed_permanent';
-  provider: EmailProvider | null;
-  provider_message_id: string | null;
-  error: string | null;
-  attempts: number;
-  created_at: Date;
-  updated_at: Date;
-  sent_at: Date | null;
 }
 
 export interface EmailDependencies {

@@ -1,3 +1,4 @@
+import { LOCALES, type Locale } from '../domain/locale.js';
 import type { FlagReason } from '../domain/referral-rules.js';
 
 /**
@@ -5,9 +6,9 @@ import type { FlagReason } from '../domain/referral-rules.js';
  * carries its recipient, the recipient's locale and the facts its template needs; nothing
  * else (the workflow passes these through Temporal, so keep them small).
  */
-export type EmailLocale = 'nl' | 'en';
+export type EmailLocale = Locale;
 
-export const EMAIL_LOCALES: readonly EmailLocale[] = ['nl', 'en'];
+export const EMAIL_LOCALES: readonly EmailLocale[] = LOCALES;
 
 interface Base<K extends string, D> {
   kind: K;

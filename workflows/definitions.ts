@@ -7,6 +7,4 @@ export const approveUpdate = defineUpdate<ReviewOutcome, [ReviewInput]>('approve
 export const rejectUpdate = defineUpdate<ReviewOutcome, [ReviewInput]>('reject');
 export const referralStateQuery = defineQuery<ReferralState>('referralState');
 
-export const referralWorkflowId = (referralId: string | number): string => `referral-${referralId}`;
-
-export const customerImportWorkflowId = (importId: string | number): string => `customer-import-${importId}`;
+export { customerImportWorkflowId, referralWorkflowId } from '../domain/workflow-ids.js';

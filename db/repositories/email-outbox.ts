@@ -1,6 +1,30 @@
-import type { OutboxRow } from '../../activities/email.js';
+import type { Locale } from '../../domain/locale.js';
 import type { Db } from '../knex.js';
 import { escapeLike } from './customers.js';
+
+/** How a message leaves (EMAIL_TRANSPORT): `outbox` keeps it here, `resend` and `smtp` deliver it. */
+export type EmailProvider = 'outbox' | 'resend' | 'smtp';
+
+/** A row of email_outbox: one message per idempotency key, rendered once, sent (or kept) from this copy. */
+export interface OutboxRow {
+  id: string;
+  idempotency_key: string;
+  /** The message kind (emails/messages.ts EMAIL_KINDS). */
+  kind: string;
+  to_address: string;
+  locale: Locale;
+  subject: string;
+  html: string;
+  text: string;
+  status: OutboxStatus;
+  provider: EmailProvider | null;
+  provider_message_id: string | null;
+  error: string | null;
+  attempts: number;
+  created_at: Date;
+  updated_at: Date;
+  sent_at: Date | null;
+}
 
 /** The outbox as admins read it: the list never carries the bodies (html/text), the detail does. */
 export type OutboxSummary = Omit<OutboxRow, 'html' | 'text' | 'updated_at'>;
@@ -41,7 +65,9 @@ export async function listOutbox(db: Db, query: OutboxListQuery): Promise<{ rows
     const search = query.search?.trim();
     if (search) {
       const term = `%${escapeLike(search)}%`;
-      q.where((w) => w.whereILike('to_address', term).orWhereILike('subject', term).orWhereILike('idempotency_key', term));
+      q.where((w) => {
+        w.whereILike('to_address', term).orWhereILike('subject', term).orWhereILike('idempotency_key', term);
+      });
     }
     return q;
   };

@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
 import type { ReferralStatus } from '../../domain/referral-status.js';
-import { referralWorkflowId } from '../../workflows/definitions.js';
-import type { EmailLocale } from '../../emails/messages.js';
+import type { Locale } from '../../domain/locale.js';
+import { referralWorkflowId } from '../../domain/workflow-ids.js';
 import type { Db } from '../knex.js';
 import { uniqueViolation } from '../pg-errors.js';
 import { escapeLike } from './customers.js';
@@ -46,7 +46,7 @@ export interface NewReferral {
   referrerCode: string;
   newCustomerEmail: string;
   /** The language of the friend's form (their welcome email's); absent: not said. */
-  newCustomerLocale?: EmailLocale | null;
+  newCustomerLocale?: Locale | null;
   bookingReference: string | null;
   rewardAmountCents: number;
 }
