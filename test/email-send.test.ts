@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { createEmailActivities, EMAIL_PERMANENT_FAILURE, EMAIL_PROVIDER_ERROR, type OutboxRow } from '../activities/email.js';
 import { loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { SMTPServer } from 'smtp-server';
 import { createEmailActivities, EMAIL_PERMANENT_FAILURE, EMAIL_PROVIDER_ERROR, isPermanentSmtpError, smtpMessageId, type OutboxRow } from '../activities/email.js';
 import { ConfigError, loadConfig } from '../config/env.js';

@@ -13,7 +13,7 @@ import type { ReferralNotification } from '../activities/notifications.js';
 import type { Booking, BookingEvent, ReferralLifecycleInput, ReferralState, ReviewInput, ReviewOutcome } from '../domain/lifecycle.js';
 import type { ReferralStatus } from '../domain/referral-status.js';
 import { rewardHoldEnds } from '../domain/reward-hold.js';
-import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../domain/search-attributes.js';
+import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey } from '../domain/search-attributes.js';
 import { approveUpdate, bookingEventSignal, referralStateQuery, rejectUpdate } from './definitions.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -7,7 +7,7 @@ import { getReferral, insertOrGetReferral, type ReferralRow } from '../../db/rep
 import type { ReferralLifecycleInput, ReferralState, ReviewOutcome } from '../../domain/lifecycle.js';
 import type { AdminDecision } from '../../domain/referral-status.js';
 import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../../domain/search-attributes.js';
-import { approveUpdate, referralStateQuery, referralWorkflowId, rejectUpdate } from '../../workflows/definitions.js';
+import { approveUpdate, referralStateQuery, rejectUpdate } from '../../workflows/definitions.js';
 import type { referralLifecycle } from '../../workflows/referral-lifecycle.js';
 import { HttpError, notFound } from '../errors.js';
 import { UPDATE_DEADLINE_MS, type TemporalDeps } from './temporal.js';

@@ -372,7 +372,7 @@ export async function startDevTemporalWithSdk(
     await waitUntilReady(env.address, namespace, attrs.map(([n]) => n), () => undefined);
   } catch (err) {
     await env.teardown().catch(() => undefined);
-    throw new Error(`Temporal dev server (via @temporalio/testing) was not ready: ${errorText(err)}`);
+    throw new Error(`Temporal dev server (via @temporalio/testing) was not ready: ${errorText(err)}`, { cause: err });
   }
   opts.log?.(`temporal dev server (via @temporalio/testing) ready on ${env.address}`);
   let stopping: Promise<void> | undefined;

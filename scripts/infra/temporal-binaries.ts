@@ -173,7 +173,7 @@ async function withInstallLock<T>(fn: () => Promise<T>): Promise<T> {
         await fs.rm(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${LOG_PREFIX} timed out waiting for install lock ${lockDir}`);
+      if (Date.now() > deadline) throw new Error(`${LOG_PREFIX} timed out waiting for install lock ${lockDir}`, { cause: err });
       if (!announced) {
         process.stderr.write(`${LOG_PREFIX} another process (pid ${ownerPid || '?'}) is installing; waiting...\n`);
         announced = true;

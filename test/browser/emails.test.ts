@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createEmailActivities } from '../../activities/email.js';
 import { sampleMessage } from '../../emails/samples.js';
 import { unique } from '../support/system.js';
@@ -15,7 +15,6 @@ import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startB
 describe('admin UI: e-mails', () => {
   let system: BrowserSystem;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let session: string;
   const marker = unique('mail');
@@ -44,7 +43,7 @@ describe('admin UI: e-mails', () => {
       error: 'smtp ECONNECTION: connect ECONNREFUSED 127.0.0.1:25',
     });
 
-    ({ browser, context, page } = await signedInPage(system, session));
+    ({ browser, page } = await signedInPage(system, session));
   });
   after(async () => {
     await browser?.close();

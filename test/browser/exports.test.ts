@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { generateReferralCode } from '../../domain/referral-code.js';
 import { unique } from '../support/system.js';
 import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startBrowserSystem, type BrowserSystem } from './support.js';
@@ -16,7 +16,6 @@ import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startB
 describe('admin UI: exports', () => {
   let system: BrowserSystem;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   const tag = unique('uiexp').toLowerCase();
   const referrerCode = generateReferralCode(randomInt);
@@ -39,7 +38,7 @@ describe('admin UI: exports', () => {
       })),
     );
 
-    ({ browser, context, page } = await signedInPage(system, session, { acceptDownloads: true }));
+    ({ browser, page } = await signedInPage(system, session, { acceptDownloads: true }));
   });
   after(async () => {
     await browser?.close();

@@ -3,7 +3,7 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { writeLargeCsv } from '../support/imports.js';
 import { adminSession, screenshotDir, seriousAxeViolations, signedInPage, startBrowserSystem, type BrowserSystem } from './support.js';
 
@@ -16,14 +16,13 @@ const ROWS = 60_000;
 describe('admin UI: customer import', () => {
   let system: BrowserSystem;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let dir: string;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bebsy-import-ui-'));
     system = await startBrowserSystem({ IMPORT_STORAGE_DIR: path.join(dir, 'storage') });
-    ({ browser, context, page } = await signedInPage(system, await adminSession(system), { acceptDownloads: true }));
+    ({ browser, page } = await signedInPage(system, await adminSession(system), { acceptDownloads: true }));
   });
   after(async () => {
     await browser?.close();

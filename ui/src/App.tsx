@@ -52,7 +52,7 @@ export function App() {
         const from = window.location.pathname + window.location.search;
         authStore.signOut('expired');
         queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'config' });
-        navigate('/login', { replace: true, state: { from } });
+        void navigate('/login', { replace: true, state: { from } });
       }),
     [navigate, queryClient],
   );

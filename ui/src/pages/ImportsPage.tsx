@@ -30,7 +30,7 @@ export default function ImportsPage() {
     const file = input.current?.files?.[0];
     setMissingFile(!file);
     if (!file) return input.current?.focus();
-    upload.mutate(file, { onSuccess: (job) => navigate(`/imports/${job.id}`) });
+    upload.mutate(file, { onSuccess: (job) => void navigate(`/imports/${job.id}`) });
   };
 
   return (

@@ -30,7 +30,7 @@ export default function NewCustomerPage() {
       }),
     onSuccess: (customer) => {
       void queryClient.invalidateQueries({ queryKey: ['customers'] });
-      navigate(`/customers/${customer.id}`, { state: { created: true } });
+      void navigate(`/customers/${customer.id}`, { state: { created: true } });
     },
   });
 
