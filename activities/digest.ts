@@ -12,7 +12,7 @@ export const DIGEST_OLDEST_LIMIT = 10;
 export const approvalDigestKey = (day: string, recipient: string) => `approval-digest:${day}:${recipient}`;
 
 /**
- * The daily digest of pending approvals (issue 4): `collectPendingApprovals` reads the review
+ * The daily digest of pending approvals: `collectPendingApprovals` reads the review
  * queue from the read model; `sendApprovalDigest` sends one `admin_digest` message per admin
  * through `sendEmail`, keyed by the day (Europe/Amsterdam) and the recipient.
  */

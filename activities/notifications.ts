@@ -3,7 +3,7 @@ import type { FlagReason } from '../domain/referral-rules.js';
 import type { EmailLocale, EmailMessage } from '../emails/messages.js';
 import type { SendEmailInput, SendEmailResult } from './email.js';
 
-/** The moments of a referral's life someone hears about (issue 4). */
+/** The moments of a referral's life someone hears about (docs/architecture.md, Emails). */
 export type ReferralNotification = 'friend_welcome' | 'admin_flagged' | 'friend_booked' | 'reward_approved' | 'reward_paid' | 'referral_expired';
 
 interface ReferralFacts {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark suite, one after the other (they would share the 2 cores):
  *
- *   npm run bench                                   submission (issue 2) + admin UI LCP, then scale (issue 5)
+ *   npm run bench                                   submission + admin UI LCP, then scale
  *   npm run bench -- --suite submission [flags]     bench/run.ts; `--suite submission --help` for its flags
  *   npm run bench -- --suite scale [flags]          bench/scale/run.ts; `--suite scale --help` for its flags
  *

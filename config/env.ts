@@ -5,7 +5,7 @@ import { eurosToCents } from '../domain/money.js';
 
 /**
  * The process configuration, parsed and validated once at start-up. The seed's variable
- * names are a contract (see DESIGN.md); every variable is documented in `.env.example`.
+ * names are a contract; every variable is documented in `.env.example`.
  * A bad value stops the process with a message that names the variable.
  */
 

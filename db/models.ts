@@ -2,7 +2,7 @@ import { Model } from 'objection';
 
 /**
  * Thin objection models: table, relations, jsonSchema. Queries live in the repositories,
- * and reporting, upserts and COPY use knex or SQL directly (DESIGN.md).
+ * and reporting, upserts and COPY use knex or SQL directly (docs/architecture.md, Layers).
  */
 
 export class CustomerModel extends Model {

@@ -1,4 +1,4 @@
-/** The referral lifecycle's states (DESIGN.md). The workflow owns them; Postgres mirrors them. */
+/** The referral lifecycle's states (docs/architecture.md). The workflow owns them; Postgres mirrors them. */
 export const REFERRAL_STATUSES = [
   'submitted',
   'awaiting_booking',

@@ -12,7 +12,7 @@ import { assertError, bearer } from './support/http.js';
 import { adminToken, eventually, startTestSystem, unique, type TestSystem } from './support/system.js';
 
 /**
- * The exports (issue 5) against the real API and Postgres: every format of both lists, the
+ * The exports against the real API and Postgres: every format of both lists, the
  * list filters, the OWASP formula guard, CSV quoting, the Excel variant, a large streamed
  * export, an aborted download, the one-time download links, and the errors.
  */

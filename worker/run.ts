@@ -7,7 +7,7 @@ import { createReferralWorker } from './create-worker.js';
 
 let runtimeInstalled = false;
 
-/** Installs the SDK runtime once per process, before any connection is made (DESIGN.md). */
+/** Installs the SDK runtime once per process, before any connection is made. */
 export function installTemporalRuntime(config: Config): void {
   if (runtimeInstalled) return;
   const level = config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN';

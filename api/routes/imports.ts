@@ -86,7 +86,7 @@ const REPORT_HEADERS = {
 };
 
 /**
- * Customer CSV import (issue 5): the upload is streamed to IMPORT_STORAGE_DIR, then the
+ * Customer CSV import: the upload is streamed to IMPORT_STORAGE_DIR, then the
  * `customer-import-<id>` workflow stages, validates and applies it; these routes show its
  * progress, its error report, and cancel it. Multipart is registered here only, with the
  * IMPORT_MAX_BYTES limit, so the rest of the API keeps its 1 MB body limit.

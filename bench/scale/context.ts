@@ -1,5 +1,5 @@
 /**
- * What the million-row benchmarks (issue 5) share. `bench/scale/run.ts` prepares it once:
+ * What the million-row benchmarks share. `bench/scale/run.ts` prepares it once:
  * a fresh database seeded by `seed:large` (1M customers, 2M referrals by default), a Temporal
  * dev server, a worker process and an API process (separate, so its RSS can be read), then runs
  * each measurement module in turn. Each module compares the API against a baseline measured

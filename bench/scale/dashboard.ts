@@ -1,5 +1,5 @@
 /**
- * Dashboard and analytics at scale (issue 5): p50/p95 of GET /api/dashboard/stats for every
+ * Dashboard and analytics at scale: p50/p95 of GET /api/dashboard/stats for every
  * period and of the analytics endpoints, through the API process, against the same reads run
  * directly with SQL on the same database (the rollup queries of db/repositories/analytics.ts:
  * the ratio is what HTTP, auth and JSON add). A third column runs the period's headline figures

@@ -1,5 +1,5 @@
 /**
- * Customer CSV import at scale (issue 5): a million-row Dutch Excel export ("CSV UTF-8":
+ * Customer CSV import at scale: a million-row Dutch Excel export ("CSV UTF-8":
  * BOM, semicolons, CRLF, Dutch headers, an extra column) built from the seeded customers, as the
  * booking system's nightly export would be: most rows unchanged, 1 % renamed, 1 % new customers,
  * a few bad rows. Baseline: `psql \copy` of the same file into a bare table (parse and load

@@ -1,5 +1,5 @@
 /**
- * The million-row benchmarks of issue 5, each against a baseline measured side by side:
+ * The million-row benchmarks, each against a baseline measured side by side:
  *
  *   npm run bench -- --suite scale                                  (1M customers, 2M referrals)
  *   npm run bench -- --suite scale --customers 100000 --referrals 200000 --only search,fixed-rate

@@ -4,7 +4,7 @@ import { IMPORT_PHASES, IMPORT_STATUSES, REJECTION_REASONS } from '../../domain/
 const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
 /**
- * Customer CSV imports (issue 5). `customer_imports` is the read model the import workflow's
+ * Customer CSV imports. `customer_imports` is the read model the import workflow's
  * activities write (progress, counts); `customer_import_errors` holds each rejected row for the
  * error report. Rows being imported are staged in a table of their own per import in the
  * `customer_import_staging` schema (unlogged, dropped when the import ends).

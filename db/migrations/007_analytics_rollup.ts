@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * The analytics rollups (issue 5), kept exact by Postgres itself: statement-level triggers with
+ * The analytics rollups, kept exact by Postgres itself: statement-level triggers with
  * transition tables on `referrals` and `rewards` fold every write (lifecycle activities, admin
  * decisions, COPY from seed:large, imports, deletes) into the rollups in the same transaction,
  * aggregated per statement, so a COPY of millions of rows costs one grouped upsert.

@@ -1,4 +1,4 @@
-/** Customer CSV import: non-text detection, encoding detection, header mapping, record reading and row checks (pure; issue 5). */
+/** Customer CSV import: non-text detection, encoding detection, header mapping, record reading and row checks (pure). */
 export * from './binary.js';
 export * from './duplicates.js';
 export * from './encoding.js';

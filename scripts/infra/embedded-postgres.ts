@@ -44,7 +44,7 @@ export interface EmbeddedPostgresOptions {
  * For a database of a million customers and millions of referrals (what `npm start` and the
  * benchmarks run): Postgres' defaults (128 MB of shared buffers, disk-era page costs) keep
  * evicting the hot indexes and price index scans as if on spinning disks. The same values are
- * recommended for a production server in the README (Performance).
+ * recommended for a production server in docs/performance.md.
  */
 export const SCALE_SETTINGS: Record<string, string> = {
   shared_buffers: '1GB',
@@ -117,6 +117,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       throw new Error(
         `startEmbeddedPostgres: initdb failed for ${dataDir}: ${err instanceof Error ? err.message : String(err)}\n` +
           `  (the postgres user needs to reach the folder: every parent directory must be traversable by it)`,
+        { cause: err },
       );
     }
     opts.log?.(`initialised a new cluster in ${dataDir}`);

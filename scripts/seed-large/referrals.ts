@@ -1,7 +1,7 @@
 /**
  * Referral rows (and the reward of each paid one), generated in submission order.
  *
- * Each referral lives through the lifecycle of DESIGN.md against the clock: the rule checks
+ * Each referral lives through the lifecycle of docs/architecture.md against the clock: the rule checks
  * reject some at once (with the rule's reason and an email that really breaks that rule), the
  * rest wait for a booking, which comes or does not (expiry after REFERRAL_EXPIRY_DAYS), then an
  * admin or auto-approval decides, the reward hold runs until the departure (at least
