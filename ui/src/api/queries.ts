@@ -9,7 +9,7 @@ import type {
   EmailLocale,
   EmailPreview,
   EmailStatus,
-  EmailSummary,
+  EmailList,
   Page,
   Period,
   Referral,
@@ -123,7 +123,7 @@ export interface EmailFilters {
 export function useEmails(filters: EmailFilters) {
   return useQuery({
     queryKey: ['emails', filters],
-    queryFn: ({ signal }) => api<Page<EmailSummary>>(`/emails${qs({ ...filters })}`, { signal }),
+    queryFn: ({ signal }) => api<EmailList>(`/emails${qs({ ...filters })}`, { signal }),
     placeholderData: keepPreviousData,
   });
 }

@@ -209,6 +209,12 @@ export const EMAIL_STATUSES = ['sent', 'queued', 'failed_permanent'] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 
 /** One outbox message as GET /api/emails lists it (without the bodies). */
+/** How messages leave the platform (EMAIL_TRANSPORT). */
+export type EmailTransport = 'outbox' | 'resend' | 'smtp';
+
+/** GET /api/emails: a page of messages and the transport in use. */
+export type EmailList = Page<EmailSummary> & { transport: EmailTransport };
+
 export interface EmailSummary {
   id: string;
   idempotency_key: string;

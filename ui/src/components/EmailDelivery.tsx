@@ -1,10 +1,7 @@
 import { useTranslation } from 'react-i18next';
-import type { EmailStatus, EmailSummary } from '../api/types';
+import type { EmailStatus, EmailSummary, EmailTransport } from '../api/types';
 import { EmailStatusBadge } from './EmailParts';
 import { Notice } from './States';
-
-/** How messages leave the platform (EMAIL_TRANSPORT), as GET /api/emails answers it. */
-export type EmailTransport = 'outbox' | 'resend' | 'smtp';
 
 /**
  * Where a message stands for an admin: `stored` is "sent" by the outbox transport (kept in the

@@ -44,7 +44,7 @@ export function Layout() {
   const signOut = () => {
     authStore.signOut();
     queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'config' });
-    navigate('/login', { replace: true });
+    void navigate('/login', { replace: true });
   };
 
   const links = [

@@ -36,7 +36,7 @@ export default function ChangePasswordPage() {
     mutationFn: () => api<{ user: User }>('/auth/change-password', { method: 'POST', body: { current_password: current, new_password: next } }),
     onSuccess: ({ user }) => {
       authStore.updateUser(user);
-      navigate(from && from !== '/login' ? from : '/', { replace: true, state: { passwordChanged: true } });
+      void navigate(from && from !== '/login' ? from : '/', { replace: true, state: { passwordChanged: true } });
     },
   });
 
@@ -100,7 +100,7 @@ export default function ChangePasswordPage() {
           className="btn btn-ghost btn-block"
           onClick={() => {
             authStore.signOut();
-            navigate('/login', { replace: true });
+            void navigate('/login', { replace: true });
           }}
         >
           {t('nav.signOut')}

@@ -1,8 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useEmails } from '../api/queries';
-import { EMAIL_KINDS, EMAIL_STATUSES, type EmailKind, type EmailStatus, type EmailSummary, type Page } from '../api/types';
-import { EmailDeliveryBadge, EmailTransportNote, type EmailTransport } from '../components/EmailDelivery';
+import { EMAIL_KINDS, EMAIL_STATUSES, type EmailKind, type EmailStatus } from '../api/types';
+import { EmailDeliveryBadge, EmailTransportNote } from '../components/EmailDelivery';
 import { EmailTabs } from '../components/EmailParts';
 import { Pagination } from '../components/Pagination';
 import { SearchBox } from '../components/SearchBox';
@@ -12,9 +12,6 @@ import { usePageTitle, useQueryParams } from '../lib/hooks';
 import { SelectField } from '../components/SelectField';
 
 const LIMIT = 25;
-
-/** GET /api/emails: the page of messages and the transport in use. */
-type EmailList = Page<EmailSummary> & { transport: EmailTransport };
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined => (values as readonly string[]).includes(value ?? '') ? (value as T) : undefined;
 
@@ -30,8 +27,7 @@ export default function EmailsPage() {
   const page = Math.max(1, Number(params.get('page')) || 1);
   const emails = useEmails({ status, kind, search: search || undefined, page, limit: LIMIT });
   const hasFilters = Boolean(status || kind || search);
-  // useEmails (api/queries.ts) types the answer as a plain page; the API adds the transport
-  const transport = (emails.data as EmailList | undefined)?.transport;
+  const transport = emails.data?.transport;
 
   return (
     <div className="page">

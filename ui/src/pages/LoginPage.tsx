@@ -27,8 +27,8 @@ export default function LoginPage() {
     mutationFn: () => api<LoginReply>('/auth/login', { method: 'POST', body: { username: username.trim(), password }, auth: false }),
     onSuccess: (reply) => {
       authStore.signIn(reply);
-      if (reply.user.must_change_password) navigate('/change-password', { replace: true, state: { from: state.from } });
-      else navigate(state.from && state.from !== '/login' ? state.from : '/', { replace: true });
+      if (reply.user.must_change_password) void navigate('/change-password', { replace: true, state: { from: state.from } });
+      else void navigate(state.from && state.from !== '/login' ? state.from : '/', { replace: true });
     },
   });
 

@@ -160,7 +160,7 @@ export default function ReviewQueuePage() {
           break;
         case 'o':
           event.preventDefault();
-          navigate(`/referrals/${current.id}`);
+          void navigate(`/referrals/${current.id}`);
           break;
         case 'Escape':
           setRejecting(false);

@@ -2,14 +2,12 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
 import { errorText } from '../lib/errors';
 
-/** Upload and cancel errors in the admin's words; a header problem keeps the server's column detail. */
+/** Upload and cancel errors in the admin's words (a header problem: ImportUploadError). */
 export function useImportErrorText() {
   const { t } = useTranslation();
   return (error: unknown) => {
     if (!(error instanceof ApiError)) return errorText(t, error);
     switch (error.code) {
-      case 'unrecognised_header':
-        return t('imports.errors.unrecognised_header', { detail: error.message });
       case 'file_too_large':
       case 'file_missing':
       case 'import_finished':
