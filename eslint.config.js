@@ -21,7 +21,15 @@ export default tseslint.config(
       // node:test's describe/it return promises that the runner itself awaits
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['describe', 'it', 'test', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
@@ -35,7 +43,8 @@ export default tseslint.config(
         {
           regex: '^(?!@temporalio/workflow$|\\.\\./domain/|\\./)',
           allowTypeImports: true,
-          message: 'workflows/ run in the Temporal sandbox: import only @temporalio/workflow, domain/ and workflows/ (anything else as `import type`).',
+          message:
+            'workflows/ run in the Temporal sandbox: import only @temporalio/workflow, domain/ and workflows/ (anything else as `import type`).',
         },
       ]),
     },
@@ -46,7 +55,8 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': restrictImports([
         {
           regex: '^(\\.\\./)+(api|activities|workflows|emails|worker)/',
-          message: 'db/ and domain/ are the lower layers: they import nothing from api/, activities/, workflows/, emails/ or worker/ (types included).',
+          message:
+            'db/ and domain/ are the lower layers: they import nothing from api/, activities/, workflows/, emails/ or worker/ (types included).',
         },
       ]),
     },
@@ -57,7 +67,8 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': restrictImports([
         {
           regex: '^(\\.\\./)+(api|activities|workflows|emails|worker|db)/',
-          message: 'domain/ holds pure types and rules: it imports nothing from db/, api/, activities/, workflows/, emails/ or worker/ (types included).',
+          message:
+            'domain/ holds pure types and rules: it imports nothing from db/, api/, activities/, workflows/, emails/ or worker/ (types included).',
         },
       ]),
     },

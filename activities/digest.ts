@@ -23,12 +23,19 @@ export function createDigestActivities(db: Db, sendEmail: (input: SendEmailInput
       const oldest: Array<{ id: string | number; referrer_name: string; submitted_at: Date }> = await db('referrals as r')
         .join('customers as c', 'c.id', 'r.referrer_id')
         .where('r.status', 'pending_approval')
-        .orderBy([{ column: 'r.submitted_at', order: 'asc' }, { column: 'r.id', order: 'asc' }])
+        .orderBy([
+          { column: 'r.submitted_at', order: 'asc' },
+          { column: 'r.id', order: 'asc' },
+        ])
         .limit(DIGEST_OLDEST_LIMIT)
         .select('r.id', 'c.name as referrer_name', 'r.submitted_at');
       return {
         pendingCount: Number(count),
-        oldest: oldest.map((r) => ({ referralId: String(r.id), referrerName: r.referrer_name, submittedAt: new Date(r.submitted_at).toISOString() })),
+        oldest: oldest.map((r) => ({
+          referralId: String(r.id),
+          referrerName: r.referrer_name,
+          submittedAt: new Date(r.submitted_at).toISOString(),
+        })),
       };
     },
 

@@ -158,12 +158,16 @@ export function createEmailActivities({ db, email, resend: client }: EmailDepend
   }
 
   async function markFailedPermanently(row: OutboxRow, reason: string): Promise<never> {
-    await db('email_outbox').where({ id: row.id, status: 'queued' }).update({ status: 'failed_permanent', error: reason, updated_at: db.fn.now() });
+    await db('email_outbox')
+      .where({ id: row.id, status: 'queued' })
+      .update({ status: 'failed_permanent', error: reason, updated_at: db.fn.now() });
     throw permanentFailure(row.idempotency_key, reason);
   }
 
   async function sendWithSmtp(transporter: NonNullable<typeof smtp>, row: OutboxRow): Promise<SendEmailResult> {
-    await db('email_outbox').where({ id: row.id }).update({ attempts: db.raw('attempts + 1'), provider: 'smtp', updated_at: db.fn.now() });
+    await db('email_outbox')
+      .where({ id: row.id })
+      .update({ attempts: db.raw('attempts + 1'), provider: 'smtp', updated_at: db.fn.now() });
     let messageId: string;
     try {
       const info = await transporter.sendMail({
@@ -183,11 +187,22 @@ export function createEmailActivities({ db, email, resend: client }: EmailDepend
       const reason = `smtp ${problem.code ?? 'error'}${problem.responseCode ? ` (${problem.responseCode}${problem.command ? ` on ${problem.command}` : ''})` : ''}: ${said}`;
       if (isPermanentSmtpError(problem)) return markFailedPermanently(row, reason);
       await db('email_outbox').where({ id: row.id, status: 'queued' }).update({ error: reason, updated_at: db.fn.now() });
-      throw ApplicationFailure.create({ message: `the SMTP server did not accept email ${row.idempotency_key}: ${reason}`, type: EMAIL_PROVIDER_ERROR, nonRetryable: false });
+      throw ApplicationFailure.create({
+        message: `the SMTP server did not accept email ${row.idempotency_key}: ${reason}`,
+        type: EMAIL_PROVIDER_ERROR,
+        nonRetryable: false,
+      });
     }
     const [sent] = await db<OutboxRow>('email_outbox')
       .where({ id: row.id })
-      .update({ status: 'sent', provider: 'smtp', provider_message_id: messageId, sent_at: db.fn.now(), updated_at: db.fn.now(), error: null })
+      .update({
+        status: 'sent',
+        provider: 'smtp',
+        provider_message_id: messageId,
+        sent_at: db.fn.now(),
+        updated_at: db.fn.now(),
+        error: null,
+      })
       .returning('*');
     return result(sent, false);
   }
@@ -204,13 +219,22 @@ export function createEmailActivities({ db, email, resend: client }: EmailDepend
       if (!resend) {
         const [sent] = await db<OutboxRow>('email_outbox')
           .where({ id: row.id, status: 'queued' })
-          .update({ status: 'sent', provider: 'outbox', attempts: db.raw('attempts + 1'), sent_at: db.fn.now(), updated_at: db.fn.now(), error: null })
+          .update({
+            status: 'sent',
+            provider: 'outbox',
+            attempts: db.raw('attempts + 1'),
+            sent_at: db.fn.now(),
+            updated_at: db.fn.now(),
+            error: null,
+          })
           .returning('*');
         // Nothing updated: a concurrent attempt got there first; report what it stored.
         return sent ? result(sent, false) : result((await db<OutboxRow>('email_outbox').where({ id: row.id }).first())!, true);
       }
 
-      await db('email_outbox').where({ id: row.id }).update({ attempts: db.raw('attempts + 1'), provider: 'resend', updated_at: db.fn.now() });
+      await db('email_outbox')
+        .where({ id: row.id })
+        .update({ attempts: db.raw('attempts + 1'), provider: 'resend', updated_at: db.fn.now() });
       const { data, error } = await resend.emails.send(
         {
           from: email.from,
@@ -227,11 +251,22 @@ export function createEmailActivities({ db, email, resend: client }: EmailDepend
         const reason = `${problem.name}${problem.statusCode ? ` (${problem.statusCode})` : ''}: ${problem.message}`;
         if (isPermanentResendError(problem)) return markFailedPermanently(row, reason);
         await db('email_outbox').where({ id: row.id, status: 'queued' }).update({ error: reason, updated_at: db.fn.now() });
-        throw ApplicationFailure.create({ message: `Resend did not accept email ${row.idempotency_key}: ${reason}`, type: EMAIL_PROVIDER_ERROR, nonRetryable: false });
+        throw ApplicationFailure.create({
+          message: `Resend did not accept email ${row.idempotency_key}: ${reason}`,
+          type: EMAIL_PROVIDER_ERROR,
+          nonRetryable: false,
+        });
       }
       const [sent] = await db<OutboxRow>('email_outbox')
         .where({ id: row.id })
-        .update({ status: 'sent', provider: 'resend', provider_message_id: data.id, sent_at: db.fn.now(), updated_at: db.fn.now(), error: null })
+        .update({
+          status: 'sent',
+          provider: 'resend',
+          provider_message_id: data.id,
+          sent_at: db.fn.now(),
+          updated_at: db.fn.now(),
+          error: null,
+        })
         .returning('*');
       return result(sent, false);
     },

@@ -160,7 +160,8 @@ export function createImportActivities(db: Db) {
     try {
       inspected = await inspectCsvFile(job.file_path, job.encoding ?? undefined);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw ApplicationFailure.nonRetryable('The uploaded file is no longer in storage', IMPORT_FILE_ERROR);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw ApplicationFailure.nonRetryable('The uploaded file is no longer in storage', IMPORT_FILE_ERROR);
       throw error;
     }
     const { encoding, header } = inspected;
@@ -169,11 +170,15 @@ export function createImportActivities(db: Db) {
     const table = stagingTable(importId);
 
     return withClient(db, async (client) => {
-      await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${table} (line integer NOT NULL, bebsy_customer_id text NOT NULL, name text NOT NULL, email text NOT NULL, locale text, duplicate_of integer)`);
+      await client.query(
+        `CREATE UNLOGGED TABLE IF NOT EXISTS ${table} (line integer NOT NULL, bebsy_customer_id text NOT NULL, name text NOT NULL, email text NOT NULL, locale text, duplicate_of integer)`,
+      );
       let resumeAfter = job.rows_processed;
       let staged = job.rows_staged;
       let rejected = job.rejected;
-      const { rows: [{ count }] } = await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${table}`);
+      const {
+        rows: [{ count }],
+      } = await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${table}`);
       if (count !== staged || resumeAfter === 0) {
         // a fresh start, or staging lost (an unlogged table after a Postgres crash): stage everything again
         await client.query(`TRUNCATE ${table}`);
@@ -182,7 +187,16 @@ export function createImportActivities(db: Db) {
         staged = 0;
         rejected = 0;
       }
-      await updateImport(db, importId, { status: 'running', phase: 'staging', encoding, delimiter: header.delimiter, rows_processed: resumeAfter, rows_staged: staged, rejected, ...(job.started_at ? {} : { started_at: new Date() }) });
+      await updateImport(db, importId, {
+        status: 'running',
+        phase: 'staging',
+        encoding,
+        delimiter: header.delimiter,
+        rows_processed: resumeAfter,
+        rows_staged: staged,
+        rejected,
+        ...(job.started_at ? {} : { started_at: new Date() }),
+      });
 
       let bytesRead = 0;
       const file = createReadStream(job.file_path, { highWaterMark: 1 << 20 });
@@ -198,7 +212,10 @@ export function createImportActivities(db: Db) {
         if (!batch) return;
         await batch.rows.end();
         if (batch.rejected.length) {
-          const errors = new CopyWriter(client, 'COPY customer_import_errors (import_id, line, reason, bebsy_customer_id, name, email) FROM STDIN');
+          const errors = new CopyWriter(
+            client,
+            'COPY customer_import_errors (import_id, line, reason, bebsy_customer_id, name, email) FROM STDIN',
+          );
           for (const rejection of batch.rejected) if (errors.write(rejection)) await errors.drained();
           await errors.end();
         }
@@ -232,12 +249,17 @@ export function createImportActivities(db: Db) {
             if (processed <= resumeAfter) continue;
             if (!batch) {
               await client.query('BEGIN');
-              batch = { rows: new CopyWriter(client, `COPY ${table} (line, bebsy_customer_id, name, email, locale, duplicate_of) FROM STDIN`), rejected: [], staged: 0 };
+              batch = {
+                rows: new CopyWriter(client, `COPY ${table} (line, bebsy_customer_id, name, email, locale, duplicate_of) FROM STDIN`),
+                rejected: [],
+                staged: 0,
+              };
             }
             if (result.ok) {
               const { row } = result;
               // a possible duplicate is staged with the line it may repeat; applying decides (FileDuplicates)
-              if (batch.rows.write(copyLine([line, row.bebsy_customer_id, row.name, row.email, row.locale, duplicateOf]))) await batch.rows.drained();
+              if (batch.rows.write(copyLine([line, row.bebsy_customer_id, row.name, row.email, row.locale, duplicateOf])))
+                await batch.rows.drained();
               batch.staged++;
             } else {
               const { raw } = result;
@@ -255,7 +277,11 @@ export function createImportActivities(db: Db) {
           await batch.rows.abort();
           await rollbackQuietly(client);
         }
-        if (error instanceof UnclosedQuoteError) throw ApplicationFailure.nonRetryable(`The file is not readable as CSV near line ${error.line}: ${error.message}`, IMPORT_FILE_ERROR);
+        if (error instanceof UnclosedQuoteError)
+          throw ApplicationFailure.nonRetryable(
+            `The file is not readable as CSV near line ${error.line}: ${error.message}`,
+            IMPORT_FILE_ERROR,
+          );
         throw error;
       }
     });
@@ -277,7 +303,9 @@ export function createImportActivities(db: Db) {
     }
     const table = stagingTable(importId);
     return withClient(db, async (client) => {
-      const { rows: [{ pid }] } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const {
+        rows: [{ pid }],
+      } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       // Only heartbeating activities hear of a cancel; the running statement is then cancelled.
       const cancelQuery = () => void db.raw('SELECT pg_cancel_backend(?)', [pid]).catch(() => undefined);
@@ -292,7 +320,9 @@ export function createImportActivities(db: Db) {
         // compares the file with the customers on both cores (0.6 s for 1M rows instead of 1.1 s).
         await client.query('SET LOCAL parallel_tuple_cost = 0');
         const { rowCount: changes } = await client.query(CHANGES_SQL(table));
-        const { rows: [{ staged }] } = await client.query<{ staged: number }>(`SELECT count(*)::int AS staged FROM ${table}`);
+        const {
+          rows: [{ staged }],
+        } = await client.query<{ staged: number }>(`SELECT count(*)::int AS staged FROM ${table}`);
         throwIfCancelled();
         await client.query(EMAIL_TAKEN_SQL, [importId]);
         const { rowCount: updated } = await client.query(UPDATE_CHANGED_SQL);
@@ -300,7 +330,11 @@ export function createImportActivities(db: Db) {
         const { rowCount: fresh } = await client.query(NEW_CUSTOMERS_SQL);
         await stageReferralCodes(client, fresh ?? 0);
         const { rowCount: inserted } = await client.query(INSERT_NEW_SQL);
-        const { rows: [{ rejected }] } = await client.query<{ rejected: number }>('SELECT count(*)::int AS rejected FROM customer_import_errors WHERE import_id = $1', [importId]);
+        const {
+          rows: [{ rejected }],
+        } = await client.query<{ rejected: number }>('SELECT count(*)::int AS rejected FROM customer_import_errors WHERE import_id = $1', [
+          importId,
+        ]);
         const result: ImportCounts = { inserted: inserted ?? 0, updated: updated ?? 0, unchanged: staged - (changes ?? 0), rejected };
         await client.query(
           "UPDATE customer_imports SET status = 'completed', phase = 'done', inserted = $2, updated = $3, unchanged = $4, rejected = $5, finished_at = now(), updated_at = now() WHERE id = $1",
@@ -360,7 +394,7 @@ async function stageReferralCodes(client: pg.ClientBase, count: number): Promise
   const fresh = () => {
     for (;;) {
       const code = generateReferralCode(randomInt);
-      if (!used.has(code)) return used.add(code), code;
+      if (!used.has(code)) return (used.add(code), code);
     }
   };
   let ords = Array.from({ length: count }, (_, i) => i + 1);
@@ -368,7 +402,9 @@ async function stageReferralCodes(client: pg.ClientBase, count: number): Promise
     const writer = new CopyWriter(client, 'COPY import_codes (ord, code) FROM STDIN');
     for (const ord of ords) if (writer.write(copyLine([ord, fresh()]))) await writer.drained();
     await writer.end();
-    const { rows } = await client.query<{ ord: number }>('DELETE FROM import_codes i USING customers c WHERE c.referral_code = i.code RETURNING i.ord');
+    const { rows } = await client.query<{ ord: number }>(
+      'DELETE FROM import_codes i USING customers c WHERE c.referral_code = i.code RETURNING i.ord',
+    );
     ords = rows.map((r) => r.ord);
   }
 }

@@ -4,7 +4,8 @@ import type { EmailLocale, EmailMessage } from '../emails/messages.js';
 import type { SendEmailInput, SendEmailResult } from './email.js';
 
 /** The moments of a referral's life someone hears about (docs/architecture.md, Emails). */
-export type ReferralNotification = 'friend_welcome' | 'admin_flagged' | 'friend_booked' | 'reward_approved' | 'reward_paid' | 'referral_expired';
+export type ReferralNotification =
+  'friend_welcome' | 'admin_flagged' | 'friend_booked' | 'reward_approved' | 'reward_paid' | 'referral_expired';
 
 interface ReferralFacts {
   id: string;
@@ -30,14 +31,25 @@ export function notificationMessages(notification: ReferralNotification, r: Refe
       // In the language of the friend's form; not said (older referrals, API clients): Dutch, Bebsy's language.
       return [{ kind: 'friend_welcome', to: r.new_customer_email, locale: r.new_customer_locale ?? 'nl', data: { referrerFirstName } }];
     case 'admin_flagged':
-      return adminRecipients.map((to) => ({ kind: 'admin_flagged', to, locale: 'nl', data: { referralId: r.id, reasons: r.flag_reasons, referrerName: r.referrer_name, referrerCode: r.referrer_code } }));
+      return adminRecipients.map((to) => ({
+        kind: 'admin_flagged',
+        to,
+        locale: 'nl',
+        data: { referralId: r.id, reasons: r.flag_reasons, referrerName: r.referrer_name, referrerCode: r.referrer_code },
+      }));
     case 'friend_booked':
       return [{ kind: 'friend_booked', ...referrer, data: { referrerFirstName, referralCode: r.referrer_code } }];
     case 'reward_approved':
       return [{ kind: 'reward_approved', ...referrer, data: { referrerFirstName, amountCents: r.reward_amount_cents } }];
     case 'reward_paid':
       if (!r.voucher_code) throw new Error(`Referral ${r.id} has no reward to announce`);
-      return [{ kind: 'reward_paid', ...referrer, data: { referrerFirstName, amountCents: r.reward_amount_cents, voucherCode: r.voucher_code, referralCode: r.referrer_code } }];
+      return [
+        {
+          kind: 'reward_paid',
+          ...referrer,
+          data: { referrerFirstName, amountCents: r.reward_amount_cents, voucherCode: r.voucher_code, referralCode: r.referrer_code },
+        },
+      ];
     case 'referral_expired':
       return [{ kind: 'referral_expired', ...referrer, data: { referrerFirstName, referralCode: r.referrer_code } }];
   }
@@ -48,7 +60,11 @@ export function notificationMessages(notification: ReferralNotification, r: Refe
  * through `sendEmail`, keyed by referral, notification and recipient, so a retry (or a
  * replayed workflow) never sends one twice.
  */
-export function createNotificationActivities(db: Db, sendEmail: (input: SendEmailInput) => Promise<SendEmailResult>, adminRecipients: string[]) {
+export function createNotificationActivities(
+  db: Db,
+  sendEmail: (input: SendEmailInput) => Promise<SendEmailResult>,
+  adminRecipients: string[],
+) {
   return {
     async notifyReferral({ referralId, notification }: { referralId: string; notification: ReferralNotification }): Promise<number> {
       const facts: ReferralFacts | undefined = await db('referrals as r')
@@ -56,8 +72,15 @@ export function createNotificationActivities(db: Db, sendEmail: (input: SendEmai
         .leftJoin('rewards as w', 'w.referral_id', 'r.id')
         .where('r.id', referralId)
         .first(
-          'r.id', 'r.new_customer_email', 'r.new_customer_locale', 'r.flag_reasons', 'r.reward_amount_cents',
-          'c.name as referrer_name', 'c.email as referrer_email', 'c.referral_code as referrer_code', 'c.locale as referrer_locale',
+          'r.id',
+          'r.new_customer_email',
+          'r.new_customer_locale',
+          'r.flag_reasons',
+          'r.reward_amount_cents',
+          'c.name as referrer_name',
+          'c.email as referrer_email',
+          'c.referral_code as referrer_code',
+          'c.locale as referrer_locale',
           'w.voucher_code',
         );
       if (!facts) throw new Error(`Referral ${referralId} does not exist`);

@@ -43,7 +43,13 @@ export interface BuildApiOptions {
 export function apiLoggerOptions(level: string, format: Config['logFormat'] = 'json') {
   return {
     level,
-    redact: ['req.headers.authorization', 'req.headers["webhook-signature"]', 'req.body.password', 'req.body.current_password', 'req.body.new_password'],
+    redact: [
+      'req.headers.authorization',
+      'req.headers["webhook-signature"]',
+      'req.body.password',
+      'req.body.current_password',
+      'req.body.new_password',
+    ],
     ...(format === 'pretty' && {
       transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname,reqId', translateTime: 'SYS:HH:MM:ss', singleLine: true } },
     }),
@@ -65,7 +71,11 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Bebsy Referral API', version: '0.1.0', description: 'Referrals as durable Temporal workflows. Errors answer `{ error, message, details? }`.' },
+      info: {
+        title: 'Bebsy Referral API',
+        version: '0.1.0',
+        description: 'Referrals as durable Temporal workflows. Errors answer `{ error, message, details? }`.',
+      },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
@@ -79,18 +89,21 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     config,
     referrals: new ReferralService(db, temporal, config.referrals),
   };
-  await app.register(async (api) => {
-    await api.register(healthRoutes, deps);
-    await api.register(authRoutes, deps);
-    await api.register(customerRoutes, deps);
-    await api.register(referralRoutes, deps);
-    await api.register(webhookRoutes, deps);
-    await api.register(publicRoutes, deps);
-    await api.register(analyticsRoutes, deps);
-    await api.register(emailRoutes, deps);
-    await api.register(exportRoutes, deps);
-    await api.register(importRoutes, deps);
-  }, { prefix: '/api' });
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, deps);
+      await api.register(authRoutes, deps);
+      await api.register(customerRoutes, deps);
+      await api.register(referralRoutes, deps);
+      await api.register(webhookRoutes, deps);
+      await api.register(publicRoutes, deps);
+      await api.register(analyticsRoutes, deps);
+      await api.register(emailRoutes, deps);
+      await api.register(exportRoutes, deps);
+      await api.register(importRoutes, deps);
+    },
+    { prefix: '/api' },
+  );
   return app;
 }
 

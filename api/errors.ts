@@ -41,7 +41,7 @@ function describeValidation(error: FastifyError): { message: string; details: un
     if (issue.keyword === 'enum') entry.allowed.push(...((issue.params?.allowedValues as unknown[]) ?? []));
     else if (issue.keyword === 'const') entry.allowed.push(issue.params?.allowedValue);
     else if (issue.keyword !== 'anyOf') {
-      const message = missing ? 'is required' : extra ? 'is not a known field' : issue.message ?? 'is invalid';
+      const message = missing ? 'is required' : extra ? 'is not a known field' : (issue.message ?? 'is invalid');
       if (!entry.messages.includes(message)) entry.messages.push(message);
     }
   }
@@ -58,7 +58,9 @@ function describeValidation(error: FastifyError): { message: string; details: un
 export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFallback): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) {
-      return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(error.details && { details: error.details }) });
+      return reply
+        .status(error.statusCode)
+        .send({ error: error.code, message: error.message, ...(error.details && { details: error.details }) });
     }
     if (error.validation) {
       const { message, details } = describeValidation(error);

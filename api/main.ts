@@ -5,7 +5,9 @@ import { startApiServer } from './server.js';
 
 const config = loadConfigOrExit();
 if (!config.database.url || !config.temporal.address) {
-  console.error('The API process needs DATABASE_URL (or DB_HOST) and TEMPORAL_ADDRESS; `npm start` runs the whole system on embedded defaults.');
+  console.error(
+    'The API process needs DATABASE_URL (or DB_HOST) and TEMPORAL_ADDRESS; `npm start` runs the whole system on embedded defaults.',
+  );
   process.exit(1);
 }
 const db = await openDatabase(config, config.database.url);

@@ -25,7 +25,9 @@ export const PageQuery = {
 /** The big lists (customers, referrals) also take a cursor: keyset pages, fast at any depth. */
 export const KeysetPageQuery = {
   ...PageQuery,
-  cursor: Type.Optional(Type.String({ maxLength: 300, description: 'pagination.next_cursor or prev_cursor of an earlier answer; takes precedence over page' })),
+  cursor: Type.Optional(
+    Type.String({ maxLength: 300, description: 'pagination.next_cursor or prev_cursor of an earlier answer; takes precedence over page' }),
+  ),
 };
 
 export const Pagination = Type.Object({
@@ -33,7 +35,9 @@ export const Pagination = Type.Object({
   limit: Type.Integer(),
   total: Type.Integer({ description: 'matching rows; an estimate when total_exact is false' }),
   total_pages: Type.Integer(),
-  total_exact: Type.Optional(Type.Boolean({ description: `false when more than ${COUNT_CAP} rows match: total is then the planner's estimate` })),
+  total_exact: Type.Optional(
+    Type.Boolean({ description: `false when more than ${COUNT_CAP} rows match: total is then the planner's estimate` }),
+  ),
   next_cursor: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the next page (null on the last)' })),
   prev_cursor: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the previous page (null on the first)' })),
 });
@@ -60,7 +64,10 @@ export const ReferralStatusSchema = Type.Enum(REFERRAL_STATUSES);
 
 /** `?period=` in days, one of REPORT_PERIODS (the referral list, the dashboard and the analytics). */
 export const reportPeriod = (description: string, defaultPeriod?: number) =>
-  Type.Union(REPORT_PERIODS.map((p) => Type.Literal(p)), { description: `${description}: one of ${REPORT_PERIODS.join(', ')}`, ...(defaultPeriod !== undefined && { default: defaultPeriod }) });
+  Type.Union(
+    REPORT_PERIODS.map((p) => Type.Literal(p)),
+    { description: `${description}: one of ${REPORT_PERIODS.join(', ')}`, ...(defaultPeriod !== undefined && { default: defaultPeriod }) },
+  );
 
 /** The referral list's filters; the referral export takes the same. */
 export const ReferralFilterQuery = {

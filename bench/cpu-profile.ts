@@ -87,8 +87,13 @@ function summariseProfile(profile: CpuProfile, requests: number, file: string): 
   }
   const busy = [...byBucket].filter(([b]) => b !== '(idle)' && b !== '(program)').reduce((s, [, t]) => s + t, 0);
   const top = (m: Map<string, number>, n: number) =>
-    [...m].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, n);
-  const lines = [`CPU profile of the API process, last API saturation run, ${(totalMs / 1000).toFixed(1)} s (${file}): ${(busy / requests).toFixed(2)} ms of sampled main-thread time per request (wall time: includes time the process was descheduled, so it exceeds the CPU figure on a busy machine)`];
+    [...m]
+      .filter(([k]) => k !== '(idle)')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n);
+  const lines = [
+    `CPU profile of the API process, last API saturation run, ${(totalMs / 1000).toFixed(1)} s (${file}): ${(busy / requests).toFixed(2)} ms of sampled main-thread time per request (wall time: includes time the process was descheduled, so it exceeds the CPU figure on a busy machine)`,
+  ];
   lines.push('  self time by package (ms per request; "(native)" = C++/syscalls such as socket and log writes):');
   for (const [bucket, t] of top(byBucket, 14)) lines.push(`    ${(t / requests).toFixed(3).padStart(7)}  ${bucket}`);
   lines.push('  hottest functions (ms per request):');

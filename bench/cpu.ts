@@ -101,9 +101,7 @@ export function findPostmaster(dataDirectory: string | null): number | null {
 }
 
 export class CpuMeter {
-  constructor(
-    private readonly pids: { generator: () => number | undefined; postmaster: number | null },
-  ) {}
+  constructor(private readonly pids: { generator: () => number | undefined; postmaster: number | null }) {}
 
   /** Re-read each time: Postgres backends come and go with the pool. */
   private groups(): CpuGroups {

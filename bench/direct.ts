@@ -44,7 +44,13 @@ export interface DirectStarter {
   paced(rate: number, warmupSeconds: number, durationSeconds: number): Promise<DirectOpenResult>;
 }
 
-export function directStarter(client: Client, taskQueue: string, policy: ReferralPolicyConfig, referrerCodes: string[], runTag: string): DirectStarter {
+export function directStarter(
+  client: Client,
+  taskQueue: string,
+  policy: ReferralPolicyConfig,
+  referrerCodes: string[],
+  runTag: string,
+): DirectStarter {
   let sequence = 0;
 
   const startOne = async () => {

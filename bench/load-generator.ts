@@ -213,7 +213,7 @@ process.on('message', (message: GeneratorRequest) => {
         reply(await openLoop(message));
       }
     } catch (error) {
-      reply({ kind: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      reply({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }
   })();
 });

@@ -48,12 +48,30 @@ const spec = {
   duration: { env: 'BENCH_DURATION', default: 6, min: 1, max: 120, help: 'seconds per measured saturation run' },
   rounds: { env: 'BENCH_ROUNDS', default: 4, min: 1, max: 10, help: 'measured rounds (direct, API alternating)' },
   'latency-duration': { env: 'BENCH_LATENCY_DURATION', default: 20, min: 1, max: 300, help: 'seconds of the open-loop latency run' },
-  'latency-fraction': { env: 'BENCH_LATENCY_FRACTION', default: 0.5, min: 0.01, max: 1, help: 'open-loop rate as a fraction of the API saturation rate' },
-  'latency-connections': { env: 'BENCH_LATENCY_CONNECTIONS', default: 64, min: 1, max: 1024, help: 'keep-alive connections of the open-loop generator' },
+  'latency-fraction': {
+    env: 'BENCH_LATENCY_FRACTION',
+    default: 0.5,
+    min: 0.01,
+    max: 1,
+    help: 'open-loop rate as a fraction of the API saturation rate',
+  },
+  'latency-connections': {
+    env: 'BENCH_LATENCY_CONNECTIONS',
+    default: 64,
+    min: 1,
+    max: 1024,
+    help: 'keep-alive connections of the open-loop generator',
+  },
   referrers: { env: 'BENCH_REFERRERS', default: 50, min: 1, max: 10_000, help: 'pre-created referrer customers' },
   'target-ratio': { env: 'BENCH_TARGET_RATIO', default: 0.8, min: 0, max: 100, help: 'target API/direct throughput ratio' },
   'target-p99': { env: 'BENCH_TARGET_P99_MS', default: 50, min: 0, max: 100_000, help: 'target p99 latency (ms)' },
-  'lcp-rows': { env: 'BENCH_LCP_ROWS', default: 100_000, min: 0, max: 5_000_000, help: 'customers and referrals generated for the admin UI LCP measurement (0 skips it)' },
+  'lcp-rows': {
+    env: 'BENCH_LCP_ROWS',
+    default: 100_000,
+    min: 0,
+    max: 5_000_000,
+    help: 'customers and referrals generated for the admin UI LCP measurement (0 skips it)',
+  },
   'lcp-runs': { env: 'BENCH_LCP_RUNS', default: 5, min: 1, max: 50, help: 'page loads per screen in the LCP measurement' },
 } as const;
 

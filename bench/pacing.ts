@@ -4,7 +4,11 @@
  * sleeps until the next one, so the event loop reads responses in between. Resolves with the
  * schedule's start once every send has settled.
  */
-export async function sendAtFixedRate(total: number, intervalMs: number, send: (index: number, scheduledAt: number) => Promise<void>): Promise<number> {
+export async function sendAtFixedRate(
+  total: number,
+  intervalMs: number,
+  send: (index: number, scheduledAt: number) => Promise<void>,
+): Promise<number> {
   const pending: Array<Promise<void>> = [];
   const t0 = performance.now() + 20;
   let next = 0;

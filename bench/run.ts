@@ -121,11 +121,18 @@ function header(options: BenchOptions) {
   const invoked = process.env.npm_lifecycle_event === 'bench' ? 'npm run bench' : `tsx ${path.relative(process.cwd(), process.argv[1])}`;
   const command = [...env, invoked, ...(args.length ? (invoked.startsWith('npm') ? ['--', ...args] : args) : [])].join(' ');
   const cpus = os.cpus();
-  const load = os.loadavg().map((v) => v.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
   console.log('Bebsy referrals: submission benchmark (issue 2 section 7)');
   console.log(`command   ${command}`);
-  console.log(`machine   ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`);
-  console.log(`load avg  ${load} at start (1/5/15 min)${os.loadavg()[0] > 0.5 ? '  <- the machine is already busy: figures will be lower and noisier' : ''}`);
+  console.log(
+    `machine   ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`,
+  );
+  console.log(
+    `load avg  ${load} at start (1/5/15 min)${os.loadavg()[0] > 0.5 ? '  <- the machine is already busy: figures will be lower and noisier' : ''}`,
+  );
   console.log(
     `plan      ${options.rounds} round(s) x (direct ${options.durationSeconds}s, API ${options.durationSeconds}s) closed loop at ${options.concurrency} in flight, ` +
       `after ${options.warmupSeconds}s warm-up per side; then open loops at ${options.latencyRateFraction} x the API's saturation rate, ${options.latencySeconds}s each (+${OPEN_LOOP_WARMUP_SECONDS}s warm-up): API, then direct for comparison`,
@@ -281,7 +288,12 @@ async function main(): Promise<number> {
     for (let i = 0; i < options.referrers; i += 10) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(10, options.referrers - i) }, (_, j) =>
-          createCustomer(db, { bebsy_customer_id: `bench-${runTag}-${i + j}`, name: `Referrer ${i + j}`, email: `referrer-${runTag}-${i + j}@bench.example.nl`, locale: 'nl' }),
+          createCustomer(db, {
+            bebsy_customer_id: `bench-${runTag}-${i + j}`,
+            name: `Referrer ${i + j}`,
+            email: `referrer-${runTag}-${i + j}@bench.example.nl`,
+            locale: 'nl',
+          }),
         ),
       );
       for (const r of batch) {
@@ -319,10 +331,14 @@ async function main(): Promise<number> {
       }
     })();
 
-    console.log(`postgres  ${infra.postgres.version}, ${infra.postgres.source}, fresh database; knex pool min ${config.database.pool.min} max ${config.database.pool.max}`);
+    console.log(
+      `postgres  ${infra.postgres.version}, ${infra.postgres.source}, fresh database; knex pool min ${config.database.pool.min} max ${config.database.pool.max}`,
+    );
     console.log(`temporal  ${infra.temporalInfo.version} dev server at ${infra.temporal.address}, ${infra.temporalInfo.storage}`);
     console.log(`          (file-backed: what \`npm start\` runs; --temporal-db memory for what \`npm test\` runs)`);
-    console.log(`api       buildApi() listening on ${url}; LOG_LEVEL=${config.logLevel}${config.logLevel === 'silent' ? '' : ` -> ${apiLogFile}`}; task queue ${taskQueue}`);
+    console.log(
+      `api       buildApi() listening on ${url}; LOG_LEVEL=${config.logLevel}${config.logLevel === 'silent' ? '' : ` -> ${apiLogFile}`}; task queue ${taskQueue}`,
+    );
     console.log(`worker    none, for either side: both measure submission (the start is accepted and the workflow task`);
     console.log(`          queued); a worker would compete for the same 2 cores and make each side's figure depend on the`);
     console.log(`          backlog it happens to be draining`);
@@ -339,7 +355,8 @@ async function main(): Promise<number> {
       body: JSON.stringify({ referrer_code: referrerCodes[0], new_customer_email: `probe-${runTag}@bench.example.nl` }),
     });
     const probeBody = (await probe.json()) as { id?: string; status?: string };
-    if (probe.status !== 201 || !probeBody.id) throw new Error(`the probe submission answered ${probe.status}: ${JSON.stringify(probeBody)}`);
+    if (probe.status !== 201 || !probeBody.id)
+      throw new Error(`the probe submission answered ${probe.status}: ${JSON.stringify(probeBody)}`);
     const described = await client.workflow.getHandle(`referral-${probeBody.id}`).describe();
     if (described.type !== 'referralLifecycle' || described.taskQueue !== taskQueue) {
       throw new Error(`the probe's workflow is ${described.type} on ${described.taskQueue}`);
@@ -392,20 +409,47 @@ async function main(): Promise<number> {
           const r = await direct.run(options.concurrency, options.durationSeconds);
           directStarted += r.ok;
           const lat = summarise(r.latency);
-          run = { round, side, ok: r.ok, failed: r.errors, seconds: r.seconds, p50: lat.p50, p99: lat.p99, failures: failureText({}, r.errors, r.firstError), cpu: null, profile: profiler.end() };
+          run = {
+            round,
+            side,
+            ok: r.ok,
+            failed: r.errors,
+            seconds: r.seconds,
+            p50: lat.p50,
+            p99: lat.p99,
+            failures: failureText({}, r.errors, r.firstError),
+            cpu: null,
+            profile: profiler.end(),
+          };
         } else {
           const v8 = options.cpuProfile && round === options.rounds ? new CpuProfiler() : null;
           await v8?.start();
           const r = await generator.closed(url, options.concurrency, options.durationSeconds);
           if (v8) cpuProfileSummary = await v8.stop(path.join(LOG_DIR, `api-saturation-${process.pid}.cpuprofile`), r.ok);
           await settle();
-          const failed = Object.entries(r.statusCounts).filter(([c]) => !c.startsWith('2')).reduce((s, [, n]) => s + n, 0) + r.errors;
+          const failed =
+            Object.entries(r.statusCounts)
+              .filter(([c]) => !c.startsWith('2'))
+              .reduce((s, [, n]) => s + n, 0) + r.errors;
           apiCreated += r.ok;
-          run = { round, side, ok: r.ok, failed, seconds: r.seconds, p50: r.latency.p50, p99: r.latency.p99, failures: failureText(r.statusCounts, r.errors), cpu: null, profile: profiler.end() };
+          run = {
+            round,
+            side,
+            ok: r.ok,
+            failed,
+            seconds: r.seconds,
+            p50: r.latency.p50,
+            p99: r.latency.p99,
+            failures: failureText(r.statusCounts, r.errors),
+            cpu: null,
+            profile: profiler.end(),
+          };
         }
         run.cpu = CpuMeter.usage(before, cpuMeter.sample());
         runs.push(run);
-        log(`round ${round} ${side.padEnd(6)} ${perSecond(run.ok / run.seconds)} (${run.ok} in ${run.seconds.toFixed(1)}s, p50 ${ms(run.p50)}, p99 ${ms(run.p99)})${run.failed ? ` FAILURES: ${run.failures}` : ''}`);
+        log(
+          `round ${round} ${side.padEnd(6)} ${perSecond(run.ok / run.seconds)} (${run.ok} in ${run.seconds.toFixed(1)}s, p50 ${ms(run.p50)}, p99 ${ms(run.p99)})${run.failed ? ` FAILURES: ${run.failures}` : ''}`,
+        );
       }
     }
     const directPhase = aggregate(runs.filter((r) => r.side === 'direct'));
@@ -414,8 +458,10 @@ async function main(): Promise<number> {
     const apiRate = apiPhase.requests / apiPhase.seconds;
     const ratio = apiRate / directRate;
     const rate = (r: SideRun | undefined) => (r ? r.ok / r.seconds : Number.NaN);
-    const roundRatios = Array.from({ length: options.rounds }, (_, i) =>
-      rate(runs.find((r) => r.round === i + 1 && r.side === 'api')) / rate(runs.find((r) => r.round === i + 1 && r.side === 'direct')),
+    const roundRatios = Array.from(
+      { length: options.rounds },
+      (_, i) =>
+        rate(runs.find((r) => r.round === i + 1 && r.side === 'api')) / rate(runs.find((r) => r.round === i + 1 && r.side === 'direct')),
     );
 
     // ---- open loop: the API at a fraction of its own saturation rate
@@ -444,8 +490,12 @@ async function main(): Promise<number> {
     // ---- report
     const failedShare = (ok: number, failed: number) => (ok + failed === 0 ? 1 : failed / (ok + failed));
     const broken = runs.filter((r) => failedShare(r.ok, r.failed) > MAX_ERROR_SHARE);
-    const openFailed = Object.entries(open.statusCounts).filter(([c]) => !c.startsWith('2')).reduce((s, [, n]) => s + n, 0) + open.errors;
-    const openBroken = failedShare(open.ok, openFailed) > MAX_ERROR_SHARE || failedShare(directOpen.ok, directOpen.errors) > MAX_ERROR_SHARE;
+    const openFailed =
+      Object.entries(open.statusCounts)
+        .filter(([c]) => !c.startsWith('2'))
+        .reduce((s, [, n]) => s + n, 0) + open.errors;
+    const openBroken =
+      failedShare(open.ok, openFailed) > MAX_ERROR_SHARE || failedShare(directOpen.ok, directOpen.errors) > MAX_ERROR_SHARE;
 
     console.log('');
     console.log(`Saturation runs (closed loop, ${options.concurrency} requests in flight)`);
@@ -453,7 +503,18 @@ async function main(): Promise<number> {
       table(
         [
           ['round', 'side', 'ok', 'seconds', 'throughput', 'p50', 'p99', 'event loop', 'others (cores)', 'failures'],
-          ...runs.map((r) => [String(r.round), r.side === 'api' ? 'API (HTTP)' : 'direct', String(r.ok), r.seconds.toFixed(1), perSecond(r.ok / r.seconds), ms(r.p50), ms(r.p99), `${(r.profile.eventLoop * 100).toFixed(0)}%`, r.cpu ? r.cpu.cores.other.toFixed(2) : 'n/a', r.failures || '-']),
+          ...runs.map((r) => [
+            String(r.round),
+            r.side === 'api' ? 'API (HTTP)' : 'direct',
+            String(r.ok),
+            r.seconds.toFixed(1),
+            perSecond(r.ok / r.seconds),
+            ms(r.p50),
+            ms(r.p99),
+            `${(r.profile.eventLoop * 100).toFixed(0)}%`,
+            r.cpu ? r.cpu.cores.other.toFixed(2) : 'n/a',
+            r.failures || '-',
+          ]),
         ],
         ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
       ),
@@ -467,7 +528,16 @@ async function main(): Promise<number> {
       const c = cpu.cores;
       const cell = (v: number) => `${v.toFixed(2)} (${((v * 1000) / rate).toFixed(2)})`;
       const total = c.bench + c.generator + c.temporal + c.postgres;
-      return [label, cell(c.bench), cell(c.generator), cell(c.temporal), cell(c.postgres), cell(total), c.other.toFixed(2), `${cpu.machineCores}`];
+      return [
+        label,
+        cell(c.bench),
+        cell(c.generator),
+        cell(c.temporal),
+        cell(c.postgres),
+        cell(total),
+        c.other.toFixed(2),
+        `${cpu.machineCores}`,
+      ];
     };
     console.log(
       table(
@@ -532,15 +602,40 @@ async function main(): Promise<number> {
           [`direct: Temporal client start, ${options.concurrency} in flight`, perSecond(directRate), '', ''],
           [`API: POST /api/referrals, ${options.concurrency} in flight`, perSecond(apiRate), '', ''],
           ['ratio API / direct', ratio.toFixed(3), `>= ${options.targetRatio.toFixed(2)}`, verdict(ratio >= options.targetRatio)],
-          ['  per round (spread = noise); median', `${roundRatios.map((r) => r.toFixed(2)).join(' ')}; ${median(roundRatios).toFixed(2)}`, '', ''],
-          [`API open loop at ${options.latencyRateFraction} x its saturation`, `${perSecond(open.targetRate)} (achieved ${perSecond(open.ok / open.seconds)}, ${open.ok} ok)`, '', ''],
+          [
+            '  per round (spread = noise); median',
+            `${roundRatios.map((r) => r.toFixed(2)).join(' ')}; ${median(roundRatios).toFixed(2)}`,
+            '',
+            '',
+          ],
+          [
+            `API open loop at ${options.latencyRateFraction} x its saturation`,
+            `${perSecond(open.targetRate)} (achieved ${perSecond(open.ok / open.seconds)}, ${open.ok} ok)`,
+            '',
+            '',
+          ],
           ['  latency p50', ms(open.latency.p50), '', ''],
           ['  latency p95', ms(open.latency.p95), '', ''],
           ['  latency p99', ms(open.latency.p99), `<= ${options.targetP99Ms} ms`, verdict(open.latency.p99 <= options.targetP99Ms)],
           ['  latency max', ms(open.latency.max), '', ''],
-          ['  p99 from the schedule (adds generator lateness)', `${ms(open.scheduleLatency.p99)} (lateness p99 ${ms(open.sendLag.p99)}, max in flight ${open.maxInFlight})`, '', ''],
-          [`direct open loop at the same rate (baseline)`, `${perSecond(openRate)} (achieved ${perSecond(directOpen.ok / directOpen.seconds)}, ${directOpen.ok} ok)`, '', ''],
-          ['  latency p50 / p95 / p99', `${ms(directOpenLatency.p50)} / ${ms(directOpenLatency.p95)} / ${ms(directOpenLatency.p99)}`, '', ''],
+          [
+            '  p99 from the schedule (adds generator lateness)',
+            `${ms(open.scheduleLatency.p99)} (lateness p99 ${ms(open.sendLag.p99)}, max in flight ${open.maxInFlight})`,
+            '',
+            '',
+          ],
+          [
+            `direct open loop at the same rate (baseline)`,
+            `${perSecond(openRate)} (achieved ${perSecond(directOpen.ok / directOpen.seconds)}, ${directOpen.ok} ok)`,
+            '',
+            '',
+          ],
+          [
+            '  latency p50 / p95 / p99',
+            `${ms(directOpenLatency.p50)} / ${ms(directOpenLatency.p95)} / ${ms(directOpenLatency.p99)}`,
+            '',
+            '',
+          ],
           ['  latency max', ms(directOpenLatency.max), '', ''],
         ],
         ['l', 'r', 'l', 'l'],
@@ -554,19 +649,32 @@ async function main(): Promise<number> {
     );
 
     if (options.lcpRows > 0) {
-      await benchUiLcp({ db, databaseUrl: infra.databaseUrl, baseUrl: `http://127.0.0.1:${address.port}`, rows: options.lcpRows, runs: options.lcpRuns, log });
+      await benchUiLcp({
+        db,
+        databaseUrl: infra.databaseUrl,
+        baseUrl: `http://127.0.0.1:${address.port}`,
+        rows: options.lcpRows,
+        runs: options.lcpRuns,
+        log,
+      });
     }
 
     if (broken.length || openBroken) {
-      console.error(`[bench] BROKEN: more than ${MAX_ERROR_SHARE * 100}% of requests failed in ${[...broken.map((r) => `round ${r.round} ${r.side}`), ...(openBroken ? ['the open loop'] : [])].join(', ')}; the figures above do not measure successful submissions`);
+      console.error(
+        `[bench] BROKEN: more than ${MAX_ERROR_SHARE * 100}% of requests failed in ${[...broken.map((r) => `round ${r.round} ${r.side}`), ...(openBroken ? ['the open loop'] : [])].join(', ')}; the figures above do not measure successful submissions`,
+      );
       return 1;
     }
     if (storedReferrals < apiCreated || storedReferrals > apiCreated + abandonedAllowance) {
-      console.error(`[bench] BROKEN: ${apiCreated} API answers were 2xx (+ up to ${abandonedAllowance} abandoned) but ${storedReferrals} referrals are stored`);
+      console.error(
+        `[bench] BROKEN: ${apiCreated} API answers were 2xx (+ up to ${abandonedAllowance} abandoned) but ${storedReferrals} referrals are stored`,
+      );
       return 1;
     }
     if (workflows !== null && workflows !== storedReferrals + directStarted) {
-      console.error(`[bench] BROKEN: ${storedReferrals} referrals + ${directStarted} direct starts, but the task queue holds ${workflows} workflows`);
+      console.error(
+        `[bench] BROKEN: ${storedReferrals} referrals + ${directStarted} direct starts, but the task queue holds ${workflows} workflows`,
+      );
       return 1;
     }
     return 0;
@@ -584,7 +692,7 @@ main().then(
       console.error(error.message);
       process.exit(2);
     }
-    console.error(`[bench] the bench broke: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    console.error(`[bench] the bench broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   },
 );

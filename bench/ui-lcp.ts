@@ -32,7 +32,12 @@ export interface LcpResult {
   worstMs: number;
 }
 
-export async function measureLcp(options: { baseUrl: string; session: { token: string; user: unknown }; runs: number; targets?: LcpTarget[] }): Promise<LcpResult[]> {
+export async function measureLcp(options: {
+  baseUrl: string;
+  session: { token: string; user: unknown };
+  runs: number;
+  targets?: LcpTarget[];
+}): Promise<LcpResult[]> {
   const browser: Browser = await launchChromium();
   try {
     const results: LcpResult[] = [];
@@ -80,25 +85,46 @@ async function lcpOnce(browser: Browser, baseUrl: string, target: LcpTarget, ses
  * bench database (seed:large), builds the UI when stale, signs in a bench admin and measures
  * LCP of each screen against the sign-in page. Prints its own table.
  */
-export async function benchUiLcp(options: { db: Db; databaseUrl: string; baseUrl: string; rows: number; runs: number; log: (line: string) => void }): Promise<LcpResult[]> {
+export async function benchUiLcp(options: {
+  db: Db;
+  databaseUrl: string;
+  baseUrl: string;
+  rows: number;
+  runs: number;
+  log: (line: string) => void;
+}): Promise<LcpResult[]> {
   options.log(`admin UI: generating ${options.rows.toLocaleString('en')} customers and referrals`);
   await seedLarge({ databaseUrl: options.databaseUrl, customers: options.rows, referrals: options.rows, seed: 1, log: () => undefined });
   await buildUi({ onlyWhenStale: true });
   const username = `bench-${Date.now()}`;
   const password = 'bench-password-not-secret';
-  await options.db('admin_users').insert({ username, password_hash: await argon2.hash(password), role: 'admin', must_change_password: false });
-  const login = await fetch(`${options.baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  await options
+    .db('admin_users')
+    .insert({ username, password_hash: await argon2.hash(password), role: 'admin', must_change_password: false });
+  const login = await fetch(`${options.baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (!login.ok) throw new Error(`bench admin could not sign in: ${login.status}`);
   options.log(`admin UI: measuring LCP, ${options.runs} cold loads per screen`);
   const results = await measureLcp({ baseUrl: options.baseUrl, session: await login.json(), runs: options.runs });
   const baseline = results[0].medianMs;
   console.log('');
-  console.log(`Admin UI: Largest Contentful Paint, headless Chromium, cold cache, ${options.rows.toLocaleString('en')} customers + ${options.rows.toLocaleString('en')} referrals`);
+  console.log(
+    `Admin UI: Largest Contentful Paint, headless Chromium, cold cache, ${options.rows.toLocaleString('en')} customers + ${options.rows.toLocaleString('en')} referrals`,
+  );
   console.log(
     table(
       [
         ['screen', 'median', 'worst', 'vs sign-in page', 'samples (ms)'],
-        ...results.map((r) => [r.name, ms(r.medianMs), ms(r.worstMs), `${(r.medianMs / baseline).toFixed(2)}x`, r.samplesMs.map((v) => v.toFixed(0)).join(' ')]),
+        ...results.map((r) => [
+          r.name,
+          ms(r.medianMs),
+          ms(r.worstMs),
+          `${(r.medianMs / baseline).toFixed(2)}x`,
+          r.samplesMs.map((v) => v.toFixed(0)).join(' '),
+        ]),
       ],
       ['l', 'r', 'r', 'r', 'l'],
     ),

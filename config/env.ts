@@ -78,7 +78,12 @@ const schema = z.object({
   RESEND_API_KEY: optionalString,
   ADMIN_NOTIFICATION_EMAILS: z
     .string()
-    .transform((v) => v.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .refine((list) => list.every(isEmail), 'must be email addresses separated by commas')
     .default([]),
   RESEND_BASE_URL: z.string().url('must be a URL, e.g. https://api.resend.com').default('https://api.resend.com'),

@@ -7,12 +7,7 @@ import { canonicalMailbox, emailDomain, normaliseEmail } from './email.js';
  */
 
 export type RejectionReason =
-  | 'unknown_referrer'
-  | 'self_referral'
-  | 'already_customer'
-  | 'already_referred'
-  | 'referral_limit_reached'
-  | 'booking_reference_required';
+  'unknown_referrer' | 'self_referral' | 'already_customer' | 'already_referred' | 'referral_limit_reached' | 'booking_reference_required';
 
 export type FlagReason = 'similar_to_referrer_email' | 'disposable_email_domain' | 'high_referral_velocity';
 
@@ -43,16 +38,22 @@ export interface ReferralPolicy {
   requireBookingReference: boolean;
 }
 
-export type RuleVerdict =
-  | { verdict: 'reject'; reason: RejectionReason }
-  | { verdict: 'accept'; flags: FlagReason[] };
+export type RuleVerdict = { verdict: 'reject'; reason: RejectionReason } | { verdict: 'accept'; flags: FlagReason[] };
 
 /** Referrals per referrer per hour above which a human looks before any reward. */
 export const VELOCITY_FLAG_THRESHOLD = 10;
 
 const DISPOSABLE_DOMAINS = new Set([
-  'mailinator.com', 'guerrillamail.com', '10minutemail.com', 'tempmail.com', 'temp-mail.org',
-  'yopmail.com', 'trashmail.com', 'sharklasers.com', 'getnada.com', 'dispostable.com',
+  'mailinator.com',
+  'guerrillamail.com',
+  '10minutemail.com',
+  'tempmail.com',
+  'temp-mail.org',
+  'yopmail.com',
+  'trashmail.com',
+  'sharklasers.com',
+  'getnada.com',
+  'dispostable.com',
 ]);
 
 export function evaluateReferralRules(facts: ReferralFacts, policy: ReferralPolicy): RuleVerdict {

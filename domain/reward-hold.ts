@@ -12,7 +12,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The wall-clock hour and minute of a moment in Amsterdam. */
 function amsterdamClock(at: number): { hour: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: BUSINESS_TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: BUSINESS_TIME_ZONE,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   return { hour: part('hour'), minute: part('minute') };
 }

@@ -20,22 +20,37 @@ interface Base<K extends string, D> {
 }
 
 /** To the referrer: the friend's booking was confirmed by the booking system. */
-export type FriendBookedMessage = Base<'friend_booked', { referrerFirstName: string; friendFirstName?: string | null; referralCode: string }>;
+export type FriendBookedMessage = Base<
+  'friend_booked',
+  { referrerFirstName: string; friendFirstName?: string | null; referralCode: string }
+>;
 
 /** To the referrer: an admin (or the rules) approved the reward; it is paid after the hold. */
-export type RewardApprovedMessage = Base<'reward_approved', { referrerFirstName: string; amountCents: number; payoutAfter?: string | null }>;
+export type RewardApprovedMessage = Base<
+  'reward_approved',
+  { referrerFirstName: string; amountCents: number; payoutAfter?: string | null }
+>;
 
 /** To the referrer: the reward voucher is issued. */
-export type RewardPaidMessage = Base<'reward_paid', { referrerFirstName: string; amountCents: number; voucherCode: string; referralCode: string }>;
+export type RewardPaidMessage = Base<
+  'reward_paid',
+  { referrerFirstName: string; amountCents: number; voucherCode: string; referralCode: string }
+>;
 
 /** To the referrer: the friend did not book in time. */
-export type ReferralExpiredMessage = Base<'referral_expired', { referrerFirstName: string; friendFirstName?: string | null; referralCode: string }>;
+export type ReferralExpiredMessage = Base<
+  'referral_expired',
+  { referrerFirstName: string; friendFirstName?: string | null; referralCode: string }
+>;
 
 /** To the referred friend: welcome, you were referred by a Bebsy customer. */
 export type FriendWelcomeMessage = Base<'friend_welcome', { friendFirstName?: string | null; referrerFirstName: string }>;
 
 /** To admins: a referral was flagged by the fraud rules and needs a human. */
-export type AdminFlaggedMessage = Base<'admin_flagged', { referralId: string; reasons: FlagReason[]; referrerName?: string | null; referrerCode?: string | null }>;
+export type AdminFlaggedMessage = Base<
+  'admin_flagged',
+  { referralId: string; reasons: FlagReason[]; referrerName?: string | null; referrerCode?: string | null }
+>;
 
 /** To admins: the daily digest of referrals waiting for approval. */
 export type AdminDigestMessage = Base<

@@ -17,7 +17,8 @@ const sampleData: { [K in EmailKind]: MessageOf<K>['data'] } = {
   },
 };
 
-const sampleRecipient = (kind: EmailKind) => (kind.startsWith('admin_') ? 'admin@bebsy.nl' : kind === 'friend_welcome' ? 'daan@example.nl' : 'sanne@example.nl');
+const sampleRecipient = (kind: EmailKind) =>
+  kind.startsWith('admin_') ? 'admin@bebsy.nl' : kind === 'friend_welcome' ? 'daan@example.nl' : 'sanne@example.nl';
 
 export function sampleMessage<K extends EmailKind>(kind: K, locale: EmailLocale = 'nl'): MessageOf<K> {
   return { kind, to: sampleRecipient(kind), locale, data: sampleData[kind] } as MessageOf<K>;

@@ -10,16 +10,36 @@ import type { EmailLocale } from './messages.js';
 const colors = { brand: '#0a6b8a', text: '#1f2933', muted: '#52606d', background: '#f4f6f8', highlight: '#e6f4f8' };
 
 const styles = {
-  body: { backgroundColor: colors.background, fontFamily: 'Helvetica, Arial, sans-serif', color: colors.text, margin: 0, padding: '24px 0' },
+  body: {
+    backgroundColor: colors.background,
+    fontFamily: 'Helvetica, Arial, sans-serif',
+    color: colors.text,
+    margin: 0,
+    padding: '24px 0',
+  },
   container: { backgroundColor: '#ffffff', borderRadius: '8px', maxWidth: '560px', margin: '0 auto', padding: '32px' },
   brand: { color: colors.brand, fontSize: '22px', fontWeight: 700, margin: '0 0 24px' },
   text: { fontSize: '16px', lineHeight: '24px', margin: '0 0 16px' },
-  highlight: { backgroundColor: colors.highlight, borderRadius: '6px', padding: '16px', margin: '8px 0 24px', textAlign: 'center' as const },
+  highlight: {
+    backgroundColor: colors.highlight,
+    borderRadius: '6px',
+    padding: '16px',
+    margin: '8px 0 24px',
+    textAlign: 'center' as const,
+  },
   highlightLabel: { fontSize: '14px', color: colors.muted, margin: '0 0 4px' },
   highlightValue: { fontSize: '24px', fontWeight: 700, letterSpacing: '2px', margin: 0, fontFamily: 'Menlo, Consolas, monospace' },
   listTitle: { fontSize: '16px', fontWeight: 700, margin: '0 0 8px' },
   listItem: { fontSize: '15px', lineHeight: '22px', margin: '0 0 4px' },
-  button: { backgroundColor: colors.brand, color: '#ffffff', borderRadius: '6px', padding: '12px 20px', fontSize: '16px', fontWeight: 600, textDecoration: 'none' },
+  button: {
+    backgroundColor: colors.brand,
+    color: '#ffffff',
+    borderRadius: '6px',
+    padding: '12px 20px',
+    fontSize: '16px',
+    fontWeight: 600,
+    textDecoration: 'none',
+  },
   closing: { fontSize: '16px', lineHeight: '24px', margin: 0 },
   footer: { fontSize: '12px', color: colors.muted, margin: 0 },
 };

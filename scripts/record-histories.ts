@@ -25,7 +25,14 @@ const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({
 const serverUrl = process.env.DATABASE_URL ?? embedded!.url;
 const database = `bebsy_record_${Date.now()}`;
 const temporal = await startDevTemporal({ searchAttributes: referralSearchAttributes, uiPort: false });
-const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn', REWARD_HOLD_DAYS: '0', CLAWBACK_WINDOW_DAYS: '0', TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: 'record' });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  REWARD_HOLD_DAYS: '0',
+  CLAWBACK_WINDOW_DAYS: '0',
+  TEMPORAL_ADDRESS: temporal.address,
+  TEMPORAL_TASK_QUEUE: 'record',
+});
 const db = await openDatabase(config, await ensureDatabase(serverUrl, database));
 const worker = await startWorker(config, db, temporal.address);
 const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
@@ -35,13 +42,25 @@ const referrals = new ReferralService(db, deps, config.referrals);
 let n = 0;
 async function newReferral(friendEmail?: string) {
   n++;
-  const created = await createCustomer(db, { bebsy_customer_id: `REC-${n}`, name: `Recorder ${n}`, email: `recorder${n}@example.nl`, locale: 'nl' });
+  const created = await createCustomer(db, {
+    bebsy_customer_id: `REC-${n}`,
+    name: `Recorder ${n}`,
+    email: `recorder${n}@example.nl`,
+    locale: 'nl',
+  });
   if (created.kind !== 'created') throw new Error('customer not created');
-  const { referral } = await referrals.submit({ referrerCode: created.customer.referral_code, newCustomerEmail: friendEmail ?? `friend${n}@example.nl`, bookingReference: `REC-BK-${n}` });
+  const { referral } = await referrals.submit({
+    referrerCode: created.customer.referral_code,
+    newCustomerEmail: friendEmail ?? `friend${n}@example.nl`,
+    bookingReference: `REC-BK-${n}`,
+  });
   return { referral, handle: client.workflow.getHandle(referralWorkflowId(referral.id)), referrerEmail: created.customer.email };
 }
 const signal = (type: 'booking.confirmed' | 'booking.cancelled', reference: string) =>
-  receiveBookingWebhook(db, deps, `rec_${type}_${reference}`, { type, data: { booking_reference: reference, booking_value: 750, currency: 'EUR', departure_date: '2020-01-01' } });
+  receiveBookingWebhook(db, deps, `rec_${type}_${reference}`, {
+    type,
+    data: { booking_reference: reference, booking_value: 750, currency: 'EUR', departure_date: '2020-01-01' },
+  });
 const until = async (handle: ReturnType<typeof client.workflow.getHandle>, status: string) => {
   for (let i = 0; i < 200; i++) {
     if ((await handle.query<{ status: string }>('referralState')).status === status) return;
@@ -49,7 +68,8 @@ const until = async (handle: ReturnType<typeof client.workflow.getHandle>, statu
   }
   throw new Error(`never reached ${status}`);
 };
-const review = (id: string, decision: 'approved' | 'rejected') => referrals.review(id, decision, 'admin:recorder', decision === 'rejected' ? 'recorded rejection' : undefined);
+const review = (id: string, decision: 'approved' | 'rejected') =>
+  referrals.review(id, decision, 'admin:recorder', decision === 'rejected' ? 'recorded rejection' : undefined);
 
 const scenarios: Record<string, () => Promise<ReturnType<typeof client.workflow.getHandle>>> = {
   'paid-after-approval-and-clawback-window': async () => {

@@ -30,7 +30,11 @@ async function start(): Promise<void> {
   let databaseUrl = config.database.url;
   if (!databaseUrl) {
     say(`starting embedded Postgres (data in ${path.join(config.dataDir, 'postgres')})`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort || undefined, settings: SCALE_SETTINGS });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(config.dataDir, 'postgres'),
+      port: config.database.embeddedPort || undefined,
+      settings: SCALE_SETTINGS,
+    });
     stops.push(pg.stop);
     databaseUrl = await ensureDatabase(pg.url, 'bebsy_referrals');
   }
@@ -56,15 +60,20 @@ async function start(): Promise<void> {
   if ((await buildUi({ onlyWhenStale: true })) === 'built') say('admin UI built into ui/dist');
   const worker = await startWorker(config, db, temporalAddress);
   stops.push(worker.stop);
-  say(config.approvalDigest.cron ? `approval digest schedule ${worker.digestSchedule}: "${config.approvalDigest.cron}" ${config.approvalDigest.timeZone}` : 'approval digest off (APPROVAL_DIGEST_CRON=off)');
+  say(
+    config.approvalDigest.cron
+      ? `approval digest schedule ${worker.digestSchedule}: "${config.approvalDigest.cron}" ${config.approvalDigest.timeZone}`
+      : 'approval digest off (APPROVAL_DIGEST_CRON=off)',
+  );
   const api = await startApiServer(config, db, temporalAddress);
   stops.push(api.close);
 
   const apiUrl = `http://localhost:${config.http.port}`;
   const { adminUsername, adminPassword } = config.auth;
-  const signInHint = !config.isProduction && (await adminHasPassword(db, adminUsername, adminPassword))
-    ? `Sign in as ${adminUsername} / ${adminPassword}`
-    : `Sign in as ${adminUsername} with the password you set`;
+  const signInHint =
+    !config.isProduction && (await adminHasPassword(db, adminUsername, adminPassword))
+      ? `Sign in as ${adminUsername} / ${adminPassword}`
+      : `Sign in as ${adminUsername} with the password you set`;
   console.log(`
   Bebsy referrals is running (${config.env}).
     Admin UI       ${apiUrl}/

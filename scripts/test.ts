@@ -64,17 +64,21 @@ const [temporal, testServer, bundle] = await Promise.all([
 step(`temporal dev server at ${temporal.address}; workflows bundled`);
 
 const exitCode = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files], {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      TEST_DATABASE_URL: databaseUrl,
-      TEST_TEMPORAL_ADDRESS: temporal.address,
-      WORKFLOW_BUNDLE_PATH: bundle,
-      ...(testServer.kind === 'path' && { TEMPORAL_TEST_SERVER_PATH: testServer.path }),
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        TEST_DATABASE_URL: databaseUrl,
+        TEST_TEMPORAL_ADDRESS: temporal.address,
+        WORKFLOW_BUNDLE_PATH: bundle,
+        ...(testServer.kind === 'path' && { TEMPORAL_TEST_SERVER_PATH: testServer.path }),
+      },
     },
-  });
+  );
   child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
 });
 

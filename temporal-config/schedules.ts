@@ -1,4 +1,10 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import type { Config } from '../config/env.js';
 
 /** The Schedule (and the id prefix of the workflows it starts) of the daily approval digest. */
@@ -29,7 +35,11 @@ export function approvalDigestSchedule(config: DigestScheduleConfig, cron: strin
  * processes at once: creates it, or updates the spec/action of the one that exists, or (cron
  * "off") deletes it when present. Temporal appends the scheduled time to the workflow id.
  */
-export async function ensureApprovalDigestSchedule(client: Client, config: DigestScheduleConfig, scheduleId = APPROVAL_DIGEST_SCHEDULE_ID): Promise<EnsureScheduleOutcome> {
+export async function ensureApprovalDigestSchedule(
+  client: Client,
+  config: DigestScheduleConfig,
+  scheduleId = APPROVAL_DIGEST_SCHEDULE_ID,
+): Promise<EnsureScheduleOutcome> {
   const handle = client.schedule.getHandle(scheduleId);
   const cron = config.approvalDigest.cron;
   if (!cron) {

@@ -13,5 +13,9 @@ if (!config.temporal.address) {
 }
 const connection = await Connection.connect({ address: config.temporal.address });
 const added = await registerSearchAttributes(connection, config.temporal.namespace);
-console.log(added.length ? `registered ${added.join(', ')} in ${config.temporal.namespace}` : `search attributes already present in ${config.temporal.namespace}`);
+console.log(
+  added.length
+    ? `registered ${added.join(', ')} in ${config.temporal.namespace}`
+    : `search attributes already present in ${config.temporal.namespace}`,
+);
 await connection.close();

@@ -34,7 +34,9 @@ async function assertRollupsExact(db: Db): Promise<void> {
     SELECT referrer_id AS customer_id, count(*)::int AS referrals, count(booking_confirmed_at)::int AS converted,
            count(*) FILTER (WHERE status = 'paid')::int AS paid, coalesce(sum(reward_amount_cents) FILTER (WHERE status = 'paid'), 0)::bigint AS rewards_cents
       FROM referrals GROUP BY 1 ORDER BY 1`);
-  const { rows: stats } = await db.raw(`SELECT customer_id, referrals, converted, paid, rewards_cents FROM referrer_stats WHERE referrals <> 0 ORDER BY 1`);
+  const { rows: stats } = await db.raw(
+    `SELECT customer_id, referrals, converted, paid, rewards_cents FROM referrer_stats WHERE referrals <> 0 ORDER BY 1`,
+  );
   assert.deepEqual(stats, referrers, 'referrer_stats differs from the raw tables');
 }
 
@@ -53,18 +55,30 @@ describe('analytics rollups stay equal to the raw tables', () => {
     const referrer = await createCustomer(system.app, token);
     const submit = async () => {
       const friend = freshFriend();
-      const res = await submitReferral(system.app, { referrer_code: referrer.referral_code, new_customer_email: friend.email, booking_reference: friend.bookingReference });
+      const res = await submitReferral(system.app, {
+        referrer_code: referrer.referral_code,
+        new_customer_email: friend.email,
+        booking_reference: friend.bookingReference,
+      });
       assert.equal(res.statusCode, 201, res.body);
       const { id } = res.json() as { id: string };
       await eventually(async () => (await statusOf(id)) === 'awaiting_booking');
       return { id, friend };
     };
     const confirm = async ({ id, friend }: { id: string; friend: ReturnType<typeof freshFriend> }, value?: number) => {
-      await sendBookingWebhook(system, bookingBody('booking.confirmed', { booking_reference: friend.bookingReference, booking_value: value }));
+      await sendBookingWebhook(
+        system,
+        bookingBody('booking.confirmed', { booking_reference: friend.bookingReference, booking_value: value }),
+      );
       await eventually(async () => (await statusOf(id)) === 'pending_approval');
     };
     const decide = async (id: string, status: 'approved' | 'rejected') => {
-      const res = await system.app.inject({ method: 'PUT', url: `/api/referrals/${id}/status`, headers: auth(), payload: { status, reason: 'test' } });
+      const res = await system.app.inject({
+        method: 'PUT',
+        url: `/api/referrals/${id}/status`,
+        headers: auth(),
+        payload: { status, reason: 'test' },
+      });
       assert.equal(res.statusCode, 200, res.body);
     };
 
@@ -82,22 +96,49 @@ describe('analytics rollups stay equal to the raw tables', () => {
     await assertRollupsExact(system.db);
 
     // Through the lifecycle repository, on a row without a workflow; then raw edits and deletes.
-    const [{ id }] = await system.db('referrals')
-      .insert({ referrer_id: referrer.id, new_customer_email: `${unique('r')}@example.nl`, reward_amount_cents: 2500, workflow_id: unique('wf'), submitted_at: new Date(Date.now() - 40 * 86_400_000) })
+    const [{ id }] = await system
+      .db('referrals')
+      .insert({
+        referrer_id: referrer.id,
+        new_customer_email: `${unique('r')}@example.nl`,
+        reward_amount_cents: 2500,
+        workflow_id: unique('wf'),
+        submitted_at: new Date(Date.now() - 40 * 86_400_000),
+      })
       .returning('id');
     const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
-    const steps = [['submitted', 'awaiting_booking', 39], ['awaiting_booking', 'pending_approval', 30], ['pending_approval', 'approved', 29], ['approved', 'paid', 10]] as const;
+    const steps = [
+      ['submitted', 'awaiting_booking', 39],
+      ['awaiting_booking', 'pending_approval', 30],
+      ['pending_approval', 'approved', 29],
+      ['approved', 'paid', 10],
+    ] as const;
     for (const [seq, [from, to, daysAgo]] of steps.entries()) {
-      await recordTransition(system.db, { referralId: String(id), seq: seq + 1, from, to, at: at(daysAgo), actor: 'test', booking: to === 'pending_approval' ? { reference: unique('BK'), valueCents: null, currency: 'EUR', departureDate: null } : undefined });
+      await recordTransition(system.db, {
+        referralId: String(id),
+        seq: seq + 1,
+        from,
+        to,
+        at: at(daysAgo),
+        actor: 'test',
+        booking:
+          to === 'pending_approval' ? { reference: unique('BK'), valueCents: null, currency: 'EUR', departureDate: null } : undefined,
+      });
     }
     await recordTransition(system.db, { referralId: String(id), seq: 4, from: 'approved', to: 'paid', at: at(10), actor: 'test' }); // a retry: no change
     await payReward(system.db, String(id), 2500);
     await payReward(system.db, String(id), 2500); // once only
-    await system.db('rewards').where({ referral_id: id }).update({ paid_at: at(10) });
+    await system
+      .db('rewards')
+      .where({ referral_id: id })
+      .update({ paid_at: at(10) });
     await recordClawback(system.db, String(id), unique('wh'), at(2));
     await assertRollupsExact(system.db);
 
-    await system.db('referrals').where({ id }).update({ submitted_at: at(400), reward_amount_cents: 3000 });
+    await system
+      .db('referrals')
+      .where({ id })
+      .update({ submitted_at: at(400), reward_amount_cents: 3000 });
     await system.db('referrals').where({ id: rejected.id }).update({ booking_value_cents: 12_345 });
     await system.db('rewards').where({ referral_id: id }).delete();
     await system.db('referrals').where({ id }).delete();
@@ -111,7 +152,9 @@ describe('analytics rollups stay equal to the raw tables', () => {
         const result = await seedLarge({ databaseUrl: url, customers: 1500, referrals: 3000, seed: 7, jobs: 2, log: () => undefined });
         assert.ok(result.rewards.count > 50);
         await assertRollupsExact(db);
-        const { rows: [{ n }] } = await db.raw(`SELECT count(*)::int AS n FROM analytics_daily WHERE metric = 'clawback'`);
+        const {
+          rows: [{ n }],
+        } = await db.raw(`SELECT count(*)::int AS n FROM analytics_daily WHERE metric = 'clawback'`);
         assert.ok(n > 0, 'the seeded data includes clawbacks');
       } finally {
         await db.destroy();
@@ -142,22 +185,32 @@ describe('analytics endpoints on a known data set', () => {
   const amsterdamDate = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(d);
 
   /** Referrals of one referrer, submitted `daysAgo`, with a booking confirmed a day later (or none) and a reward paid. */
-  async function addReferrals(referrerId: string, rows: Array<{ daysAgo: number; status: string; value?: number | null; paidDaysAgo?: number; clawbackDaysAgo?: number }>) {
+  async function addReferrals(
+    referrerId: string,
+    rows: Array<{ daysAgo: number; status: string; value?: number | null; paidDaysAgo?: number; clawbackDaysAgo?: number }>,
+  ) {
     for (const r of rows) {
       const booked = r.value !== undefined;
-      const [{ id }] = await system.db('referrals').insert({
-        referrer_id: referrerId,
-        new_customer_email: `${unique('k')}@example.nl`,
-        status: r.status,
-        reward_amount_cents: 2500,
-        workflow_id: unique('wf'),
-        submitted_at: ago(r.daysAgo, 2),
-        booking_confirmed_at: booked ? ago(r.daysAgo - 1, 2) : null,
-        booking_value_cents: booked ? r.value : null,
-      }).returning('id');
+      const [{ id }] = await system
+        .db('referrals')
+        .insert({
+          referrer_id: referrerId,
+          new_customer_email: `${unique('k')}@example.nl`,
+          status: r.status,
+          reward_amount_cents: 2500,
+          workflow_id: unique('wf'),
+          submitted_at: ago(r.daysAgo, 2),
+          booking_confirmed_at: booked ? ago(r.daysAgo - 1, 2) : null,
+          booking_value_cents: booked ? r.value : null,
+        })
+        .returning('id');
       if (r.paidDaysAgo !== undefined) {
         await system.db('rewards').insert({
-          referral_id: id, customer_id: referrerId, amount_cents: 2500, voucher_code: unique('V'), paid_at: ago(r.paidDaysAgo, 1),
+          referral_id: id,
+          customer_id: referrerId,
+          amount_cents: 2500,
+          voucher_code: unique('V'),
+          paid_at: ago(r.paidDaysAgo, 1),
           ...(r.clawbackDaysAgo !== undefined && { status: 'clawback_due', clawback_at: ago(r.clawbackDaysAgo, 0.5) }),
         });
       }
@@ -166,10 +219,18 @@ describe('analytics endpoints on a known data set', () => {
 
   it('answer conversion, revenue impact with ROI, the time series and the leaderboard', async () => {
     const periods = [7, 30, 90, 365] as const;
-    const snapshot = async () => Object.fromEntries(await Promise.all(periods.map(async (p) => [p, {
-      conversion: await get(`/api/analytics/conversion-rate?period=${p}`),
-      revenue: await get(`/api/analytics/revenue-impact?period=${p}`),
-    }]))) as Record<number, { conversion: Record<string, number>; revenue: Record<string, number> }>;
+    const snapshot = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          periods.map(async (p) => [
+            p,
+            {
+              conversion: await get(`/api/analytics/conversion-rate?period=${p}`),
+              revenue: await get(`/api/analytics/revenue-impact?period=${p}`),
+            },
+          ]),
+        ),
+      ) as Record<number, { conversion: Record<string, number>; revenue: Record<string, number> }>;
     const beforeFigures = await snapshot();
     const seriesBefore = await get('/api/analytics/timeseries?period=30');
 
@@ -192,7 +253,8 @@ describe('analytics endpoints on a known data set', () => {
     ]);
 
     const afterFigures = await snapshot();
-    const delta = (p: number, part: 'conversion' | 'revenue', key: string) => Math.round((afterFigures[p][part][key] - beforeFigures[p][part][key]) * 100) / 100;
+    const delta = (p: number, part: 'conversion' | 'revenue', key: string) =>
+      Math.round((afterFigures[p][part][key] - beforeFigures[p][part][key]) * 100) / 100;
     const expected = {
       7: { submitted: 6, converted: 4, bookings: 4, value: 2 * 500 + 2 * 1000 },
       30: { submitted: 14, converted: 12, bookings: 12, value: 3000 + 8 * 200 },
@@ -212,7 +274,10 @@ describe('analytics endpoints on a known data set', () => {
       const { conversion, revenue } = afterFigures[p];
       assert.equal(conversion.conversion_rate, conversion.converted / conversion.submitted);
       assert.equal(revenue.net, Math.round((revenue.booking_value - revenue.rewards_cost) * 100) / 100);
-      assert.ok(Math.abs(revenue.roi - (revenue.booking_value - revenue.rewards_cost) / revenue.rewards_cost) < 1e-9, 'roi = (value - cost) / cost');
+      assert.ok(
+        Math.abs(revenue.roi - (revenue.booking_value - revenue.rewards_cost) / revenue.rewards_cost) < 1e-9,
+        'roi = (value - cost) / cost',
+      );
       assert.equal(revenue.average_booking_value, 1000);
     }
 
@@ -223,7 +288,9 @@ describe('analytics endpoints on a known data set', () => {
     const dayDelta = (date: Date, key: string) => day(date)[key] - day(date, seriesBefore)[key];
     assert.equal(dayDelta(ago(3, 2), 'submitted'), 6);
     assert.deepEqual(
-      Object.fromEntries(Object.entries(day(ago(3, 2)).by_status).map(([s, n]) => [s, (n as number) - day(ago(3, 2), seriesBefore).by_status[s]])),
+      Object.fromEntries(
+        Object.entries(day(ago(3, 2)).by_status).map(([s, n]) => [s, (n as number) - day(ago(3, 2), seriesBefore).by_status[s]]),
+      ),
       { submitted: 0, awaiting_booking: 1, pending_approval: 1, approved: 1, paid: 2, rejected: 1, expired: 0, revoked: 0 },
     );
     assert.equal(dayDelta(ago(2, 2), 'confirmed'), 4);
@@ -237,11 +304,32 @@ describe('analytics endpoints on a known data set', () => {
     const entry = (board: Board, id: string) => board.data.find((r) => r.customer_id === id);
     const allTime: Board = await get('/api/analytics/top-referrers?limit=100', viewer);
     assert.equal(allTime.period_days, null);
-    assert.deepEqual(allTime.data.map((r) => r.rank), allTime.data.map((_, i) => i + 1));
+    assert.deepEqual(
+      allTime.data.map((r) => r.rank),
+      allTime.data.map((_, i) => i + 1),
+    );
     const [rankA, rankB] = [entry(allTime, a.id)!.rank, entry(allTime, b.id)!.rank];
     assert.ok(rankB < rankA, 'B (9 converted) above A (4)');
-    assert.deepEqual(entry(allTime, b.id), { rank: rankB, customer_id: b.id, name: 'Bram de Boer', referral_code: b.referral_code, referrals: 10, converted: 9, paid: 0, rewards_amount: 0 });
-    assert.deepEqual(entry(allTime, a.id), { rank: rankA, customer_id: a.id, name: 'Anouk Jansen', referral_code: a.referral_code, referrals: 6, converted: 4, paid: 2, rewards_amount: 50 });
+    assert.deepEqual(entry(allTime, b.id), {
+      rank: rankB,
+      customer_id: b.id,
+      name: 'Bram de Boer',
+      referral_code: b.referral_code,
+      referrals: 10,
+      converted: 9,
+      paid: 0,
+      rewards_amount: 0,
+    });
+    assert.deepEqual(entry(allTime, a.id), {
+      rank: rankA,
+      customer_id: a.id,
+      name: 'Anouk Jansen',
+      referral_code: a.referral_code,
+      referrals: 6,
+      converted: 4,
+      paid: 2,
+      rewards_amount: 50,
+    });
     const week: Board = await get('/api/analytics/top-referrers?period=7&limit=100');
     assert.equal(week.period_days, 7);
     assert.deepEqual(entry(week, a.id), { ...entry(allTime, a.id), rank: entry(week, a.id)!.rank });
@@ -263,7 +351,13 @@ describe('analytics endpoints on a known data set', () => {
   });
 
   it('refuses an unknown period on every endpoint, naming the allowed ones', async () => {
-    for (const path of ['/api/dashboard/stats', '/api/analytics/conversion-rate', '/api/analytics/revenue-impact', '/api/analytics/timeseries', '/api/analytics/top-referrers']) {
+    for (const path of [
+      '/api/dashboard/stats',
+      '/api/analytics/conversion-rate',
+      '/api/analytics/revenue-impact',
+      '/api/analytics/timeseries',
+      '/api/analytics/top-referrers',
+    ]) {
       const res = await system.app.inject({ method: 'GET', url: `${path}?period=14`, headers: { authorization: `Bearer ${viewer}` } });
       assert.equal(res.statusCode, 400, path);
       assert.equal(res.json().error, 'validation_error');

@@ -34,7 +34,9 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
   /** A code in the right format that no customer has. */
   async function unusedReferralCode(): Promise<string> {
     for (;;) {
-      const code = Array.from({ length: 8 }, () => REFERRAL_CODE_ALPHABET[Math.floor(Math.random() * REFERRAL_CODE_ALPHABET.length)]).join('');
+      const code = Array.from({ length: 8 }, () => REFERRAL_CODE_ALPHABET[Math.floor(Math.random() * REFERRAL_CODE_ALPHABET.length)]).join(
+        '',
+      );
       if (!(await system.db('customers').where({ referral_code: code }).first())) return code;
     }
   }
@@ -43,13 +45,26 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
     it('names each missing field', async () => {
       const body = assertError(await inject('POST', '/api/auth/login', {}), 400, 'validation_error', /username/);
       assert.deepEqual(detailFields(body).sort(), ['password', 'username']);
-      assert.deepEqual(detailFields(assertError(await inject('POST', '/api/auth/login', { username: 'admin' }), 400, 'validation_error', /password is required/)), ['password']);
+      assert.deepEqual(
+        detailFields(
+          assertError(await inject('POST', '/api/auth/login', { username: 'admin' }), 400, 'validation_error', /password is required/),
+        ),
+        ['password'],
+      );
       assertError(await inject('POST', '/api/auth/login', { username: '', password: 'x' }), 400, 'validation_error', /username/);
     });
 
     it('answers 401 for a wrong password and for an unknown user alike, without saying which', async () => {
-      const wrong = assertError(await inject('POST', '/api/auth/login', { username: 'admin', password: 'not-the-password' }), 401, 'invalid_credentials');
-      const unknown = assertError(await inject('POST', '/api/auth/login', { username: unique('nobody'), password: 'admin123' }), 401, 'invalid_credentials');
+      const wrong = assertError(
+        await inject('POST', '/api/auth/login', { username: 'admin', password: 'not-the-password' }),
+        401,
+        'invalid_credentials',
+      );
+      const unknown = assertError(
+        await inject('POST', '/api/auth/login', { username: unique('nobody'), password: 'admin123' }),
+        401,
+        'invalid_credentials',
+      );
       assert.equal(wrong.message, unknown.message);
     });
 
@@ -86,7 +101,12 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
     });
 
     it('names an unknown extra field', async () => {
-      const body = assertError(await asAdmin('POST', '/api/customers', { ...valid(), nickname: 'AJ' }), 400, 'validation_error', /nickname is not a known field/);
+      const body = assertError(
+        await asAdmin('POST', '/api/customers', { ...valid(), nickname: 'AJ' }),
+        400,
+        'validation_error',
+        /nickname is not a known field/,
+      );
       assert.deepEqual(detailFields(body), ['nickname']);
     });
 
@@ -111,9 +131,13 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
 
   describe('GET /api/customers', () => {
     it('names a limit above 100 and a page below 1', async () => {
-      assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/customers?limit=1000'), 400, 'validation_error', /limit/)), ['limit']);
+      assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/customers?limit=1000'), 400, 'validation_error', /limit/)), [
+        'limit',
+      ]);
       assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/customers?page=0'), 400, 'validation_error', /page/)), ['page']);
-      assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/customers?limit=abc'), 400, 'validation_error', /limit/)), ['limit']);
+      assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/customers?limit=abc'), 400, 'validation_error', /limit/)), [
+        'limit',
+      ]);
     });
 
     it('answers a page with its pagination for good input', async () => {
@@ -121,8 +145,19 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
       const res = await asAdmin('GET', `/api/customers?limit=5&page=1&search=${customer.referral_code}`);
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
-      assert.deepEqual(body.data.map((c: { id: string }) => c.id), [customer.id]);
-      assert.deepEqual(body.pagination, { page: 1, limit: 5, total: 1, total_pages: 1, total_exact: true, next_cursor: null, prev_cursor: null });
+      assert.deepEqual(
+        body.data.map((c: { id: string }) => c.id),
+        [customer.id],
+      );
+      assert.deepEqual(body.pagination, {
+        page: 1,
+        limit: 5,
+        total: 1,
+        total_pages: 1,
+        total_exact: true,
+        next_cursor: null,
+        prev_cursor: null,
+      });
     });
   });
 
@@ -140,7 +175,12 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
   describe('POST /api/referrals', () => {
     it('names a referral code in the wrong format', async () => {
       for (const referrer_code of ['ABC', 'ABC123456789', 'ABCD!234', 'ABCDEFG0']) {
-        const body = assertError(await submitReferral(system.app, { referrer_code, new_customer_email: 'x@example.nl' }), 400, 'validation_error', /referrer_code/);
+        const body = assertError(
+          await submitReferral(system.app, { referrer_code, new_customer_email: 'x@example.nl' }),
+          400,
+          'validation_error',
+          /referrer_code/,
+        );
         assert.deepEqual(detailFields(body), ['referrer_code'], referrer_code);
       }
     });
@@ -152,29 +192,56 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
 
     it('answers 404 unknown_referral_code for a code no customer has', async () => {
       const code = await unusedReferralCode();
-      assertError(await submitReferral(system.app, { referrer_code: code, new_customer_email: freshFriend().email }), 404, 'unknown_referral_code', new RegExp(code));
+      assertError(
+        await submitReferral(system.app, { referrer_code: code, new_customer_email: freshFriend().email }),
+        404,
+        'unknown_referral_code',
+        new RegExp(code),
+      );
     });
 
     it('names an invalid email', async () => {
       const referrer = await createCustomer(system.app, token);
-      const body = assertError(await submitReferral(system.app, { referrer_code: referrer.referral_code, new_customer_email: 'friend-at-example.nl' }), 400, 'validation_error', /new_customer_email/);
+      const body = assertError(
+        await submitReferral(system.app, { referrer_code: referrer.referral_code, new_customer_email: 'friend-at-example.nl' }),
+        400,
+        'validation_error',
+        /new_customer_email/,
+      );
       assert.deepEqual(detailFields(body), ['new_customer_email']);
     });
 
     it('names a language other than nl or en', async () => {
       const referrer = await createCustomer(system.app, token);
-      const body = assertError(await inject('POST', '/api/referrals', { referrer_code: referrer.referral_code, new_customer_email: freshFriend().email, locale: 'de' }), 400, 'validation_error', /locale/);
+      const body = assertError(
+        await inject('POST', '/api/referrals', {
+          referrer_code: referrer.referral_code,
+          new_customer_email: freshFriend().email,
+          locale: 'de',
+        }),
+        400,
+        'validation_error',
+        /locale/,
+      );
       assert.deepEqual(detailFields(body), ['locale']);
     });
 
     it('answers 409 for a booking reference another referral already uses', async () => {
       const [first, second] = [await createCustomer(system.app, token), await createCustomer(system.app, token)];
       const { bookingReference } = freshFriend();
-      const ok = await submitReferral(system.app, { referrer_code: first.referral_code, new_customer_email: freshFriend().email, booking_reference: bookingReference });
+      const ok = await submitReferral(system.app, {
+        referrer_code: first.referral_code,
+        new_customer_email: freshFriend().email,
+        booking_reference: bookingReference,
+      });
       assert.equal(ok.statusCode, 201, ok.body);
       const friend = freshFriend().email;
       assertError(
-        await submitReferral(system.app, { referrer_code: second.referral_code, new_customer_email: friend, booking_reference: bookingReference }),
+        await submitReferral(system.app, {
+          referrer_code: second.referral_code,
+          new_customer_email: friend,
+          booking_reference: bookingReference,
+        }),
         409,
         'booking_reference_taken',
         new RegExp(bookingReference),
@@ -186,22 +253,54 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
 
   describe('GET /api/referrals', () => {
     it('names an unknown status', async () => {
-      assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/referrals?status=bogus'), 400, 'validation_error', /status must be one of: "submitted", "awaiting_booking"/)), ['status']);
-      assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/referrals?limit=101'), 400, 'validation_error', /limit/)), ['limit']);
+      assert.deepEqual(
+        detailFields(
+          assertError(
+            await asAdmin('GET', '/api/referrals?status=bogus'),
+            400,
+            'validation_error',
+            /status must be one of: "submitted", "awaiting_booking"/,
+          ),
+        ),
+        ['status'],
+      );
+      assert.deepEqual(detailFields(assertError(await asAdmin('GET', '/api/referrals?limit=101'), 400, 'validation_error', /limit/)), [
+        'limit',
+      ]);
     });
   });
 
   describe('PUT /api/referrals/:id/status', () => {
     it('refuses a status an admin may not set', async () => {
       for (const status of ['paid', 'pending_approval', 'bogus']) {
-        const body = assertError(await asAdmin('PUT', '/api/referrals/1/status', { status }), 400, 'validation_error', /status must be one of: "approved", "rejected"/);
+        const body = assertError(
+          await asAdmin('PUT', '/api/referrals/1/status', { status }),
+          400,
+          'validation_error',
+          /status must be one of: "approved", "rejected"/,
+        );
         assert.deepEqual(detailFields(body), ['status'], status);
       }
     });
 
     it('requires a reason to reject', async () => {
-      assert.deepEqual(detailFields(assertError(await asAdmin('PUT', '/api/referrals/1/status', { status: 'rejected' }), 400, 'validation_error', /reason is required/)), ['reason']);
-      assertError(await asAdmin('PUT', '/api/referrals/1/status', { status: 'rejected', reason: '   ' }), 400, 'validation_error', /reason/);
+      assert.deepEqual(
+        detailFields(
+          assertError(
+            await asAdmin('PUT', '/api/referrals/1/status', { status: 'rejected' }),
+            400,
+            'validation_error',
+            /reason is required/,
+          ),
+        ),
+        ['reason'],
+      );
+      assertError(
+        await asAdmin('PUT', '/api/referrals/1/status', { status: 'rejected', reason: '   ' }),
+        400,
+        'validation_error',
+        /reason/,
+      );
     });
 
     it('answers 404 for a referral that does not exist', async () => {
@@ -212,16 +311,76 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
 
   describe('POST /api/referrals/bulk-update', () => {
     it('refuses an empty list, too many ids and a bad status, naming the field', async () => {
-      assert.deepEqual(detailFields(assertError(await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: [], status: 'approved' }), 400, 'validation_error', /referralIds/)), ['referralIds']);
+      assert.deepEqual(
+        detailFields(
+          assertError(
+            await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: [], status: 'approved' }),
+            400,
+            'validation_error',
+            /referralIds/,
+          ),
+        ),
+        ['referralIds'],
+      );
       const tooMany = Array.from({ length: 501 }, (_, i) => String(i + 1));
-      assert.deepEqual(detailFields(assertError(await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: tooMany, status: 'approved' }), 400, 'validation_error', /referralIds/)), ['referralIds']);
-      assert.deepEqual(detailFields(assertError(await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: ['1'], status: 'paid' }), 400, 'validation_error', /status/)), ['status']);
-      assertError(await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: ['1'], status: 'rejected' }), 400, 'validation_error', /reason/);
-      assert.deepEqual(detailFields(assertError(await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: ['abc'], status: 'approved' }), 400, 'validation_error', /referralIds\.0 must match pattern/)), ['referralIds.0']);
-      assertError(await asAdmin('POST', '/api/referrals/bulk-update', { status: 'approved' }), 400, 'validation_error', /referralIds is required/);
+      assert.deepEqual(
+        detailFields(
+          assertError(
+            await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: tooMany, status: 'approved' }),
+            400,
+            'validation_error',
+            /referralIds/,
+          ),
+        ),
+        ['referralIds'],
+      );
+      assert.deepEqual(
+        detailFields(
+          assertError(
+            await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: ['1'], status: 'paid' }),
+            400,
+            'validation_error',
+            /status/,
+          ),
+        ),
+        ['status'],
+      );
+      assertError(
+        await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: ['1'], status: 'rejected' }),
+        400,
+        'validation_error',
+        /reason/,
+      );
+      assert.deepEqual(
+        detailFields(
+          assertError(
+            await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: ['abc'], status: 'approved' }),
+            400,
+            'validation_error',
+            /referralIds\.0 must match pattern/,
+          ),
+        ),
+        ['referralIds.0'],
+      );
+      assertError(
+        await asAdmin('POST', '/api/referrals/bulk-update', { status: 'approved' }),
+        400,
+        'validation_error',
+        /referralIds is required/,
+      );
       // Ids beyond bigint (or JavaScript's safe integers) are a 400, not a database error.
       for (const id of ['99999999999999999999', 1e20, 2 ** 60]) {
-        assert.deepEqual(detailFields(assertError(await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: [id], status: 'approved' }), 400, 'validation_error')), ['referralIds.0'], String(id));
+        assert.deepEqual(
+          detailFields(
+            assertError(
+              await asAdmin('POST', '/api/referrals/bulk-update', { referralIds: [id], status: 'approved' }),
+              400,
+              'validation_error',
+            ),
+          ),
+          ['referralIds.0'],
+          String(id),
+        );
       }
     });
   });
@@ -236,21 +395,41 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
         ['POST', '/api/referrals/bulk-update', bearer(token)],
       ];
       for (const [method, url, headers] of targets) {
-        const res = await system.app.inject({ method: method as 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"status": "approved",' });
+        const res = await system.app.inject({
+          method: method as 'POST',
+          url,
+          headers: { ...headers, 'content-type': 'application/json' },
+          payload: '{"status": "approved",',
+        });
         assertError(res, 400, 'invalid_json');
-        const empty = await system.app.inject({ method: method as 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '' });
+        const empty = await system.app.inject({
+          method: method as 'POST',
+          url,
+          headers: { ...headers, 'content-type': 'application/json' },
+          payload: '',
+        });
         assertError(empty, 400, 'invalid_json');
       }
     });
 
     it('does not echo a malformed login body (and the password in it) back', async () => {
-      const res = await system.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username":"admin","password":"admin123"' });
+      const res = await system.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"username":"admin","password":"admin123"',
+      });
       assertError(res, 400, 'invalid_json');
       assert.ok(!res.body.includes('admin123'));
     });
 
     it('answers 415 for a body that is not JSON at all', async () => {
-      const res = await system.app.inject({ method: 'POST', url: '/api/referrals', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'referrer_code=ABC' });
+      const res = await system.app.inject({
+        method: 'POST',
+        url: '/api/referrals',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'referrer_code=ABC',
+      });
       assertError(res, 415, 'unsupported_media_type');
     });
   });
@@ -329,7 +508,10 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
       assert.deepEqual(doc.paths['/api/customers'].get.security, [{ bearerAuth: [] }]);
       assert.equal(doc.paths['/api/referrals'].post.security, undefined);
       assert.ok(doc.components.securitySchemes.bearerAuth);
-      assert.ok(doc.paths['/api/webhooks/bookings'].post.requestBody.content['application/json'].schema, 'the webhook body schema is documented');
+      assert.ok(
+        doc.paths['/api/webhooks/bookings'].post.requestBody.content['application/json'].schema,
+        'the webhook body schema is documented',
+      );
       assert.ok(doc.paths['/api/customers'].post.requestBody.content['application/json'].schema.required.includes('email'));
     });
   });
@@ -346,7 +528,12 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
       const app = await buildApi({
         config: system.config,
         db: system.db,
-        temporal: { client: system.client, namespace: system.config.temporal.namespace, taskQueue: system.taskQueue, webUrl: system.config.temporal.webUrl },
+        temporal: {
+          client: system.client,
+          namespace: system.config.temporal.namespace,
+          taskQueue: system.taskQueue,
+          webUrl: system.config.temporal.webUrl,
+        },
         logger: { ...apiLoggerOptions('trace'), stream },
       });
       try {
@@ -354,15 +541,50 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
         const ok = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password } });
         assert.equal(ok.statusCode, 200);
         const loginToken = ok.json().token as string;
-        assert.equal((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'wrong-Secret-99' } })).statusCode, 401);
-        assert.equal((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'x'.repeat(201) } })).statusCode, 400);
-        assert.equal((await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: `{"username":"admin","password":"${password}"` })).statusCode, 400);
+        assert.equal(
+          (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'wrong-Secret-99' } }))
+            .statusCode,
+          401,
+        );
+        assert.equal(
+          (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'x'.repeat(201) } }))
+            .statusCode,
+          400,
+        );
+        assert.equal(
+          (
+            await app.inject({
+              method: 'POST',
+              url: '/api/auth/login',
+              headers: { 'content-type': 'application/json' },
+              payload: `{"username":"admin","password":"${password}"`,
+            })
+          ).statusCode,
+          400,
+        );
         assert.equal((await app.inject({ method: 'GET', url: '/api/customers', headers: bearer(loginToken) })).statusCode, 200);
-        assert.equal((await app.inject({ method: 'POST', url: '/api/auth/change-password', headers: bearer(loginToken), payload: { current_password: 'wrong-Secret-77', new_password: 'NewSecret-Password-42' } })).statusCode, 401);
+        assert.equal(
+          (
+            await app.inject({
+              method: 'POST',
+              url: '/api/auth/change-password',
+              headers: bearer(loginToken),
+              payload: { current_password: 'wrong-Secret-77', new_password: 'NewSecret-Password-42' },
+            })
+          ).statusCode,
+          401,
+        );
         const log = lines.join('');
         assert.ok(lines.length >= 6, `expected request logs, got ${lines.length} lines`);
         for (const line of lines) JSON.parse(line); // one JSON object per line
-        for (const secret of [password, 'wrong-Secret-99', 'wrong-Secret-77', 'NewSecret-Password-42', loginToken, loginToken.split('.')[2]]) {
+        for (const secret of [
+          password,
+          'wrong-Secret-99',
+          'wrong-Secret-77',
+          'NewSecret-Password-42',
+          loginToken,
+          loginToken.split('.')[2],
+        ]) {
           assert.ok(!log.includes(secret), `the logs contain a secret: ${secret}`);
         }
       } finally {
@@ -377,7 +599,12 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
     });
 
     it('answers an oversized body with 413 in the error shape', async () => {
-      const res = await system.app.inject({ method: 'POST', url: '/api/referrals', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ referrer_code: 'x'.repeat(2 * 1024 * 1024) }) });
+      const res = await system.app.inject({
+        method: 'POST',
+        url: '/api/referrals',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ referrer_code: 'x'.repeat(2 * 1024 * 1024) }),
+      });
       assertError(res, 413, 'payload_too_large');
       assertNoStackTrace(res);
     });

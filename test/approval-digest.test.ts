@@ -5,7 +5,16 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../config/env.js';
 import { ensureApprovalDigestSchedule } from '../temporal-config/schedules.js';
 import type { ApprovalDigestResult } from '../workflows/approval-digest.js';
-import { adminToken, createCustomer, eventually, signedWebhook, startTestSystem, unique, withEmptyDatabase, type TestSystem } from './support/system.js';
+import {
+  adminToken,
+  createCustomer,
+  eventually,
+  signedWebhook,
+  startTestSystem,
+  unique,
+  withEmptyDatabase,
+  type TestSystem,
+} from './support/system.js';
 
 /** The daily digest of pending approvals: the workflow against the real outbox, and its Schedule on the dev server. */
 describe('approval digest', () => {
@@ -20,21 +29,38 @@ describe('approval digest', () => {
     await system.close();
   });
 
-  const pendingInDb = async () => Number((await system.db('referrals').where('status', 'pending_approval').count<{ count: string }[]>({ count: '*' }))[0].count);
+  const pendingInDb = async () =>
+    Number((await system.db('referrals').where('status', 'pending_approval').count<{ count: string }[]>({ count: '*' }))[0].count);
   const digestRows = () => system.db('email_outbox').where('kind', 'admin_digest').whereIn('to_address', admins).orderBy('to_address');
   const runDigest = (at?: string) =>
-    system.client.workflow.execute('approvalDigest', { taskQueue: system.taskQueue, workflowId: `approval-digest-test-${randomUUID()}`, args: at ? [{ at }] : [] }) as Promise<ApprovalDigestResult>;
+    system.client.workflow.execute('approvalDigest', {
+      taskQueue: system.taskQueue,
+      workflowId: `approval-digest-test-${randomUUID()}`,
+      args: at ? [{ at }] : [],
+    }) as Promise<ApprovalDigestResult>;
 
   async function pendingReferral(): Promise<string> {
     const referrer = await createCustomer(system.app, token, { name: 'Sanne de Jong' });
     const friend = `${unique('f')}@example.nl`;
     const reference = unique('BK');
-    const res = await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: reference } });
+    const res = await system.app.inject({
+      method: 'POST',
+      url: '/api/referrals',
+      payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: reference },
+    });
     assert.ok(res.statusCode === 201 || res.statusCode === 200, res.body);
     const id = res.json().id as string;
     await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'awaiting_booking');
-    const hook = signedWebhook(system.config.webhooks.bookingSecret, { type: 'booking.confirmed', data: { booking_reference: reference, customer_email: friend, booking_value: 500, currency: 'EUR' } });
-    const confirmed = await system.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers: hook.headers, payload: hook.payload });
+    const hook = signedWebhook(system.config.webhooks.bookingSecret, {
+      type: 'booking.confirmed',
+      data: { booking_reference: reference, customer_email: friend, booking_value: 500, currency: 'EUR' },
+    });
+    const confirmed = await system.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/bookings',
+      headers: hook.headers,
+      payload: hook.payload,
+    });
     assert.equal(confirmed.statusCode, 200, confirmed.body);
     await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'pending_approval');
     return id;
@@ -44,10 +70,18 @@ describe('approval digest', () => {
     await withEmptyDatabase(async (databaseUrl) => {
       const empty = await startTestSystem({ ADMIN_NOTIFICATION_EMAILS: admins.join(',') }, { databaseUrl });
       try {
-        const result = (await empty.client.workflow.execute('approvalDigest', { taskQueue: empty.taskQueue, workflowId: `approval-digest-test-${randomUUID()}`, args: [] })) as ApprovalDigestResult;
+        const result = (await empty.client.workflow.execute('approvalDigest', {
+          taskQueue: empty.taskQueue,
+          workflowId: `approval-digest-test-${randomUUID()}`,
+          args: [],
+        })) as ApprovalDigestResult;
         assert.equal(result.skipped, true);
         assert.equal(result.pendingCount, 0);
-        assert.equal((await empty.db('email_outbox').where('kind', 'admin_digest')).length, 0, 'no digest is sent for an empty review queue');
+        assert.equal(
+          (await empty.db('email_outbox').where('kind', 'admin_digest')).length,
+          0,
+          'no digest is sent for an empty review queue',
+        );
       } finally {
         await empty.close();
       }
@@ -63,7 +97,10 @@ describe('approval digest', () => {
     assert.deepEqual(result, { skipped: false, day: '2026-03-11', pendingCount: expected, sent: admins.length });
 
     const rows = await digestRows();
-    assert.deepEqual(rows.map((r) => r.to_address), [...admins].sort());
+    assert.deepEqual(
+      rows.map((r) => r.to_address),
+      [...admins].sort(),
+    );
     for (const row of rows) {
       assert.equal(row.idempotency_key, `approval-digest:2026-03-11:${row.to_address}`);
       assert.equal(row.status, 'sent');
@@ -87,9 +124,14 @@ describe('approval digest', () => {
     if ((await pendingInDb()) === 0) await pendingReferral();
     const bare = await startTestSystem({});
     try {
-      const count = async () => Number((await bare.db('email_outbox').where('kind', 'admin_digest').count<{ count: string }[]>({ count: '*' }))[0].count);
+      const count = async () =>
+        Number((await bare.db('email_outbox').where('kind', 'admin_digest').count<{ count: string }[]>({ count: '*' }))[0].count);
       const before = await count();
-      const result = (await bare.client.workflow.execute('approvalDigest', { taskQueue: bare.taskQueue, workflowId: `approval-digest-test-${randomUUID()}`, args: [{ at: '2030-01-01T12:00:00Z' }] })) as ApprovalDigestResult;
+      const result = (await bare.client.workflow.execute('approvalDigest', {
+        taskQueue: bare.taskQueue,
+        workflowId: `approval-digest-test-${randomUUID()}`,
+        args: [{ at: '2030-01-01T12:00:00Z' }],
+      })) as ApprovalDigestResult;
       assert.equal(result.skipped, false);
       assert.equal(result.sent, 0);
       assert.equal(await count(), before);
@@ -114,15 +156,25 @@ describe('approval digest', () => {
       const handle = system.client.schedule.getHandle(scheduleId);
       let described = await handle.describe();
       assert.equal(described.spec.timezone, 'Europe/Amsterdam');
-      assert.deepEqual(described.spec.calendars?.map((c) => ({ hour: c.hour, minute: c.minute })), [{ hour: [{ start: 7, end: 7, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] }]);
+      assert.deepEqual(
+        described.spec.calendars?.map((c) => ({ hour: c.hour, minute: c.minute })),
+        [{ hour: [{ start: 7, end: 7, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] }],
+      );
       assert.equal(described.action.type, 'startWorkflow');
       assert.equal(described.action.type === 'startWorkflow' && described.action.workflowType, 'approvalDigest');
       assert.equal(described.action.type === 'startWorkflow' && described.action.taskQueue, system.taskQueue);
 
       // A changed cron updates the existing Schedule.
-      await ensureApprovalDigestSchedule(system.client, { ...config, approvalDigest: { ...config.approvalDigest, cron: '0 8 * * *' } }, scheduleId);
+      await ensureApprovalDigestSchedule(
+        system.client,
+        { ...config, approvalDigest: { ...config.approvalDigest, cron: '0 8 * * *' } },
+        scheduleId,
+      );
       described = await handle.describe();
-      assert.deepEqual(described.spec.calendars?.map((c) => c.hour), [[{ start: 8, end: 8, step: 1 }]]);
+      assert.deepEqual(
+        described.spec.calendars?.map((c) => c.hour),
+        [[{ start: 8, end: 8, step: 1 }]],
+      );
 
       const pending = await pendingInDb();
       await handle.trigger();

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../config/env.js';
 
 describe('configuration', () => {
-  it('runs on embedded defaults with the seed\'s meanings', () => {
+  it("runs on embedded defaults with the seed's meanings", () => {
     const config = loadConfig({});
     assert.equal(config.http.port, 3001);
     assert.equal(config.referrals.rewardAmountCents, 2500);
@@ -16,8 +16,14 @@ describe('configuration', () => {
     assert.match(config.webhooks.bookingSecret, /^whsec_/);
   });
 
-  it('builds the database URL from the seed\'s DB_* variables', () => {
-    const config = loadConfig({ DB_HOST: 'db.internal', DB_USER: 'bebsy', DB_PASSWORD: 'p@ss word', DB_NAME: 'referrals', DB_POOL_MAX: '20' });
+  it("builds the database URL from the seed's DB_* variables", () => {
+    const config = loadConfig({
+      DB_HOST: 'db.internal',
+      DB_USER: 'bebsy',
+      DB_PASSWORD: 'p@ss word',
+      DB_NAME: 'referrals',
+      DB_POOL_MAX: '20',
+    });
     assert.equal(config.database.url, 'postgres://bebsy:p%40ss%20word@db.internal:5432/referrals');
     assert.equal(config.database.pool.max, 20);
   });
@@ -37,7 +43,15 @@ describe('configuration', () => {
 
   it('logs JSON lines unless asked for pretty lines or writing to a terminal outside production', () => {
     assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
-    assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'a-strong-one-here', BOOKING_WEBHOOK_SECRET: 'whsec_YmVic3ktcHJvZHVjdGlvbi1zZWNyZXQ=' }).logFormat, 'json');
+    assert.equal(
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(40),
+        ADMIN_PASSWORD: 'a-strong-one-here',
+        BOOKING_WEBHOOK_SECRET: 'whsec_YmVic3ktcHJvZHVjdGlvbi1zZWNyZXQ=',
+      }).logFormat,
+      'json',
+    );
     assert.equal(loadConfig({}).logFormat, process.stdout.isTTY ? 'pretty' : 'json');
     assert.throws(() => loadConfig({ LOG_FORMAT: 'xml' }), /LOG_FORMAT: must be json or pretty/);
   });
@@ -56,12 +70,20 @@ describe('configuration', () => {
   });
 
   it('refuses production with a weak JWT_SECRET or the default admin password, and says why', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short', ADMIN_PASSWORD: 'admin123' }), (error: unknown) => {
-      assert.match((error as Error).message, /JWT_SECRET: must be set to at least 32 characters/);
-      assert.match((error as Error).message, /ADMIN_PASSWORD: the default admin password is not allowed/);
-      return true;
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short', ADMIN_PASSWORD: 'admin123' }),
+      (error: unknown) => {
+        assert.match((error as Error).message, /JWT_SECRET: must be set to at least 32 characters/);
+        assert.match((error as Error).message, /ADMIN_PASSWORD: the default admin password is not allowed/);
+        return true;
+      },
+    );
+    const ok = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      ADMIN_PASSWORD: 'a-long-unique-password',
+      BOOKING_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     });
-    const ok = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'a-long-unique-password', BOOKING_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
     assert.equal(ok.isProduction, true);
   });
 });

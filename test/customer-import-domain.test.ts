@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CsvRecordReader, FileDuplicates, UnclosedQuoteError, detectDelimiter, encodingAt, firstNonAscii, inspectHeader, mapHeader, notTextKind, validateRecord } from '../domain/csv-import/index.js';
+import {
+  CsvRecordReader,
+  FileDuplicates,
+  UnclosedQuoteError,
+  detectDelimiter,
+  encodingAt,
+  firstNonAscii,
+  inspectHeader,
+  mapHeader,
+  notTextKind,
+  validateRecord,
+} from '../domain/csv-import/index.js';
 
 describe('customer import: header row', () => {
   it('detects the delimiter outside quotes', () => {
@@ -13,15 +24,24 @@ describe('customer import: header row', () => {
   it('maps Dutch and English header names, ignoring case, spaces, accents and extra columns', () => {
     const result = mapHeader([' Klantnummer ', 'Woonplaats', 'NAAM', 'E-mailadres', 'Taal']);
     assert.deepEqual(result, { ok: true, columns: { bebsy_customer_id: 0, name: 2, email: 3, locale: 4 } });
-    assert.deepEqual(mapHeader(['bebsy_customer_id', 'name', 'email', 'locale']), { ok: true, columns: { bebsy_customer_id: 0, name: 1, email: 2, locale: 3 } });
+    assert.deepEqual(mapHeader(['bebsy_customer_id', 'name', 'email', 'locale']), {
+      ok: true,
+      columns: { bebsy_customer_id: 0, name: 1, email: 2, locale: 3 },
+    });
     assert.deepEqual(mapHeader(['Customer ID', 'Name', 'E-mail']), { ok: true, columns: { bebsy_customer_id: 0, name: 1, email: 2 } });
   });
 
   it('names the missing columns and the ones it found', () => {
     const result = mapHeader(['foo', 'Naam']);
     assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.message : '', /bebsy_customer_id \(e\.g\. "klantnummer" or "customer_id"\).*email.*columns found: "foo", "Naam"/);
-    assert.deepEqual(!result.ok && [result.missing, result.found], [['bebsy_customer_id', 'email'], ['foo', 'Naam']]);
+    assert.match(
+      !result.ok ? result.message : '',
+      /bebsy_customer_id \(e\.g\. "klantnummer" or "customer_id"\).*email.*columns found: "foo", "Naam"/,
+    );
+    assert.deepEqual(!result.ok && [result.missing, result.found], [
+      ['bebsy_customer_id', 'email'],
+      ['foo', 'Naam'],
+    ]);
     const blank = mapHeader([' ', '']);
     assert.deepEqual(!blank.ok && blank.found, [], 'blank names are not columns found');
   });
@@ -50,7 +70,8 @@ describe('customer import: files that are not text', () => {
   it('calls a start full of control bytes binary, but keeps text with a stray NUL, Windows-1252 and tabs', () => {
     assert.equal(notTextKind(Buffer.from('Naam;E-mail\r\n', 'utf16le')), 'binary', 'UTF-16 without a BOM: every other byte NUL');
     assert.equal(notTextKind(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))), 'binary');
-    const rows = 'Klantnummer;Naam;E-mail\r\n' + Array.from({ length: 20 }, (_, i) => `NL-${i};Klant ${i};klant.${i}@voorbeeld.nl\r\n`).join('');
+    const rows =
+      'Klantnummer;Naam;E-mail\r\n' + Array.from({ length: 20 }, (_, i) => `NL-${i};Klant ${i};klant.${i}@voorbeeld.nl\r\n`).join('');
     assert.equal(notTextKind(Buffer.from(rows.replace('Klant 3', 'Klant\u00003'))), null, 'a stray NUL (the import drops it)');
     assert.equal(notTextKind(Buffer.from('Naam\tE-mail\fJos\xe9\tjose@x.nl\r', 'latin1')), null);
     assert.equal(notTextKind(Buffer.alloc(0)), null);
@@ -76,13 +97,15 @@ describe('customer import: encoding', () => {
 });
 
 describe('customer import: rows', () => {
-
   it('trims, lower-cases the email and reads the language', () => {
     assert.deepEqual(validateRecord(['  BEB-1 ', ' Zoë de Bruijn ', ' Zoe@Voorbeeld.NL ', ' Engels ']), {
       ok: true,
       row: { bebsy_customer_id: 'BEB-1', name: 'Zoë de Bruijn', email: 'zoe@voorbeeld.nl', locale: 'en' },
     });
-    assert.deepEqual(validateRecord(['BEB-1', 'Jan', 'jan@x.nl', '']), { ok: true, row: { bebsy_customer_id: 'BEB-1', name: 'Jan', email: 'jan@x.nl', locale: null } });
+    assert.deepEqual(validateRecord(['BEB-1', 'Jan', 'jan@x.nl', '']), {
+      ok: true,
+      row: { bebsy_customer_id: 'BEB-1', name: 'Jan', email: 'jan@x.nl', locale: null },
+    });
   });
 
   it('rejects with a reason', () => {
@@ -114,7 +137,8 @@ describe('customer import: duplicates within the file', () => {
 
   it('keeps a hundred thousand numbers apart', () => {
     const duplicates = new FileDuplicates();
-    for (let i = 0; i < 100_000; i++) assert.equal(duplicates.claim({ bebsy_customer_id: `BEB-${i}`, name: 'Jan', email: `jan${i}@x.nl`, locale: null }, i + 2), null);
+    for (let i = 0; i < 100_000; i++)
+      assert.equal(duplicates.claim({ bebsy_customer_id: `BEB-${i}`, name: 'Jan', email: `jan${i}@x.nl`, locale: null }, i + 2), null);
     assert.equal(duplicates.claim({ bebsy_customer_id: 'BEB-99999', name: 'Jan', email: 'nieuw@x.nl', locale: null }, 200_000), 100_001);
   });
 });
@@ -151,6 +175,9 @@ describe('customer import: reading records', () => {
   });
 
   it('refuses a quoted cell that never closes, naming its line', () => {
-    assert.throws(() => read('id;naam\n1;Jan\n2;"Piet;p@x.nl\n3;Kees\n'), (error: Error) => error instanceof UnclosedQuoteError && error.line === 3);
+    assert.throws(
+      () => read('id;naam\n1;Jan\n2;"Piet;p@x.nl\n3;Kees\n'),
+      (error: Error) => error instanceof UnclosedQuoteError && error.line === 3,
+    );
   });
 });

@@ -30,7 +30,13 @@ describe('a customer import whose worker is killed', () => {
 
   async function startWorkerProcess(): Promise<ChildProcess> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: testEnv.databaseUrl, TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_TASK_QUEUE: system.taskQueue },
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: testEnv.databaseUrl,
+        TEMPORAL_ADDRESS: testEnv.temporalAddress,
+        TEMPORAL_TASK_QUEUE: system.taskQueue,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
@@ -47,10 +53,13 @@ describe('a customer import whose worker is killed', () => {
     const { id } = res.json();
 
     workerProcess = await startWorkerProcess();
-    const progress = await eventually(async () => {
-      const job = await getImportJson(system.app, token, id);
-      return job.rows_processed > 0 && job;
-    }, { timeoutMs: 60_000, intervalMs: 20 });
+    const progress = await eventually(
+      async () => {
+        const job = await getImportJson(system.app, token, id);
+        return job.rows_processed > 0 && job;
+      },
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
     workerProcess.kill('SIGKILL');
     await once(workerProcess, 'exit');
     assert.equal(progress.status, 'running');
@@ -59,13 +68,21 @@ describe('a customer import whose worker is killed', () => {
     workerProcess = await startWorkerProcess();
     const job = await importEnded(system.app, token, id, 120_000);
     assert.equal(job.status, 'completed', job.error ?? '');
-    assert.deepEqual({ inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected }, { inserted: ROWS, updated: 0, unchanged: 0, rejected: 0 });
+    assert.deepEqual(
+      { inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected },
+      { inserted: ROWS, updated: 0, unchanged: 0, rejected: 0 },
+    );
     const [{ n }] = await system.db('customers').where('bebsy_customer_id', 'like', 'RS-%').count<{ n: string }[]>({ n: '*' });
     assert.equal(Number(n), ROWS);
 
     // The staging activity really ran twice: the second attempt is the resumed one.
     const history = await system.client.workflow.getHandle(`customer-import-${id}`).fetchHistory();
-    const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
-    assert.ok(attempts.some((a) => a >= 2), `an activity was retried after the kill (attempts ${attempts.join(', ')})`);
+    const attempts = (history.events ?? []).flatMap((e) =>
+      e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : [],
+    );
+    assert.ok(
+      attempts.some((a) => a >= 2),
+      `an activity was retried after the kill (attempts ${attempts.join(', ')})`,
+    );
   });
 });

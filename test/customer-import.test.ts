@@ -50,15 +50,24 @@ describe('customer CSV import', () => {
 
     const job = await runImport(await fixture('excel-nl-windows-1252.csv'), 'klanten export.csv');
     assert.equal(job.status, 'completed', job.error ?? '');
-    assert.deepEqual({ inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected }, { inserted: 3, updated: 1, unchanged: 0, rejected: 7 });
+    assert.deepEqual(
+      { inserted: job.inserted, updated: job.updated, unchanged: job.unchanged, rejected: job.rejected },
+      { inserted: 3, updated: 1, unchanged: 0, rejected: 7 },
+    );
     assert.equal(job.rows_processed, 12, 'eleven rows and a blank one');
     assert.equal(job.percent, 100);
 
     const jose = await customerById('NL-1001');
-    assert.deepEqual({ name: jose.name, email: jose.email, locale: jose.locale }, { name: 'José Martínez', email: 'jose@voorbeeld.nl', locale: 'nl' });
+    assert.deepEqual(
+      { name: jose.name, email: jose.email, locale: jose.locale },
+      { name: 'José Martínez', email: 'jose@voorbeeld.nl', locale: 'nl' },
+    );
     assert.match(jose.referral_code, /^[A-Z2-9]{8}$/);
     const zoe = await customerById('NL-1002');
-    assert.deepEqual({ name: zoe.name, email: zoe.email, locale: zoe.locale }, { name: 'Zoë de Bruijn', email: 'zoe.debruijn@voorbeeld.nl', locale: 'en' });
+    assert.deepEqual(
+      { name: zoe.name, email: zoe.email, locale: zoe.locale },
+      { name: 'Zoë de Bruijn', email: 'zoe.debruijn@voorbeeld.nl', locale: 'en' },
+    );
     assert.equal((await customerById('NL-1003')).name, 'Jansen; Piet\nen Marie');
     const lars = await customerById('NL-1011');
     assert.equal(lars.name, 'Lars Vermeulen');
@@ -76,7 +85,10 @@ describe('customer CSV import', () => {
       '11;NL-1009;Bestaande Mail;bestaand@voorbeeld.nl;email_taken;e-mailadres hoort bij een andere klant',
       '12;NL-1010;Eva Smit;eva@voorbeeld.nl;invalid_locale;taal moet nl of en zijn',
     ]);
-    assert.match(await errorReport(job.id, 'en'), /line;customer_id;name;email;code;reason\r\n6;NL-1004;Noël Peeters;geen-email;invalid_email;email address is not valid/);
+    assert.match(
+      await errorReport(job.id, 'en'),
+      /line;customer_id;name;email;code;reason\r\n6;NL-1004;Noël Peeters;geen-email;invalid_email;email address is not valid/,
+    );
 
     // Nothing left behind: no staging table, no stored upload.
     const staging = await system.db.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'customer_import_staging'");
@@ -85,7 +97,10 @@ describe('customer CSV import', () => {
 
     // The same file again changes nothing.
     const again = await runImport(await fixture('excel-nl-windows-1252.csv'));
-    assert.deepEqual({ inserted: again.inserted, updated: again.updated, unchanged: again.unchanged, rejected: again.rejected }, { inserted: 0, updated: 0, unchanged: 4, rejected: 7 });
+    assert.deepEqual(
+      { inserted: again.inserted, updated: again.updated, unchanged: again.unchanged, rejected: again.rejected },
+      { inserted: 0, updated: 0, unchanged: 4, rejected: 7 },
+    );
     assert.deepEqual(await customerById('NL-1001'), jose, 'not even updated_at moves');
   });
 
@@ -122,16 +137,28 @@ describe('customer CSV import', () => {
       const c = await customerById(id);
       return [c.name, c.email, c.locale];
     };
-    assert.deepEqual(await values('MC-1'), ['Jan "Jantje" de Vries', 'jan.mc1@voorbeeld.nl', 'nl'], 'a quote inside an unquoted cell is text');
+    assert.deepEqual(
+      await values('MC-1'),
+      ['Jan "Jantje" de Vries', 'jan.mc1@voorbeeld.nl', 'nl'],
+      'a quote inside an unquoted cell is text',
+    );
     assert.deepEqual(await values('MC-2'), ['Bakker; Els', 'els.mc2@voorbeeld.nl', 'nl'], 'a short row reads as empty cells');
     assert.deepEqual(await values('MC-3'), ['Noël Peeters', 'noel.mc3@voorbeeld.nl', 'en'], 'extra cells are ignored');
     assert.deepEqual(await values('MC-4'), ['Zoë "Zo" Smit', 'zoe.mc4@voorbeeld.nl', 'nl']);
-    assert.deepEqual(await values('MC-6'), ['NulByte', 'nul.mc6@voorbeeld.nl', 'nl'], 'a NUL byte, which Postgres text cannot hold, is dropped');
-    assert.deepEqual((await errorReport(job.id)).slice(1).trim().split('\r\n').slice(1), [
-      '7;MC-5;Geen Mail;;missing_email;e-mailadres ontbreekt',
-      '8;MC-2;Dubbel Nummer;ander.mc2@voorbeeld.nl;duplicate_id;klantnummer staat eerder in het bestand',
-      "10;MC-7;'=1+2;;missing_email;e-mailadres ontbreekt",
-    ], 'values a spreadsheet would run get a leading quote, as in the exports');
+    assert.deepEqual(
+      await values('MC-6'),
+      ['NulByte', 'nul.mc6@voorbeeld.nl', 'nl'],
+      'a NUL byte, which Postgres text cannot hold, is dropped',
+    );
+    assert.deepEqual(
+      (await errorReport(job.id)).slice(1).trim().split('\r\n').slice(1),
+      [
+        '7;MC-5;Geen Mail;;missing_email;e-mailadres ontbreekt',
+        '8;MC-2;Dubbel Nummer;ander.mc2@voorbeeld.nl;duplicate_id;klantnummer staat eerder in het bestand',
+        "10;MC-7;'=1+2;;missing_email;e-mailadres ontbreekt",
+      ],
+      'values a spreadsheet would run get a leading quote, as in the exports',
+    );
   });
 
   it('answers clear 4xx errors for bad uploads, storing nothing', async () => {
@@ -139,7 +166,11 @@ describe('customer CSV import', () => {
     assert.equal(noHeader.statusCode, 422);
     assert.equal(noHeader.json().error, 'unrecognised_header');
     assert.match(noHeader.json().message, /lacks the column\(s\) bebsy_customer_id .* columns found: "foo", "bar", "baz"/);
-    assert.deepEqual(noHeader.json().details, [{ missing_columns: ['bebsy_customer_id', 'name', 'email'], columns_found: ['foo', 'bar', 'baz'] }], 'the UI words it from these');
+    assert.deepEqual(
+      noHeader.json().details,
+      [{ missing_columns: ['bebsy_customer_id', 'name', 'email'], columns_found: ['foo', 'bar', 'baz'] }],
+      'the UI words it from these',
+    );
     const noEmail = await uploadImport(system.app, token, 'Klantnummer;Naam;Woonplaats\r\nNL-1;Jan;Gent\r\n');
     assert.deepEqual(noEmail.json().details, [{ missing_columns: ['email'], columns_found: ['Klantnummer', 'Naam', 'Woonplaats'] }]);
 
@@ -159,7 +190,11 @@ describe('customer CSV import', () => {
     assert.equal(tooBig.json().error, 'file_too_large');
     assert.deepEqual(await readdir(storageDir), [], 'nothing stored');
 
-    const other = await system.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'x'.repeat(2 * 1024 * 1024), password: 'x' } });
+    const other = await system.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'x'.repeat(2 * 1024 * 1024), password: 'x' },
+    });
     assert.equal(other.statusCode, 413, 'the rest of the API keeps its 1 MB body limit');
 
     assert.equal((await system.app.inject({ method: 'GET', url: '/api/imports/999999999', headers: auth() })).statusCode, 404);
@@ -199,10 +234,15 @@ describe('customer CSV import', () => {
     assert.equal(job.status, 'completed');
     assert.deepEqual([job.inserted, job.updated, job.unchanged, job.rejected], [0, 0, 0, 12]);
     const detail: ImportDetailJson = (await system.app.inject({ method: 'GET', url: `/api/imports/${job.id}`, headers: auth() })).json();
-    assert.deepEqual(detail.first_rejections, rows.slice(0, 10).map((_, i) => ({ line: i + 2, reason: i % 2 ? 'missing_email' : 'missing_name', bebsy_customer_id: `AR-${i}` })));
+    assert.deepEqual(
+      detail.first_rejections,
+      rows.slice(0, 10).map((_, i) => ({ line: i + 2, reason: i % 2 ? 'missing_email' : 'missing_name', bebsy_customer_id: `AR-${i}` })),
+    );
 
     const clean = await runImport('Klantnummer;Naam;E-mail\r\nAR-OK;Anna Goed;anna.arok@voorbeeld.nl\r\n');
-    const cleanDetail: ImportDetailJson = (await system.app.inject({ method: 'GET', url: `/api/imports/${clean.id}`, headers: auth() })).json();
+    const cleanDetail: ImportDetailJson = (
+      await system.app.inject({ method: 'GET', url: `/api/imports/${clean.id}`, headers: auth() })
+    ).json();
     assert.deepEqual([cleanDetail.inserted, cleanDetail.first_rejections], [1, []]);
   });
 

@@ -47,16 +47,28 @@ describe('referral rules', () => {
     const reject = (f: Partial<ReferralFacts>, p = policy) => evaluateReferralRules({ ...facts, ...f }, p);
     assert.deepEqual(reject({ referrerEmail: null }), { verdict: 'reject', reason: 'unknown_referrer' });
     assert.deepEqual(reject({ refereeEmail: 'ANNA@example.nl' }), { verdict: 'reject', reason: 'self_referral' });
-    assert.deepEqual(reject({ bookingReference: null }, { ...policy, requireBookingReference: true }), { verdict: 'reject', reason: 'booking_reference_required' });
+    assert.deepEqual(reject({ bookingReference: null }, { ...policy, requireBookingReference: true }), {
+      verdict: 'reject',
+      reason: 'booking_reference_required',
+    });
     assert.deepEqual(reject({ refereeIsCustomer: true }), { verdict: 'reject', reason: 'already_customer' });
     assert.deepEqual(reject({ refereeReferredEarlier: true }), { verdict: 'reject', reason: 'already_referred' });
-    assert.deepEqual(reject({ referrerActiveReferrals: 5 }, { ...policy, maxReferralsPerCustomer: 5 }), { verdict: 'reject', reason: 'referral_limit_reached' });
+    assert.deepEqual(reject({ referrerActiveReferrals: 5 }, { ...policy, maxReferralsPerCustomer: 5 }), {
+      verdict: 'reject',
+      reason: 'referral_limit_reached',
+    });
     assert.deepEqual(reject({ referrerActiveReferrals: 5 }), { verdict: 'accept', flags: [] }, '0 means unlimited');
   });
   it('flags what needs a human', () => {
-    const verdict = evaluateReferralRules({ ...facts, referrerEmail: 'anna@gmail.com', refereeEmail: 'a.n.n.a+1@gmail.com', referrerReferralsLastHour: 11 }, policy);
+    const verdict = evaluateReferralRules(
+      { ...facts, referrerEmail: 'anna@gmail.com', refereeEmail: 'a.n.n.a+1@gmail.com', referrerReferralsLastHour: 11 },
+      policy,
+    );
     assert.deepEqual(verdict, { verdict: 'accept', flags: ['similar_to_referrer_email', 'high_referral_velocity'] });
-    assert.deepEqual(evaluateReferralRules({ ...facts, refereeEmail: 'x@mailinator.com' }, policy), { verdict: 'accept', flags: ['disposable_email_domain'] });
+    assert.deepEqual(evaluateReferralRules({ ...facts, refereeEmail: 'x@mailinator.com' }, policy), {
+      verdict: 'accept',
+      flags: ['disposable_email_domain'],
+    });
   });
 });
 
@@ -73,7 +85,11 @@ describe('the reward hold', () => {
     const approvedAt = Date.parse('2027-06-01T10:00:00Z');
     assert.equal(rewardHoldEnds(approvedAt, 14, null), Date.parse('2027-06-15T10:00:00Z'));
     assert.equal(rewardHoldEnds(approvedAt, 14, '2027-07-01'), Date.parse('2027-07-01T22:00:00Z'));
-    assert.equal(rewardHoldEnds(approvedAt, 14, '2027-06-02'), Date.parse('2027-06-15T10:00:00Z'), 'a departure inside the hold changes nothing');
+    assert.equal(
+      rewardHoldEnds(approvedAt, 14, '2027-06-02'),
+      Date.parse('2027-06-15T10:00:00Z'),
+      'a departure inside the hold changes nothing',
+    );
     assert.equal(rewardHoldEnds(approvedAt, 0, '2020-01-01'), approvedAt, 'a past departure with no hold pays at once');
   });
 });

@@ -10,7 +10,6 @@ import { failureOf } from './support/failures.js';
 
 const FRONTEND_URL = 'https://referrals.bebsy.test';
 
-
 describe('sendEmail', () => {
   let db: Db;
   before(() => {
@@ -50,7 +49,9 @@ describe('sendEmail', () => {
     it('records an invalid recipient as failed_permanent and throws non-retryable', async () => {
       const { sendEmail } = createEmailActivities({ db, email: loadConfig({ NODE_ENV: 'test' }).email });
       const key = `referral-${unique()}:friend_welcome`;
-      const failure = await failureOf(sendEmail({ idempotencyKey: key, message: { ...sampleMessage('friend_welcome'), to: 'not-an-address' } }));
+      const failure = await failureOf(
+        sendEmail({ idempotencyKey: key, message: { ...sampleMessage('friend_welcome'), to: 'not-an-address' } }),
+      );
       assert.equal(failure.nonRetryable, true);
       assert.equal(failure.type, EMAIL_PERMANENT_FAILURE);
       const [row] = await outboxRows(key);
@@ -64,7 +65,13 @@ describe('sendEmail', () => {
     let sendEmail: ReturnType<typeof createEmailActivities>['sendEmail'];
     before(async () => {
       resend = await startFakeResend();
-      const config = loadConfig({ NODE_ENV: 'test', FRONTEND_URL, RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url, FROM_EMAIL: 'Bebsy <referrals@bebsy.nl>' });
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        FRONTEND_URL,
+        RESEND_API_KEY: resend.apiKey,
+        RESEND_BASE_URL: resend.url,
+        FROM_EMAIL: 'Bebsy <referrals@bebsy.nl>',
+      });
       assert.deepEqual(config.email.transport, { kind: 'resend', apiKey: resend.apiKey, baseUrl: resend.url });
       ({ sendEmail } = createEmailActivities({ db, email: config.email }));
     });
@@ -88,7 +95,13 @@ describe('sendEmail', () => {
       assert.deepEqual(request.body.tags, [{ name: 'kind', value: 'friend_booked' }]);
 
       assert.equal(resend.delivered.length, 1);
-      assert.deepEqual(result, { outboxId: result.outboxId, status: 'sent', provider: 'resend', providerMessageId: resend.delivered[0].id, alreadySent: false });
+      assert.deepEqual(result, {
+        outboxId: result.outboxId,
+        status: 'sent',
+        provider: 'resend',
+        providerMessageId: resend.delivered[0].id,
+        alreadySent: false,
+      });
       const [row] = await outboxRows(key);
       assert.equal(row.status, 'sent');
       assert.equal(row.provider_message_id, resend.delivered[0].id);
@@ -164,7 +177,13 @@ describe('sendEmail', () => {
     });
 
     it('EMAIL_TRANSPORT=outbox keeps messages in the outbox even with a RESEND_API_KEY', async () => {
-      const config = loadConfig({ NODE_ENV: 'test', FRONTEND_URL, EMAIL_TRANSPORT: 'outbox', RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        FRONTEND_URL,
+        EMAIL_TRANSPORT: 'outbox',
+        RESEND_API_KEY: resend.apiKey,
+        RESEND_BASE_URL: resend.url,
+      });
       assert.deepEqual(config.email.transport, { kind: 'outbox' });
       const outboxOnly = createEmailActivities({ db, email: config.email });
       const key = `referral-${unique()}:friend_welcome`;
@@ -177,7 +196,12 @@ describe('sendEmail', () => {
     });
 
     it('EMAIL_TRANSPORT=resend is the same as leaving it unset with a RESEND_API_KEY', async () => {
-      const explicit = loadConfig({ NODE_ENV: 'test', EMAIL_TRANSPORT: 'resend', RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
+      const explicit = loadConfig({
+        NODE_ENV: 'test',
+        EMAIL_TRANSPORT: 'resend',
+        RESEND_API_KEY: resend.apiKey,
+        RESEND_BASE_URL: resend.url,
+      });
       const implicit = loadConfig({ NODE_ENV: 'test', RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
       assert.deepEqual(explicit.email.transport, implicit.email.transport);
     });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
-import { createEmailActivities, EMAIL_PERMANENT_FAILURE, EMAIL_PROVIDER_ERROR, isPermanentSmtpError, smtpMessageId, type OutboxRow } from '../activities/email.js';
+import {
+  createEmailActivities,
+  EMAIL_PERMANENT_FAILURE,
+  EMAIL_PROVIDER_ERROR,
+  isPermanentSmtpError,
+  smtpMessageId,
+  type OutboxRow,
+} from '../activities/email.js';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { sampleMessage } from '../emails/samples.js';
@@ -13,7 +20,6 @@ const FRONTEND_URL = 'https://referrals.bebsy.test';
 const FROM_EMAIL = 'Bebsy <referrals@bebsy.nl>';
 const SMTP_USER = 'mailer';
 const SMTP_PASSWORD = 'smtp-test-password';
-
 
 function configError(env: Record<string, string>): string[] {
   try {
@@ -47,7 +53,9 @@ async function startSmtpServer() {
     },
     onRcptTo(address, _session, callback) {
       if (rejectRecipients.has(address.address)) {
-        return callback(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: No such user here`), { responseCode: 550 }));
+        return callback(
+          Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: No such user here`), { responseCode: 550 }),
+        );
       }
       return callback();
     },
@@ -109,7 +117,11 @@ describe('EMAIL_TRANSPORT and SMTP configuration', () => {
     assert.deepEqual(loadConfig({ NODE_ENV: 'test' }).email.transport, { kind: 'outbox' });
     assert.equal(loadConfig({ NODE_ENV: 'test', RESEND_API_KEY: 're_x' }).email.transport.kind, 'resend');
     assert.equal(loadConfig({ NODE_ENV: 'test', RESEND_API_KEY: 're_x', EMAIL_TRANSPORT: 'outbox' }).email.transport.kind, 'outbox');
-    assert.equal(loadConfig({ NODE_ENV: 'test', SMTP_HOST: 'smtp.example.nl' }).email.transport.kind, 'outbox', 'SMTP_HOST alone does not switch transports');
+    assert.equal(
+      loadConfig({ NODE_ENV: 'test', SMTP_HOST: 'smtp.example.nl' }).email.transport.kind,
+      'outbox',
+      'SMTP_HOST alone does not switch transports',
+    );
   });
 
   it('smtp: port 587 without implicit TLS by default, credentials from SMTP_USER/SMTP_PASSWORD', () => {
@@ -121,8 +133,15 @@ describe('EMAIL_TRANSPORT and SMTP configuration', () => {
       auth: null,
     });
     assert.deepEqual(
-      loadConfig({ NODE_ENV: 'test', EMAIL_TRANSPORT: 'smtp', SMTP_HOST: 'smtp.example.nl', SMTP_PORT: '465', SMTP_SECURE: 'true', SMTP_USER: 'u', SMTP_PASSWORD: 'p' })
-        .email.transport,
+      loadConfig({
+        NODE_ENV: 'test',
+        EMAIL_TRANSPORT: 'smtp',
+        SMTP_HOST: 'smtp.example.nl',
+        SMTP_PORT: '465',
+        SMTP_SECURE: 'true',
+        SMTP_USER: 'u',
+        SMTP_PASSWORD: 'p',
+      }).email.transport,
       { kind: 'smtp', host: 'smtp.example.nl', port: 465, secure: true, auth: { user: 'u', pass: 'p' } },
     );
   });
@@ -130,10 +149,15 @@ describe('EMAIL_TRANSPORT and SMTP configuration', () => {
   it('names the missing or bad variable', () => {
     assert.deepEqual(configError({ EMAIL_TRANSPORT: 'smtp' }), ['SMTP_HOST: must be set when EMAIL_TRANSPORT is smtp']);
     assert.deepEqual(configError({ EMAIL_TRANSPORT: 'resend' }), ['RESEND_API_KEY: must be set when EMAIL_TRANSPORT is resend']);
-    assert.deepEqual(configError({ EMAIL_TRANSPORT: 'smtp', SMTP_HOST: 'h', SMTP_USER: 'u' }), ['SMTP_PASSWORD: must be set when SMTP_USER is set']);
+    assert.deepEqual(configError({ EMAIL_TRANSPORT: 'smtp', SMTP_HOST: 'h', SMTP_USER: 'u' }), [
+      'SMTP_PASSWORD: must be set when SMTP_USER is set',
+    ]);
     assert.match(configError({ EMAIL_TRANSPORT: 'sendgrid' }).join('\n'), /^EMAIL_TRANSPORT: must be outbox, resend or smtp/);
     assert.match(configError({ EMAIL_TRANSPORT: 'smtp', SMTP_HOST: 'h', SMTP_PORT: '70000' }).join('\n'), /^SMTP_PORT:/);
-    assert.match(configError({ EMAIL_TRANSPORT: 'smtp', SMTP_HOST: 'h', SMTP_SECURE: 'maybe' }).join('\n'), /^SMTP_SECURE: must be true or false/);
+    assert.match(
+      configError({ EMAIL_TRANSPORT: 'smtp', SMTP_HOST: 'h', SMTP_SECURE: 'maybe' }).join('\n'),
+      /^SMTP_SECURE: must be true or false/,
+    );
   });
 
   it('an empty EMAIL_TRANSPORT counts as unset', () => {
@@ -213,7 +237,13 @@ describe('sendEmail over SMTP (against a local smtp-server)', () => {
     assert.equal(parsed.html, row.html);
     assert.ok(parsed.text?.includes(`${FRONTEND_URL}/r/ABC12345`));
 
-    assert.deepEqual(result, { outboxId: String(row.id), status: 'sent', provider: 'smtp', providerMessageId: messageId, alreadySent: false });
+    assert.deepEqual(result, {
+      outboxId: String(row.id),
+      status: 'sent',
+      provider: 'smtp',
+      providerMessageId: messageId,
+      alreadySent: false,
+    });
     assert.equal(row.status, 'sent');
     assert.equal(row.provider, 'smtp');
     assert.equal(row.provider_message_id, messageId);
@@ -272,7 +302,15 @@ describe('sendEmail over SMTP (against a local smtp-server)', () => {
   it('a server that is down gives a retryable failure and leaves the message queued', async () => {
     const down = await startSmtpServer();
     await down.close();
-    const config = loadConfig({ NODE_ENV: 'test', FROM_EMAIL, EMAIL_TRANSPORT: 'smtp', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(down.port), SMTP_USER, SMTP_PASSWORD });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      FROM_EMAIL,
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(down.port),
+      SMTP_USER,
+      SMTP_PASSWORD,
+    });
     const unreachable = createEmailActivities({ db, email: config.email });
     const key = `referral-${unique()}:referral_expired`;
     const failure = await failureOf(unreachable.sendEmail({ idempotencyKey: key, message: sampleMessage('referral_expired', 'nl') }));
@@ -294,7 +332,15 @@ describe('sendEmail over SMTP (against a local smtp-server)', () => {
   });
 
   it('wrong credentials are retryable (fixed by configuration, not by dropping the message)', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', FROM_EMAIL, EMAIL_TRANSPORT: 'smtp', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USER, SMTP_PASSWORD: 'wrong' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      FROM_EMAIL,
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SMTP_USER,
+      SMTP_PASSWORD: 'wrong',
+    });
     const misconfigured = createEmailActivities({ db, email: config.email });
     const key = `digest-${unique()}`;
     const failure = await failureOf(misconfigured.sendEmail({ idempotencyKey: key, message: sampleMessage('admin_digest', 'nl') }));

@@ -28,17 +28,34 @@ const facts: Record<EmailKind, Record<EmailLocale, { subject: string[]; body: st
     en: { subject: ['Welcome', 'Sanne'], body: ['Hi Daan', 'Sanne recommended Bebsy to you'] },
   },
   admin_flagged: {
-    nl: { subject: ['#42', 'beoordeling'], body: ['#42', 'Sanne de Jong', 'Wegwerp-e-mailadres', 'https://referrals.bebsy.test/referrals/42'] },
-    en: { subject: ['#42', 'review'], body: ['#42', 'Sanne de Jong', 'Disposable email address', 'https://referrals.bebsy.test/referrals/42'] },
+    nl: {
+      subject: ['#42', 'beoordeling'],
+      body: ['#42', 'Sanne de Jong', 'Wegwerp-e-mailadres', 'https://referrals.bebsy.test/referrals/42'],
+    },
+    en: {
+      subject: ['#42', 'review'],
+      body: ['#42', 'Sanne de Jong', 'Disposable email address', 'https://referrals.bebsy.test/referrals/42'],
+    },
   },
   admin_digest: {
-    nl: { subject: ['7 verwijzingen'], body: ['7 verwijzingen', '#12', 'Sanne de Jong', '2 mei 2026', '#15', 'https://referrals.bebsy.test/review'] },
-    en: { subject: ['7 referrals'], body: ['7 referrals', '#12', 'Sanne de Jong', '2 May 2026', '#15', 'https://referrals.bebsy.test/review'] },
+    nl: {
+      subject: ['7 verwijzingen'],
+      body: ['7 verwijzingen', '#12', 'Sanne de Jong', '2 mei 2026', '#15', 'https://referrals.bebsy.test/review'],
+    },
+    en: {
+      subject: ['7 referrals'],
+      body: ['7 referrals', '#12', 'Sanne de Jong', '2 May 2026', '#15', 'https://referrals.bebsy.test/review'],
+    },
   },
 };
 
 /** The HTML escapes a few characters; compare the visible text. */
-const visible = (html: string) => html.replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\u00a0|&nbsp;/g, ' ');
+const visible = (html: string) =>
+  html
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\u00a0|&nbsp;/g, ' ');
 
 describe('email templates', () => {
   for (const kind of EMAIL_KINDS) {
@@ -66,26 +83,46 @@ describe('email templates', () => {
   });
 
   it('amounts follow the locale: € 25,00 in Dutch, €25.00 in English, cents kept', async () => {
-    const message = (locale: EmailLocale): EmailMessage => ({ ...sampleMessage('reward_paid', locale), data: { ...sampleMessage('reward_paid').data, amountCents: 123456 } });
+    const message = (locale: EmailLocale): EmailMessage => ({
+      ...sampleMessage('reward_paid', locale),
+      data: { ...sampleMessage('reward_paid').data, amountCents: 123456 },
+    });
     assert.ok((await renderEmail(message('nl'), context)).subject.includes('€ 1.234,56'));
     assert.ok((await renderEmail(message('en'), context)).subject.includes('€1,234.56'));
   });
 
   it('escapes names supplied by users in the html', async () => {
-    const message: EmailMessage = { kind: 'friend_welcome', to: 'x@example.nl', locale: 'nl', data: { referrerFirstName: '<script>alert(1)</script>', friendFirstName: '<b>Eva</b>' } };
+    const message: EmailMessage = {
+      kind: 'friend_welcome',
+      to: 'x@example.nl',
+      locale: 'nl',
+      data: { referrerFirstName: '<script>alert(1)</script>', friendFirstName: '<b>Eva</b>' },
+    };
     const email = await renderEmail(message, context);
     assert.doesNotMatch(email.html, /<script>|<b>Eva/);
     assert.ok(email.html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   });
 
   it('works without optional facts (no friend name, no payout date, nothing pending listed)', async () => {
-    const booked = await renderEmail({ kind: 'friend_booked', to: 'x@example.nl', locale: 'nl', data: { referrerFirstName: 'Sanne', referralCode: 'ABC12345' } }, context);
+    const booked = await renderEmail(
+      { kind: 'friend_booked', to: 'x@example.nl', locale: 'nl', data: { referrerFirstName: 'Sanne', referralCode: 'ABC12345' } },
+      context,
+    );
     assert.ok(booked.subject.startsWith('Je vriend of vriendin'));
-    const approved = await renderEmail({ kind: 'reward_approved', to: 'x@example.nl', locale: 'en', data: { referrerFirstName: 'Sanne', amountCents: 2500 } }, context);
+    const approved = await renderEmail(
+      { kind: 'reward_approved', to: 'x@example.nl', locale: 'en', data: { referrerFirstName: 'Sanne', amountCents: 2500 } },
+      context,
+    );
     assert.ok(approved.text.includes('cancellation period'));
-    const welcome = await renderEmail({ kind: 'friend_welcome', to: 'x@example.nl', locale: 'nl', data: { referrerFirstName: 'Sanne' } }, context);
+    const welcome = await renderEmail(
+      { kind: 'friend_welcome', to: 'x@example.nl', locale: 'nl', data: { referrerFirstName: 'Sanne' } },
+      context,
+    );
     assert.ok(welcome.text.startsWith('Hoi,'));
-    const digest = await renderEmail({ kind: 'admin_digest', to: 'admin@bebsy.nl', locale: 'nl', data: { pendingCount: 1, oldest: [] } }, context);
+    const digest = await renderEmail(
+      { kind: 'admin_digest', to: 'admin@bebsy.nl', locale: 'nl', data: { pendingCount: 1, oldest: [] } },
+      context,
+    );
     assert.equal(digest.subject, '1 verwijzing wacht op goedkeuring');
   });
 });

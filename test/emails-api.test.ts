@@ -12,7 +12,8 @@ describe('emails API', () => {
   const marker = unique('outbox');
   const keys: Record<string, string> = {};
 
-  const get = (url: string, auth = true) => system.app.inject({ method: 'GET', url, headers: auth ? { authorization: `Bearer ${token}` } : {} });
+  const get = (url: string, auth = true) =>
+    system.app.inject({ method: 'GET', url, headers: auth ? { authorization: `Bearer ${token}` } : {} });
 
   before(async () => {
     system = await startTestSystem({ FRONTEND_URL: 'https://referrals.bebsy.test' }, { worker: false });
@@ -44,7 +45,10 @@ describe('emails API', () => {
     const body = res.json();
     assert.equal(body.transport, 'outbox', 'the transport in use (no RESEND_API_KEY): messages are stored, not sent');
     assert.equal(body.pagination.total, 3);
-    assert.deepEqual(body.data.map((m: { idempotency_key: string }) => m.idempotency_key), [keys.bad, keys.welcome, keys.paid]);
+    assert.deepEqual(
+      body.data.map((m: { idempotency_key: string }) => m.idempotency_key),
+      [keys.bad, keys.welcome, keys.paid],
+    );
     for (const message of body.data) {
       assert.equal(message.html, undefined);
       assert.equal(message.text, undefined);
@@ -65,12 +69,18 @@ describe('emails API', () => {
     assert.equal(failed.data[0].sent_at, null);
 
     const welcome = (await get(`/api/emails?search=${marker}&kind=friend_welcome`)).json();
-    assert.deepEqual(welcome.data.map((m: { idempotency_key: string }) => m.idempotency_key), [keys.welcome]);
+    assert.deepEqual(
+      welcome.data.map((m: { idempotency_key: string }) => m.idempotency_key),
+      [keys.welcome],
+    );
     assert.equal(welcome.data[0].locale, 'en');
 
     const paged = (await get(`/api/emails?search=${marker}&limit=2&page=2`)).json();
     assert.deepEqual(paged.pagination, { page: 2, limit: 2, total: 3, total_pages: 2 });
-    assert.deepEqual(paged.data.map((m: { idempotency_key: string }) => m.idempotency_key), [keys.paid]);
+    assert.deepEqual(
+      paged.data.map((m: { idempotency_key: string }) => m.idempotency_key),
+      [keys.paid],
+    );
 
     assert.equal((await get('/api/emails?status=bounced')).statusCode, 400);
     assert.equal((await get('/api/emails?kind=nonsense')).statusCode, 400);
@@ -120,7 +130,10 @@ describe('emails API', () => {
     const body = unknown.json();
     assert.equal(body.error, 'not_found');
     for (const kind of EMAIL_KINDS) assert.ok(body.message.includes(kind), kind);
-    assert.deepEqual(body.details, EMAIL_KINDS.map((template) => ({ template })));
+    assert.deepEqual(
+      body.details,
+      EMAIL_KINDS.map((template) => ({ template })),
+    );
 
     const bad = await get('/api/emails/preview/reward_paid?locale=de');
     assert.equal(bad.statusCode, 400);

@@ -24,15 +24,19 @@ describe('embedded Postgres in a folder its user cannot enter', () => {
     assert.equal(firstFolderClosedTo(dataDir, { uid: process.getuid!(), gids: [] }), null, 'the owner enters');
   });
 
-  it('npm start stops with one sentence that says why and what to do, no stack trace', { skip: process.getuid?.() !== 0 && 'only root runs Postgres as another user' }, () => {
-    rmSync(path.join(outer, 'clone'), { recursive: true, force: true });
-    chmodSync(outer, 0o700);
-    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
-    for (const name of ['DATABASE_URL', 'NODE_ENV']) delete env[name];
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, encoding: 'utf8', timeout: 60_000 });
-    assert.equal(run.status, 1, run.stdout + run.stderr);
-    assert.match(run.stderr, new RegExp(`cannot enter ${outer} \\(mode 700\\)`));
-    assert.match(run.stderr, /chmod o\+x/);
-    assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
-  });
+  it(
+    'npm start stops with one sentence that says why and what to do, no stack trace',
+    { skip: process.getuid?.() !== 0 && 'only root runs Postgres as another user' },
+    () => {
+      rmSync(path.join(outer, 'clone'), { recursive: true, force: true });
+      chmodSync(outer, 0o700);
+      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+      for (const name of ['DATABASE_URL', 'NODE_ENV']) delete env[name];
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { env, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stderr, new RegExp(`cannot enter ${outer} \\(mode 700\\)`));
+      assert.match(run.stderr, /chmod o\+x/);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    },
+  );
 });

@@ -26,7 +26,13 @@ describe('export encoders', () => {
     assert.deepEqual(JSON.parse(array), [{ value: 1 }, { value: 'x"\n' }]);
     assert.equal(await text(Readable.from([]).pipe(new JsonRows('array', (row) => row))), '[]\n');
     const lines = await text(Readable.from(rows).pipe(new JsonRows('lines', (row) => row)));
-    assert.deepEqual(lines.trimEnd().split('\n').map((line) => JSON.parse(line)), rows);
+    assert.deepEqual(
+      lines
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      rows,
+    );
   });
 
   it('dates the file name in Amsterdam', () => {

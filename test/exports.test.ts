@@ -45,7 +45,8 @@ describe('exports', () => {
       referral_code: code ?? generateReferralCode(randomInt),
       created_at: new Date(Date.UTC(2026, 0, 1, 0, n)),
     });
-    const [referrer, bulkReferrer] = await system.db('customers')
+    const [referrer, bulkReferrer] = await system
+      .db('customers')
       .insert([
         customer(1, '=HYPERLINK("http://evil.example","klik")', '=', referrerCode),
         customer(2, 'Bulk Referrer', 'bulk.', bulkCode),
@@ -65,8 +66,19 @@ describe('exports', () => {
       ...extra,
     });
     await system.db('referrals').insert([
-      referral(1, { status: 'paid', booking_reference: `=1+1-${tag}`, booking_value_cents: 129950, currency: 'EUR', departure_date: '2027-07-01' }),
-      referral(2, { status: 'pending_approval', booking_reference: `@SUM(A1)-${tag}`, flagged: true, flag_reasons: ['-disposable_email', 'same_ip'] }),
+      referral(1, {
+        status: 'paid',
+        booking_reference: `=1+1-${tag}`,
+        booking_value_cents: 129950,
+        currency: 'EUR',
+        departure_date: '2027-07-01',
+      }),
+      referral(2, {
+        status: 'pending_approval',
+        booking_reference: `@SUM(A1)-${tag}`,
+        flagged: true,
+        flag_reasons: ['-disposable_email', 'same_ip'],
+      }),
       referral(3, { status: 'rejected', booking_reference: `-3-${tag}`, rejection_reason: '+ready' }),
       referral(4, { status: 'paid', booking_reference: `+4-${tag}`, submitted_at: new Date(Date.now() - 40 * 86_400_000) }),
     ]);
@@ -103,7 +115,10 @@ describe('exports', () => {
     assert.ok(rows.some((r) => r.email === `'=${tag}@example.nl`) && rows.some((r) => r.email === `'-${tag}@example.nl`));
     assert.ok(rows.every((r) => /^\d+$/.test(r.id) && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(r.created_at)));
     // newest first, as the list
-    assert.deepEqual(rows.map((r) => r.bebsy_customer_id), [7, 6, 5, 4, 3, 2, 1].map((n) => `${tag}-${n}`));
+    assert.deepEqual(
+      rows.map((r) => r.bebsy_customer_id),
+      [7, 6, 5, 4, 3, 2, 1].map((n) => `${tag}-${n}`),
+    );
   });
 
   it('exports the customers as JSON: the same objects as the list API', async () => {
@@ -120,10 +135,14 @@ describe('exports', () => {
     const all = byColumn(csvRecords((await get(`/api/export/referrals?format=csv&search=${referrerCode}`)).body));
     assert.equal(all.length, 4);
     const header = csvRecords((await get(`/api/export/referrals?search=${referrerCode}`)).body)[0];
-    assert.deepEqual(header, Object.keys(Referral.properties), 'format=csv is the default; the fields are the list API\'s');
+    assert.deepEqual(header, Object.keys(Referral.properties), "format=csv is the default; the fields are the list API's");
 
     const paid = byColumn(csvRecords((await get(`/api/export/referrals?format=csv&search=${referrerCode}&status=paid&sort=oldest`)).body));
-    assert.deepEqual(paid.map((r) => r.booking_reference), [`'+4-${tag}`, `'=1+1-${tag}`], 'status filter and oldest first');
+    assert.deepEqual(
+      paid.map((r) => r.booking_reference),
+      [`'+4-${tag}`, `'=1+1-${tag}`],
+      'status filter and oldest first',
+    );
     const [first] = paid.slice(-1);
     assert.equal(first.reward_amount, '25.00');
     assert.equal(first.booking_value, '1299.50');
@@ -133,9 +152,15 @@ describe('exports', () => {
     assert.equal(first.flagged, 'false');
 
     const flagged = byColumn(csvRecords((await get(`/api/export/referrals?search=${referrerCode}&flagged=true`)).body));
-    assert.deepEqual(flagged.map((r) => [r.booking_reference, r.flag_reasons, r.booking_value]), [[`'@SUM(A1)-${tag}`, "'-disposable_email, same_ip", '']]);
+    assert.deepEqual(
+      flagged.map((r) => [r.booking_reference, r.flag_reasons, r.booking_value]),
+      [[`'@SUM(A1)-${tag}`, "'-disposable_email, same_ip", '']],
+    );
     const rejected = byColumn(csvRecords((await get(`/api/export/referrals?search=${referrerCode}&status=rejected`)).body));
-    assert.deepEqual(rejected.map((r) => [r.booking_reference, r.rejection_reason]), [[`'-3-${tag}`, "'+ready"]]);
+    assert.deepEqual(
+      rejected.map((r) => [r.booking_reference, r.rejection_reason]),
+      [[`'-3-${tag}`, "'+ready"]],
+    );
     const recent = byColumn(csvRecords((await get(`/api/export/referrals?search=${referrerCode}&period=30`)).body));
     assert.equal(recent.length, 3, 'period=30 leaves out the referral of 40 days ago');
   });
@@ -147,20 +172,35 @@ describe('exports', () => {
     assert.deepEqual([...res.rawPayload.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     assert.ok(res.body.slice(1).startsWith('id;referrer_id;referrer_code;'), res.body.slice(0, 60));
     const rows = byColumn(csvRecords(res.body, ';'));
-    assert.deepEqual(rows.map((r) => [r.reward_amount, r.booking_value]), [['25,00', '1299,50'], ['25,00', '']]);
+    assert.deepEqual(
+      rows.map((r) => [r.reward_amount, r.booking_value]),
+      [
+        ['25,00', '1299,50'],
+        ['25,00', ''],
+      ],
+    );
 
     const customers = csvRecords((await get(`/api/export/customers?format=excel-csv&search=${tag}`)).body, ';');
-    assert.ok(byColumn(customers).some((r) => r.name === awkwardName), 'the ; in a name is quoted');
+    assert.ok(
+      byColumn(customers).some((r) => r.name === awkwardName),
+      'the ; in a name is quoted',
+    );
   });
 
-  it('exports the referrals as JSON and NDJSON: the list API\'s objects', async () => {
+  it("exports the referrals as JSON and NDJSON: the list API's objects", async () => {
     const list = (await get(`/api/referrals?limit=100&search=${referrerCode}`)).json().data;
     const json = await get(`/api/export/referrals?format=json&search=${referrerCode}`);
     assert.deepEqual(JSON.parse(json.body), list);
     const ndjson = await get(`/api/export/referrals?format=ndjson&search=${referrerCode}`);
     assert.equal(ndjson.headers['content-type'], 'application/x-ndjson; charset=utf-8');
     assert.match(String(ndjson.headers['content-disposition']), /filename="bebsy-referrals-\d{4}-\d{2}-\d{2}\.ndjson"/);
-    assert.deepEqual(ndjson.body.trimEnd().split('\n').map((line) => JSON.parse(line)), list);
+    assert.deepEqual(
+      ndjson.body
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      list,
+    );
     const none = await get(`/api/export/referrals?format=json&search=nobody-${tag}`);
     assert.deepEqual(JSON.parse(none.body), [], 'no rows is an empty array');
   });
@@ -170,7 +210,12 @@ describe('exports', () => {
       const res = await fetch(`${baseUrl}/api/export/referrals?format=${format}&search=${bulkCode}`, { headers: bearer(token) });
       assert.equal(res.status, 200);
       const text = await res.text();
-      const rows = format === 'json' ? JSON.parse(text).length : format === 'ndjson' ? text.trimEnd().split('\n').length : text.split('\r\n').length - 2;
+      const rows =
+        format === 'json'
+          ? JSON.parse(text).length
+          : format === 'ndjson'
+            ? text.trimEnd().split('\n').length
+            : text.split('\r\n').length - 2;
       assert.equal(rows, BULK_ROWS, format);
     }
     // every referral (more than the hash-join threshold): the export's session also turns nested loops off
@@ -181,9 +226,11 @@ describe('exports', () => {
     // pooled connection (held at once, so each is a different one) has the server's defaults
     const settingsSql = `SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) AS now, string_agg(name || '=' || reset_val, ' ' ORDER BY name) AS reset
                            FROM pg_settings WHERE name IN ('work_mem', 'enable_nestloop')`;
-    const sessions = await Promise.all(Array.from({ length: system.db.client.pool.max }, () =>
-      system.db.transaction(async (trx) => (await trx.raw<{ rows: { now: string; reset: string }[] }>(settingsSql)).rows[0]),
-    ));
+    const sessions = await Promise.all(
+      Array.from({ length: system.db.client.pool.max }, () =>
+        system.db.transaction(async (trx) => (await trx.raw<{ rows: { now: string; reset: string }[] }>(settingsSql)).rows[0]),
+      ),
+    );
     assert.deepEqual(new Set(sessions.map((s) => s.now)), new Set([sessions[0].reset]));
   });
 
@@ -202,16 +249,23 @@ describe('exports', () => {
   }
 
   const runningQueries = async () =>
-    Number((await system.db('pg_stat_activity').count<{ count: string }[]>({ count: '*' })
-      .where({ datname: system.db.raw('current_database()'), state: 'active' })
-      .whereNot('pid', system.db.raw('pg_backend_pid()')))[0].count);
+    Number(
+      (
+        await system
+          .db('pg_stat_activity')
+          .count<{ count: string }[]>({ count: '*' })
+          .where({ datname: system.db.raw('current_database()'), state: 'active' })
+          .whereNot('pid', system.db.raw('pg_backend_pid()'))
+      )[0].count,
+    );
 
   for (const format of ['csv', 'json']) {
     for (const moment of ['mid-stream', 'at its first bytes']) {
       it(`frees the database connection when the client aborts a ${format} download ${moment}`, async () => {
         const request = await stalledDownload(`/api/export/referrals?format=${format}&search=${bulkCode}`);
         // backpressure holds the query mid-stream while the client does not read
-        if (moment === 'mid-stream') await eventually(async () => (await runningQueries()) === 1 && system.db.client.pool.numUsed() === 1, { timeoutMs: 5_000 });
+        if (moment === 'mid-stream')
+          await eventually(async () => (await runningQueries()) === 1 && system.db.client.pool.numUsed() === 1, { timeoutMs: 5_000 });
         request.destroy();
         await eventually(async () => system.db.client.pool.numUsed() === 0 && (await runningQueries()) === 0, { timeoutMs: 5_000 });
         // the server is fine and the pool hands out working connections
@@ -227,7 +281,9 @@ describe('exports', () => {
       await eventually(async () => (await runningQueries()) === 1, { timeoutMs: 5_000 });
       // the watchdog looks every STALL_SECONDS: between one and two periods after the stall
       // (the paused client itself notices nothing until it reads again)
-      await eventually(async () => system.db.client.pool.numUsed() === 0 && (await runningQueries()) === 0, { timeoutMs: (2 * STALL_SECONDS + 3) * 1000 });
+      await eventually(async () => system.db.client.pool.numUsed() === 0 && (await runningQueries()) === 0, {
+        timeoutMs: (2 * STALL_SECONDS + 3) * 1000,
+      });
     } finally {
       request.destroy();
     }
@@ -253,7 +309,8 @@ describe('exports', () => {
     assert.equal(byColumn(csvRecords(await download.text())).length, 2);
     assertError(await get(url, {}), 401, 'unauthorized', /used already/);
 
-    const other = (await system.app.inject({ method: 'POST', url: `/api/export/referrals/link?${query}`, headers: bearer(token) })).json().url as string;
+    const other = (await system.app.inject({ method: 'POST', url: `/api/export/referrals/link?${query}`, headers: bearer(token) })).json()
+      .url as string;
     assertError(await get(other.replace('status=paid', 'status=rejected'), {}), 401, 'unauthorized', /another export/);
     assertError(await get(other.replace(/download_token=[^&]+/, 'download_token=forged.token'), {}), 401, 'unauthorized', /not valid/);
     // a download token is no session token
@@ -264,11 +321,18 @@ describe('exports', () => {
     const second = await buildApi({
       config: system.config,
       db: system.db,
-      temporal: { client: system.client, namespace: system.config.temporal.namespace, taskQueue: system.taskQueue, webUrl: system.config.temporal.webUrl },
+      temporal: {
+        client: system.client,
+        namespace: system.config.temporal.namespace,
+        taskQueue: system.taskQueue,
+        webUrl: system.config.temporal.webUrl,
+      },
       logger: { level: 'silent' },
     });
     try {
-      const { url } = (await system.app.inject({ method: 'POST', url: `/api/export/customers/link?search=${tag}`, headers: bearer(token) })).json();
+      const { url } = (
+        await system.app.inject({ method: 'POST', url: `/api/export/customers/link?search=${tag}`, headers: bearer(token) })
+      ).json();
       assert.equal((await second.inject({ method: 'GET', url })).statusCode, 200, 'any instance takes it');
       assertError(await get(url, {}), 401, 'unauthorized', /used already/);
     } finally {
@@ -281,16 +345,26 @@ describe('exports', () => {
     const logged = await buildApi({
       config: system.config,
       db: system.db,
-      temporal: { client: system.client, namespace: system.config.temporal.namespace, taskQueue: system.taskQueue, webUrl: system.config.temporal.webUrl },
-      logger: { level: 'info', stream: new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }) },
+      temporal: {
+        client: system.client,
+        namespace: system.config.temporal.namespace,
+        taskQueue: system.taskQueue,
+        webUrl: system.config.temporal.webUrl,
+      },
+      logger: {
+        level: 'info',
+        stream: new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(String(chunk));
+            done();
+          },
+        }),
+      },
     });
     try {
-      const { url } = (await logged.inject({ method: 'POST', url: `/api/export/customers/link?search=${tag}`, headers: bearer(token) })).json();
+      const { url } = (
+        await logged.inject({ method: 'POST', url: `/api/export/customers/link?search=${tag}`, headers: bearer(token) })
+      ).json();
       const secret = new URL(url, baseUrl).searchParams.get('download_token')!;
       assert.equal((await logged.inject({ method: 'GET', url })).statusCode, 200);
       const requestLine = lines.find((line) => line.includes('"incoming request"') && line.includes('/api/export/customers?'));
@@ -308,7 +382,17 @@ describe('exports', () => {
     assertError(await get('/api/export/referrals?status=bogus'), 400, 'validation_error', /status must be one of/);
     assertError(await get('/api/export/referrals?period=5'), 400, 'validation_error', /period/);
     assertError(await get('/api/export/referrals?flagged=maybe'), 400, 'validation_error', /flagged/);
-    assertError(await get('/api/export/customers?format=xlsx'), 400, 'validation_error', /format must be one of: "csv", "excel-csv", "json", "ndjson"/);
-    assertError(await system.app.inject({ method: 'POST', url: '/api/export/referrals/link?sort=sideways', headers: bearer(token) }), 400, 'validation_error', /sort/);
+    assertError(
+      await get('/api/export/customers?format=xlsx'),
+      400,
+      'validation_error',
+      /format must be one of: "csv", "excel-csv", "json", "ndjson"/,
+    );
+    assertError(
+      await system.app.inject({ method: 'POST', url: '/api/export/referrals/link?sort=sideways', headers: bearer(token) }),
+      400,
+      'validation_error',
+      /sort/,
+    );
   });
 });

@@ -26,7 +26,9 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
 
   before(async () => {
     clone = mkdtempSync(path.join(tmpdir(), 'bebsy-fresh-clone-'));
-    const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+    const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { encoding: 'utf8' })
+      .stdout.split('\0')
+      .filter(Boolean);
     for (const file of files) {
       if (!existsSync(file)) continue; // deleted in the work tree, not yet committed
       mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
@@ -50,7 +52,14 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
     start.stdout!.on('data', (chunk) => (output += chunk));
     start.stderr!.on('data', (chunk) => (output += chunk));
     db = createDb(testEnv.databaseUrl);
-    await eventually(() => fetch(`${api}/health`).then((res) => res.ok, () => false), { timeoutMs: 150_000, intervalMs: 500 }).catch((error) => {
+    await eventually(
+      () =>
+        fetch(`${api}/health`).then(
+          (res) => res.ok,
+          () => false,
+        ),
+      { timeoutMs: 150_000, intervalMs: 500 },
+    ).catch((error) => {
       throw new Error(`npm start did not answer /api/health: ${error.message}\n${output}`);
     });
   });
@@ -74,7 +83,12 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
 
   it("renders the friend's welcome email into the outbox within seconds of the submission", async () => {
     const marker = unique('fresh');
-    const referrer = await createCustomer(db, { bebsy_customer_id: marker, name: 'Eva Nieuw', email: `${marker}@example.nl`, locale: 'nl' });
+    const referrer = await createCustomer(db, {
+      bebsy_customer_id: marker,
+      name: 'Eva Nieuw',
+      email: `${marker}@example.nl`,
+      locale: 'nl',
+    });
     assert.equal(referrer.kind, 'created');
     const friend = `vriend.${marker}@example.nl`;
     const submitted = Date.now();
@@ -85,7 +99,9 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
     });
     assert.equal(res.status, 201, await res.clone().text());
 
-    const welcome = await eventually(() => db('email_outbox').where({ to_address: friend, kind: 'friend_welcome' }).first(), { timeoutMs: 20_000 }).catch((error) => {
+    const welcome = await eventually(() => db('email_outbox').where({ to_address: friend, kind: 'friend_welcome' }).first(), {
+      timeoutMs: 20_000,
+    }).catch((error) => {
       throw new Error(`${error.message}; npm start printed:\n${output}`);
     });
     assert.equal(welcome.status, 'sent', welcome.error ?? '');
@@ -97,8 +113,17 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
 
   it('renders template previews for an admin (500 before the fix)', async () => {
     const username = unique('first-start-admin');
-    await db('admin_users').insert({ username, password_hash: await argon2.hash('a-long-enough-password'), role: 'admin', must_change_password: false });
-    const login = await fetch(`${api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'a-long-enough-password' }) });
+    await db('admin_users').insert({
+      username,
+      password_hash: await argon2.hash('a-long-enough-password'),
+      role: 'admin',
+      must_change_password: false,
+    });
+    const login = await fetch(`${api}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: 'a-long-enough-password' }),
+    });
     assert.equal(login.status, 200);
     const { token } = (await login.json()) as { token: string };
     const preview = await fetch(`${api}/emails/preview/friend_welcome?locale=nl`, { headers: { authorization: `Bearer ${token}` } });

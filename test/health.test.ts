@@ -17,7 +17,12 @@ describe('health when a dependency is down', () => {
     // "Channel has been shut down" after the test; the route's own timeout is what is tested.
     const connection = await Connection.connect({ address: temporalAddress, interceptors: [] });
     await beforeCheck();
-    const app = await buildApi({ config, db, temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'none', webUrl: '' }, logger: false });
+    const app = await buildApi({
+      config,
+      db,
+      temporal: { client: new Client({ connection }), namespace: 'default', taskQueue: 'none', webUrl: '' },
+      logger: false,
+    });
     try {
       const res = await app.inject({ method: 'GET', url: '/api/health' });
       return { status: res.statusCode, body: res.json() };
@@ -35,7 +40,11 @@ describe('health when a dependency is down', () => {
     assert.equal(body.database.status, 'down');
     assert.equal(body.temporal.status, 'up');
     assert.ok(body.database.error);
-    assert.deepEqual(body.emails, { transport: 'outbox', queued: null, retrying: null, failed: null }, 'the transport without the counts the database cannot give');
+    assert.deepEqual(
+      body.emails,
+      { transport: 'outbox', queued: null, retrying: null, failed: null },
+      'the transport without the counts the database cannot give',
+    );
   });
 
   it('503 with Temporal down', async () => {
@@ -53,12 +62,26 @@ describe('health: emails', () => {
     await withEmptyDatabase(async (databaseUrl) => {
       const system = await startTestSystem({ RESEND_API_KEY: 're_health_secret_key' }, { worker: false, databaseUrl });
       try {
-        const message = (key: string) => ({ idempotency_key: key, kind: 'reward_paid', to_address: 'sanne@example.nl', locale: 'nl', subject: 'Voucher', html: '<p>x</p>', text: 'x' });
+        const message = (key: string) => ({
+          idempotency_key: key,
+          kind: 'reward_paid',
+          to_address: 'sanne@example.nl',
+          locale: 'nl',
+          subject: 'Voucher',
+          html: '<p>x</p>',
+          text: 'x',
+        });
         await system.db('email_outbox').insert([
           { ...message('waiting') },
           { ...message('first-attempt-running'), attempts: 1 },
           { ...message('retrying'), attempts: 3, provider: 'resend', error: 'rate_limit_exceeded (429): too many requests' },
-          { ...message('failed'), status: 'failed_permanent', attempts: 1, provider: 'resend', error: 'validation_error (422): invalid to' },
+          {
+            ...message('failed'),
+            status: 'failed_permanent',
+            attempts: 1,
+            provider: 'resend',
+            error: 'validation_error (422): invalid to',
+          },
           { ...message('sent'), status: 'sent', attempts: 1, provider: 'resend', sent_at: new Date() },
         ]);
         const res = await system.app.inject({ method: 'GET', url: '/api/health' });

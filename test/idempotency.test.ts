@@ -14,16 +14,26 @@ describe('idempotency: retries and races never make a second referral, decision 
   });
   after(() => system.close());
 
-  const statusOf = async (id: string) => (await system.db('referrals').select('status').where({ id }).first())?.status as string | undefined;
+  const statusOf = async (id: string) =>
+    (await system.db('referrals').select('status').where({ id }).first())?.status as string | undefined;
   const reachStatus = (id: string, status: string) => eventually(async () => (await statusOf(id)) === status);
   const review = (id: string, status: 'approved' | 'rejected', reason?: string) =>
-    system.app.inject({ method: 'PUT', url: `/api/referrals/${id}/status`, headers: bearer(token), payload: { status, ...(reason && { reason }) } });
+    system.app.inject({
+      method: 'PUT',
+      url: `/api/referrals/${id}/status`,
+      headers: bearer(token),
+      payload: { status, ...(reason && { reason }) },
+    });
   const rewardCount = async (id: string) => Number((await system.db('rewards').where({ referral_id: id }).count({ count: '*' }))[0].count);
 
   async function submitted() {
     const referrer = await createCustomer(system.app, token);
     const friend = freshFriend();
-    const res = await submitReferral(system.app, { referrer_code: referrer.referral_code, new_customer_email: friend.email, booking_reference: friend.bookingReference });
+    const res = await submitReferral(system.app, {
+      referrer_code: referrer.referral_code,
+      new_customer_email: friend.email,
+      booking_reference: friend.bookingReference,
+    });
     assert.equal(res.statusCode, 201, res.body);
     return { id: res.json().id as string, referrer, ...friend };
   }
@@ -36,7 +46,10 @@ describe('idempotency: retries and races never make a second referral, decision 
 
   async function pendingApproval() {
     const referral = await awaitingBooking();
-    const res = await sendBookingWebhook(system, bookingBody('booking.confirmed', { booking_reference: referral.bookingReference, customer_email: referral.email }));
+    const res = await sendBookingWebhook(
+      system,
+      bookingBody('booking.confirmed', { booking_reference: referral.bookingReference, customer_email: referral.email }),
+    );
     assert.equal(res.statusCode, 200, res.body);
     await reachStatus(referral.id, 'pending_approval');
     return referral;
@@ -79,7 +92,11 @@ describe('idempotency: retries and races never make a second referral, decision 
       for (let round = 0; round < 3; round++) {
         const referrer = await createCustomer(system.app, token);
         const friend = freshFriend();
-        const body = { referrer_code: referrer.referral_code, new_customer_email: friend.email, booking_reference: friend.bookingReference };
+        const body = {
+          referrer_code: referrer.referral_code,
+          new_customer_email: friend.email,
+          booking_reference: friend.bookingReference,
+        };
         const replies = await Promise.all(Array.from({ length: 5 }, () => submitReferral(system.app, body)));
         assert.deepEqual(replies.map((r) => r.statusCode).sort(), [200, 200, 200, 200, 201], replies.map((r) => r.body).join('\n'));
         const ids = new Set(replies.map((r) => r.json().id));
@@ -88,7 +105,10 @@ describe('idempotency: retries and races never make a second referral, decision 
         assert.equal((await system.db('referrals').where({ referrer_id: referrer.id })).length, 1);
         await reachStatus(id, 'awaiting_booking');
         const detail = await getReferralJson(system.app, token, id);
-        assert.deepEqual(detail.audit_log.map((a: { action: string }) => a.action), ['referral.awaiting_booking']);
+        assert.deepEqual(
+          detail.audit_log.map((a: { action: string }) => a.action),
+          ['referral.awaiting_booking'],
+        );
       }
     });
 
@@ -106,10 +126,20 @@ describe('idempotency: retries and races never make a second referral, decision 
       // many rounds of concurrent inserts to see it; before the fix about 1 in 500 lost it.
       const kinds: Record<string, number> = {};
       for (let round = 0; round < 200; round++) {
-        const referrer = await createCustomerRow(system.db, { bebsy_customer_id: unique('R'), name: 'Race', email: `${unique('race')}@example.nl`, locale: 'nl' });
+        const referrer = await createCustomerRow(system.db, {
+          bebsy_customer_id: unique('R'),
+          name: 'Race',
+          email: `${unique('race')}@example.nl`,
+          locale: 'nl',
+        });
         assert.equal(referrer.kind, 'created');
         const friend = freshFriend();
-        const input = { referrerCode: referrer.kind === 'created' ? referrer.customer.referral_code : '', newCustomerEmail: friend.email, bookingReference: friend.bookingReference, rewardAmountCents: 2500 };
+        const input = {
+          referrerCode: referrer.kind === 'created' ? referrer.customer.referral_code : '',
+          newCustomerEmail: friend.email,
+          bookingReference: friend.bookingReference,
+          rewardAmountCents: 2500,
+        };
         const results = await Promise.all(Array.from({ length: 8 }, () => insertOrGetReferral(system.db, input)));
         for (const result of results) kinds[result.kind] = (kinds[result.kind] ?? 0) + 1;
         const ids = new Set(results.map((r) => ('referral' in r ? r.referral.id : r.kind)));
@@ -132,7 +162,10 @@ describe('idempotency: retries and races never make a second referral, decision 
       await reachStatus(referral.id, 'paid');
       assert.equal(await rewardCount(referral.id), 1);
       const detail = await getReferralJson(system.app, token, referral.id);
-      assert.deepEqual(detail.audit_log.map((a: { action: string }) => a.action), ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid']);
+      assert.deepEqual(
+        detail.audit_log.map((a: { action: string }) => a.action),
+        ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid'],
+      );
       assert.equal(detail.reward.voucher_code, detail.workflow.live.voucherCode);
 
       // And once paid, another approval is refused and pays nothing more.
@@ -182,7 +215,12 @@ describe('idempotency: retries and races never make a second referral, decision 
 
   describe('bulk update', () => {
     it('answers an outcome per id for a mix of approvable and not approvable referrals', async () => {
-      const [approvable1, approvable2, waiting, rejected] = await Promise.all([pendingApproval(), pendingApproval(), awaitingBooking(), pendingApproval()]);
+      const [approvable1, approvable2, waiting, rejected] = await Promise.all([
+        pendingApproval(),
+        pendingApproval(),
+        awaitingBooking(),
+        pendingApproval(),
+      ]);
       assert.equal((await review(rejected.id, 'rejected', 'fraud')).statusCode, 200);
       await reachStatus(rejected.id, 'rejected');
       const unknown = '999999998';
@@ -191,12 +229,19 @@ describe('idempotency: retries and races never make a second referral, decision 
         method: 'POST',
         url: '/api/referrals/bulk-update',
         headers: bearer(token),
-        payload: { referralIds: [approvable1.id, Number(waiting.id), rejected.id, unknown, approvable2.id, approvable1.id], status: 'approved' },
+        payload: {
+          referralIds: [approvable1.id, Number(waiting.id), rejected.id, unknown, approvable2.id, approvable1.id],
+          status: 'approved',
+        },
       });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json();
       const byId = Object.fromEntries(body.results.map((r: { id: string }) => [r.id, r]));
-      assert.deepEqual(body.results.map((r: { id: string }) => r.id), [approvable1.id, waiting.id, rejected.id, unknown, approvable2.id], 'one outcome per distinct id, in request order');
+      assert.deepEqual(
+        body.results.map((r: { id: string }) => r.id),
+        [approvable1.id, waiting.id, rejected.id, unknown, approvable2.id],
+        'one outcome per distinct id, in request order',
+      );
       assert.deepEqual(byId[approvable1.id], { id: approvable1.id, ok: true, status: 'approved' });
       assert.deepEqual(byId[approvable2.id], { id: approvable2.id, ok: true, status: 'approved' });
       assert.equal(byId[waiting.id].ok, false);
@@ -217,7 +262,12 @@ describe('idempotency: retries and races never make a second referral, decision 
       assert.equal(await rewardCount(rejected.id), 0);
 
       // The same bulk request again (a retry): nothing approvable is left, nothing is paid twice.
-      const again = await system.app.inject({ method: 'POST', url: '/api/referrals/bulk-update', headers: bearer(token), payload: { referralIds: [approvable1.id, approvable2.id], status: 'approved' } });
+      const again = await system.app.inject({
+        method: 'POST',
+        url: '/api/referrals/bulk-update',
+        headers: bearer(token),
+        payload: { referralIds: [approvable1.id, approvable2.id], status: 'approved' },
+      });
       assert.equal(again.statusCode, 200, again.body);
       assert.deepEqual(again.json().summary, { requested: 2, succeeded: 0, failed: 2 });
       for (const result of again.json().results) assert.match(result.message, /already paid/);

@@ -9,7 +9,11 @@ describe('referral lifecycle branches', () => {
   let token: string;
   before(async () => {
     system = await startTestSystem({ MAX_REFERRALS_PER_CUSTOMER: '2', REWARD_HOLD_DAYS: '0' });
-    autoApproving = await startTestSystem({ AUTO_APPROVE_REFERRALS: 'true', REWARD_HOLD_DAYS: '0', ADMIN_NOTIFICATION_EMAILS: 'fraude@bebsy.example, ops@bebsy.example' });
+    autoApproving = await startTestSystem({
+      AUTO_APPROVE_REFERRALS: 'true',
+      REWARD_HOLD_DAYS: '0',
+      ADMIN_NOTIFICATION_EMAILS: 'fraude@bebsy.example, ops@bebsy.example',
+    });
     token = await adminToken(system.app);
   });
   after(async () => {
@@ -18,17 +22,25 @@ describe('referral lifecycle branches', () => {
   });
 
   async function submit(on: TestSystem, referrerCode: string, email: string, booking_reference?: string) {
-    const res = await on.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrerCode, new_customer_email: email, booking_reference } });
+    const res = await on.app.inject({
+      method: 'POST',
+      url: '/api/referrals',
+      payload: { referrer_code: referrerCode, new_customer_email: email, booking_reference },
+    });
     assert.ok(res.statusCode === 201 || res.statusCode === 200, res.body);
     return res.json().id as string;
   }
   const row = (on: TestSystem, id: string) => on.db('referrals').where({ id }).first();
-  const settled = (on: TestSystem, id: string, status: string) => eventually(async () => {
-    const r = await row(on, id);
-    return r.status === status && r;
-  });
+  const settled = (on: TestSystem, id: string, status: string) =>
+    eventually(async () => {
+      const r = await row(on, id);
+      return r.status === status && r;
+    });
   async function confirmBooking(on: TestSystem, reference: string, email: string) {
-    const hook = signedWebhook(on.config.webhooks.bookingSecret, { type: 'booking.confirmed', data: { booking_reference: reference, customer_email: email, booking_value: 500, currency: 'EUR' } });
+    const hook = signedWebhook(on.config.webhooks.bookingSecret, {
+      type: 'booking.confirmed',
+      data: { booking_reference: reference, customer_email: email, booking_value: 500, currency: 'EUR' },
+    });
     const res = await on.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers: hook.headers, payload: hook.payload });
     assert.equal(res.statusCode, 200, res.body);
   }
@@ -79,7 +91,12 @@ describe('referral lifecycle branches', () => {
     await settled(system, id, 'awaiting_booking');
     await confirmBooking(system, reference, friend);
     await settled(system, id, 'pending_approval');
-    const res = await system.app.inject({ method: 'PUT', url: `/api/referrals/${id}/status`, headers: { authorization: `Bearer ${token}` }, payload: { status: 'rejected', reason: 'Boeking via een partner' } });
+    const res = await system.app.inject({
+      method: 'PUT',
+      url: `/api/referrals/${id}/status`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { status: 'rejected', reason: 'Boeking via een partner' },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().status, 'rejected');
     const r = await row(system, id);
@@ -111,16 +128,26 @@ describe('referral lifecycle branches', () => {
     assert.equal(waiting.flagged, true);
     assert.deepEqual(waiting.flag_reasons, ['similar_to_referrer_email']);
     const alerts = await eventually(async () => {
-      const rows = await autoApproving.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:admin_flagged:%`).orderBy('to_address');
+      const rows = await autoApproving
+        .db('email_outbox')
+        .where('idempotency_key', 'like', `referral-${id}:admin_flagged:%`)
+        .orderBy('to_address');
       return rows.length === 2 && rows;
     });
-    assert.deepEqual(alerts.map((a: { to_address: string }) => a.to_address), ['fraude@bebsy.example', 'ops@bebsy.example']);
+    assert.deepEqual(
+      alerts.map((a: { to_address: string }) => a.to_address),
+      ['fraude@bebsy.example', 'ops@bebsy.example'],
+    );
     assert.ok(alerts[0].text.includes(`/referrals/${id}`), 'the alert links to the referral');
     await confirmBooking(autoApproving, reference, friend);
     await settled(autoApproving, id, 'pending_approval');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await row(autoApproving, id)).status, 'pending_approval');
-    const flaggedList = await autoApproving.app.inject({ method: 'GET', url: '/api/referrals?flagged=true&status=pending_approval&limit=100', headers: { authorization: `Bearer ${autoToken}` } });
+    const flaggedList = await autoApproving.app.inject({
+      method: 'GET',
+      url: '/api/referrals?flagged=true&status=pending_approval&limit=100',
+      headers: { authorization: `Bearer ${autoToken}` },
+    });
     assert.ok(flaggedList.json().data.some((r: { id: string }) => r.id === id));
   });
 
@@ -128,10 +155,20 @@ describe('referral lifecycle branches', () => {
     const referrer = await createCustomer(system.app, token);
     const id = await submit(system, referrer.referral_code, `${unique('f')}@example.nl`);
     await settled(system, id, 'awaiting_booking');
-    const approve = await system.app.inject({ method: 'PUT', url: `/api/referrals/${id}/status`, headers: { authorization: `Bearer ${token}` }, payload: { status: 'approved' } });
+    const approve = await system.app.inject({
+      method: 'PUT',
+      url: `/api/referrals/${id}/status`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { status: 'approved' },
+    });
     assert.equal(approve.statusCode, 409);
     assert.match(approve.json().message, /before its booking is confirmed/);
-    const reject = await system.app.inject({ method: 'PUT', url: `/api/referrals/${id}/status`, headers: { authorization: `Bearer ${token}` }, payload: { status: 'rejected', reason: 'dubbele aanmelding' } });
+    const reject = await system.app.inject({
+      method: 'PUT',
+      url: `/api/referrals/${id}/status`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { status: 'rejected', reason: 'dubbele aanmelding' },
+    });
     assert.equal(reject.statusCode, 200, reject.body);
     assert.equal((await row(system, id)).status, 'rejected');
   });

@@ -12,14 +12,19 @@ describe('a referral from submission to paid, through the HTTP API with a real w
   after(() => system.close());
 
   const auth = () => ({ authorization: `Bearer ${token}` });
-  const getReferral = async (id: string) => (await system.app.inject({ method: 'GET', url: `/api/referrals/${id}`, headers: auth() })).json();
+  const getReferral = async (id: string) =>
+    (await system.app.inject({ method: 'GET', url: `/api/referrals/${id}`, headers: auth() })).json();
 
   it('submits, confirms the booking by webhook, approves, holds and pays exactly one reward', async () => {
     const referrer = await createCustomer(system.app, token);
     const friend = `${unique('friend')}@example.nl`;
     const bookingReference = unique('BK');
 
-    const submitted = await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: bookingReference, locale: 'en' } });
+    const submitted = await system.app.inject({
+      method: 'POST',
+      url: '/api/referrals',
+      payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: bookingReference, locale: 'en' },
+    });
     assert.equal(submitted.statusCode, 201, submitted.body);
     const { id } = submitted.json();
 
@@ -27,15 +32,31 @@ describe('a referral from submission to paid, through the HTTP API with a real w
 
     const webhook = signedWebhook(system.config.webhooks.bookingSecret, {
       type: 'booking.confirmed',
-      data: { booking_reference: bookingReference, customer_email: friend, booking_value: 1299.5, currency: 'EUR', departure_date: '2020-06-01' },
+      data: {
+        booking_reference: bookingReference,
+        customer_email: friend,
+        booking_value: 1299.5,
+        currency: 'EUR',
+        departure_date: '2020-06-01',
+      },
     });
-    const confirmed = await system.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers: webhook.headers, payload: webhook.payload });
+    const confirmed = await system.app.inject({
+      method: 'POST',
+      url: '/api/webhooks/bookings',
+      headers: webhook.headers,
+      payload: webhook.payload,
+    });
     assert.equal(confirmed.statusCode, 200, confirmed.body);
     assert.deepEqual(confirmed.json(), { outcome: 'applied', referral_id: id });
 
     await eventually(async () => (await getReferral(id)).status === 'pending_approval');
 
-    const approved = await system.app.inject({ method: 'PUT', url: `/api/referrals/${id}/status`, headers: auth(), payload: { status: 'approved' } });
+    const approved = await system.app.inject({
+      method: 'PUT',
+      url: `/api/referrals/${id}/status`,
+      headers: auth(),
+      payload: { status: 'approved' },
+    });
     assert.equal(approved.statusCode, 200, approved.body);
     assert.deepEqual(approved.json(), { id, status: 'approved', actor: 'admin:admin' });
 
@@ -48,9 +69,15 @@ describe('a referral from submission to paid, through the HTTP API with a real w
     assert.equal(paid.reward.amount, 25);
     assert.match(paid.reward.voucher_code, /^BEBSY-[A-Z2-9]{8}$/);
     assert.equal(paid.workflow.live.status, 'paid');
-    assert.deepEqual(paid.workflow.live.history.map((t: { to: string }) => t.to), ['submitted', 'awaiting_booking', 'pending_approval', 'approved', 'paid']);
+    assert.deepEqual(
+      paid.workflow.live.history.map((t: { to: string }) => t.to),
+      ['submitted', 'awaiting_booking', 'pending_approval', 'approved', 'paid'],
+    );
     assert.match(paid.workflow.url, new RegExp(`/namespaces/default/workflows/referral-${id}$`));
-    assert.deepEqual(paid.audit_log.map((a: { action: string }) => a.action), ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid']);
+    assert.deepEqual(
+      paid.audit_log.map((a: { action: string }) => a.action),
+      ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid'],
+    );
 
     const [{ count }] = await system.db('rewards').where({ referral_id: id }).count({ count: '*' });
     assert.equal(Number(count), 1);

@@ -39,7 +39,14 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
     const taskQueue = unique('timers-');
     temporal = { client: env.client, namespace: env.namespace ?? 'default', taskQueue, webUrl: 'http://localhost:8233' };
     referrals = new ReferralService(db, temporal, { ...config.referrals, autoApprove: true });
-    worker = await createReferralWorker({ connection: env.nativeConnection, namespace: temporal.namespace, taskQueue, db, policy: config.referrals, email: config.email });
+    worker = await createReferralWorker({
+      connection: env.nativeConnection,
+      namespace: temporal.namespace,
+      taskQueue,
+      db,
+      policy: config.referrals,
+      email: config.email,
+    });
     running = worker.run();
   });
   after(async () => {
@@ -51,16 +58,28 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
 
   async function submitReferral() {
     const id = unique('C');
-    const created = await insertCustomer(db, { bebsy_customer_id: id, name: 'Sanne Bakker', email: `${id.toLowerCase()}@example.nl`, locale: 'nl' });
+    const created = await insertCustomer(db, {
+      bebsy_customer_id: id,
+      name: 'Sanne Bakker',
+      email: `${id.toLowerCase()}@example.nl`,
+      locale: 'nl',
+    });
     assert.equal(created.kind, 'created');
     const referrer = (created as { customer: { referral_code: string; email: string } }).customer;
     const friend = `${unique('friend')}@example.nl`;
-    const { referral } = await referrals.submit({ referrerCode: referrer.referral_code, newCustomerEmail: friend, bookingReference: unique('BK') });
+    const { referral } = await referrals.submit({
+      referrerCode: referrer.referral_code,
+      newCustomerEmail: friend,
+      bookingReference: unique('BK'),
+    });
     return { referral, friend, referrerEmail: referrer.email, handle: env.client.workflow.getHandle(referralWorkflowId(referral.id)) };
   }
 
   const booking = (type: 'booking.confirmed' | 'booking.cancelled', reference: string, departure_date?: string) =>
-    receiveBookingWebhook(db, temporal, unique('msg_'), { type, data: { booking_reference: reference, booking_value: 899, currency: 'EUR', ...(departure_date && { departure_date }) } });
+    receiveBookingWebhook(db, temporal, unique('msg_'), {
+      type,
+      data: { booking_reference: reference, booking_value: 899, currency: 'EUR', ...(departure_date && { departure_date }) },
+    });
 
   const statusOf = async (id: string) => (await getReferral(db, id))!.status;
 
@@ -70,7 +89,9 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
     const result = await handle.result();
     assert.equal(result.status, 'expired');
     assert.equal(await statusOf(referral.id), 'expired');
-    const gentleNote = await db('email_outbox').where({ idempotency_key: `referral-${referral.id}:referral_expired:${referrerEmail}` }).first();
+    const gentleNote = await db('email_outbox')
+      .where({ idempotency_key: `referral-${referral.id}:referral_expired:${referrerEmail}` })
+      .first();
     assert.equal(gentleNote?.status, 'sent', 'the referrer hears that the friend did not book');
     // The server skipped the 90 days; the row's timestamp is workflow time, 90 days on.
     const expiredAt = (await getReferral(db, referral.id))!.expired_at!;

@@ -32,8 +32,12 @@ describe('customer and referral lists at scale', () => {
     system = await startTestSystem({}, { worker: false, databaseUrl });
     token = await adminToken(system.app);
     // Ties: 30 customers and 30 pending referrals share one timestamp; only the id orders them.
-    await system.db.raw(`UPDATE customers SET created_at = '2026-05-01T12:00:00Z' WHERE id IN (SELECT id FROM customers ORDER BY id LIMIT 30)`);
-    await system.db.raw(`UPDATE referrals SET submitted_at = '2026-05-01T12:00:00Z', status = 'pending_approval' WHERE id IN (SELECT id FROM referrals ORDER BY id LIMIT 30)`);
+    await system.db.raw(
+      `UPDATE customers SET created_at = '2026-05-01T12:00:00Z' WHERE id IN (SELECT id FROM customers ORDER BY id LIMIT 30)`,
+    );
+    await system.db.raw(
+      `UPDATE referrals SET submitted_at = '2026-05-01T12:00:00Z', status = 'pending_approval' WHERE id IN (SELECT id FROM referrals ORDER BY id LIMIT 30)`,
+    );
     await system.db.raw('ANALYZE customers, referrals');
   });
   after(async () => {
@@ -45,7 +49,10 @@ describe('customer and referral lists at scale', () => {
   const get = async (url: string) => {
     const res = await system.app.inject({ method: 'GET', url, headers: bearer(token) });
     assert.equal(res.statusCode, 200, res.body);
-    return res.json() as { data: { id: string }[]; pagination: { page: number; total: number; total_exact: boolean; next_cursor: string | null; prev_cursor: string | null } };
+    return res.json() as {
+      data: { id: string }[];
+      pagination: { page: number; total: number; total_exact: boolean; next_cursor: string | null; prev_cursor: string | null };
+    };
   };
 
   /** Follows one cursor from the first page until it runs out; the pages' ids and page numbers. */
@@ -63,31 +70,71 @@ describe('customer and referral lists at scale', () => {
   }
 
   it('pages through pending referrals with cursors, forwards and back, without gaps or repeats', async () => {
-    const expected = (await system.db('referrals').where({ status: 'pending_approval' }).orderBy([{ column: 'submitted_at', order: 'desc' }, { column: 'id', order: 'desc' }]).pluck('id')).map(String);
+    const expected = (
+      await system
+        .db('referrals')
+        .where({ status: 'pending_approval' })
+        .orderBy([
+          { column: 'submitted_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .pluck('id')
+    ).map(String);
     assert.ok(expected.length > 40 && expected.length <= COUNT_CAP, `${expected.length} pending referrals`);
     const base = '/api/referrals?status=pending_approval&limit=7';
     const forwards = await walk(base, null, 'next_cursor');
-    assert.deepEqual(forwards.flatMap((p) => p.ids), expected);
-    assert.deepEqual(forwards.map((p) => p.page), forwards.map((_, i) => i + 1));
+    assert.deepEqual(
+      forwards.flatMap((p) => p.ids),
+      expected,
+    );
+    assert.deepEqual(
+      forwards.map((p) => p.page),
+      forwards.map((_, i) => i + 1),
+    );
 
     const lastPage = await get(`${base}&page=${forwards.length}`);
-    assert.deepEqual(lastPage.data.map((r) => r.id), forwards.at(-1)!.ids, 'the seed page numbers give the same pages');
+    assert.deepEqual(
+      lastPage.data.map((r) => r.id),
+      forwards.at(-1)!.ids,
+      'the seed page numbers give the same pages',
+    );
     assert.equal(lastPage.pagination.next_cursor, null);
     const backwards = await walk(base, lastPage.pagination.prev_cursor, 'prev_cursor');
-    assert.deepEqual([...backwards].reverse().flatMap((p) => p.ids), expected.slice(0, -lastPage.data.length));
+    assert.deepEqual(
+      [...backwards].reverse().flatMap((p) => p.ids),
+      expected.slice(0, -lastPage.data.length),
+    );
     assert.equal(backwards.at(-1)!.page, 1);
     assert.equal(lastPage.pagination.total, expected.length);
     assert.equal(lastPage.pagination.total_exact, true);
   });
 
   it('pages oldest first with the same guarantees', async () => {
-    const expected = (await system.db('referrals').where({ status: 'pending_approval' }).orderBy([{ column: 'submitted_at' }, { column: 'id' }]).pluck('id')).map(String);
+    const expected = (
+      await system
+        .db('referrals')
+        .where({ status: 'pending_approval' })
+        .orderBy([{ column: 'submitted_at' }, { column: 'id' }])
+        .pluck('id')
+    ).map(String);
     const forwards = await walk('/api/referrals?status=pending_approval&sort=oldest&limit=9', null, 'next_cursor');
-    assert.deepEqual(forwards.flatMap((p) => p.ids), expected);
+    assert.deepEqual(
+      forwards.flatMap((p) => p.ids),
+      expected,
+    );
   });
 
   it('pages customers, ties included, and estimates totals beyond the count cap', async () => {
-    const expected = (await system.db('customers').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(120).pluck('id')).map(String);
+    const expected = (
+      await system
+        .db('customers')
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(120)
+        .pluck('id')
+    ).map(String);
     const pages = [];
     let body = await get('/api/customers?limit=40');
     pages.push(...body.data.map((c) => c.id));
@@ -103,9 +150,23 @@ describe('customer and referral lists at scale', () => {
 
   it('pages search results the same whether a term matches a few rows or more than the count cap', async () => {
     const rare = (await system.db('customers').orderBy('id').first()).email.split('@')[0];
-    for (const [term, exact] of [[rare, true], ['a', false]] as const) {
+    for (const [term, exact] of [
+      [rare, true],
+      ['a', false],
+    ] as const) {
       const like = `%${term}%`;
-      const expected = (await system.db('customers').whereILike('name', like).orWhereILike('email', like).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(150).pluck('id')).map(String);
+      const expected = (
+        await system
+          .db('customers')
+          .whereILike('name', like)
+          .orWhereILike('email', like)
+          .orderBy([
+            { column: 'created_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
+          .limit(150)
+          .pluck('id')
+      ).map(String);
       const base = `/api/customers?limit=50&search=${encodeURIComponent(term)}`;
       const first = await get(base);
       assert.equal(first.pagination.total_exact, exact, term);
@@ -158,25 +219,32 @@ describe('customer and referral lists at scale', () => {
       } finally {
         system.db.off('query', listener);
       }
-      return Promise.all(sent.filter((q) => /^select/i.test(q.sql)).map(async ({ sql, bindings }) => {
-        const { rows } = await system.db.transaction(async (tx): Promise<{ rows: { 'QUERY PLAN': [{ Plan: Record<string, unknown> }] }[] }> => {
-          if (seqScanOff) await tx.raw('SET LOCAL enable_seqscan = off');
-          return tx.raw(`EXPLAIN (FORMAT JSON) ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[]);
-        });
-        const nodes: string[] = [];
-        const visit = (node: Record<string, unknown>) => {
-          nodes.push([node['Node Type'], node['Index Name'] ?? node['Relation Name']].filter(Boolean).join(' '));
-          for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
-        };
-        visit(rows[0]['QUERY PLAN'][0].Plan);
-        return { sql, nodes };
-      }));
+      return Promise.all(
+        sent
+          .filter((q) => /^select/i.test(q.sql))
+          .map(async ({ sql, bindings }) => {
+            const { rows } = await system.db.transaction(
+              async (tx): Promise<{ rows: { 'QUERY PLAN': [{ Plan: Record<string, unknown> }] }[] }> => {
+                if (seqScanOff) await tx.raw('SET LOCAL enable_seqscan = off');
+                return tx.raw(`EXPLAIN (FORMAT JSON) ${sql.replace(/\$\d+/g, '?')}`, bindings as Knex.RawBinding[]);
+              },
+            );
+            const nodes: string[] = [];
+            const visit = (node: Record<string, unknown>) => {
+              nodes.push([node['Node Type'], node['Index Name'] ?? node['Relation Name']].filter(Boolean).join(' '));
+              for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) visit(child);
+            };
+            visit(rows[0]['QUERY PLAN'][0].Plan);
+            return { sql, nodes };
+          }),
+      );
     }
     const pageQuery = (plans: { sql: string; nodes: string[] }[]) => plans.find((p) => /order by/i.test(p.sql))!;
     /** A search's first query: the ids of its matches, up to the count cap. */
     const matchQuery = (plans: { sql: string; nodes: string[] }[]) => plans.find((p) => !/order by/i.test(p.sql) && /limit/i.test(p.sql))!;
     const noFullScan = (plans: { sql: string; nodes: string[] }[]) => {
-      for (const plan of plans) assert.ok(!plan.nodes.some((n) => /^Seq Scan (customers|referrals)$/.test(n)), `${plan.sql}\n${plan.nodes.join(' > ')}`);
+      for (const plan of plans)
+        assert.ok(!plan.nodes.some((n) => /^Seq Scan (customers|referrals)$/.test(n)), `${plan.sql}\n${plan.nodes.join(' > ')}`);
     };
     const search = (call: () => Promise<unknown>) => plansOf(call, { seqScanOff: true });
 
@@ -186,9 +254,21 @@ describe('customer and referral lists at scale', () => {
         ...(await plansOf(() => listReferrals(system.db, { page: 1, limit: 20 }))),
         ...(await plansOf(() => listReferrals(system.db, { page: 1, limit: 20, cursor: first.nextCursor! }))),
       ];
-      for (const plan of plans.filter((p) => /order by/i.test(p.sql))) assert.ok(plan.nodes.some((n) => n.includes('referrals_submitted_idx')), plan.nodes.join(' > '));
-      assert.ok(pageQuery(await plansOf(() => listReferrals(system.db, { page: 1, limit: 20, status: 'pending_approval' }))).nodes.some((n) => n.includes('referrals_status_submitted_idx')));
-      assert.ok(pageQuery(await plansOf(() => listCustomers(system.db, { page: 1, limit: 20 }))).nodes.some((n) => n.includes('customers_created_at_idx')));
+      for (const plan of plans.filter((p) => /order by/i.test(p.sql)))
+        assert.ok(
+          plan.nodes.some((n) => n.includes('referrals_submitted_idx')),
+          plan.nodes.join(' > '),
+        );
+      assert.ok(
+        pageQuery(await plansOf(() => listReferrals(system.db, { page: 1, limit: 20, status: 'pending_approval' }))).nodes.some((n) =>
+          n.includes('referrals_status_submitted_idx'),
+        ),
+      );
+      assert.ok(
+        pageQuery(await plansOf(() => listCustomers(system.db, { page: 1, limit: 20 }))).nodes.some((n) =>
+          n.includes('customers_created_at_idx'),
+        ),
+      );
     });
 
     it('finds a rare search term through the trigram and unique indexes, never by reading the whole table', async () => {
@@ -197,16 +277,30 @@ describe('customer and referral lists at scale', () => {
       const customerPlans = await search(() => listCustomers(system.db, { page: 1, limit: 20, search: customer.email.split('@')[0] }));
       noFullScan(customerPlans);
       for (const index of ['customers_name_trgm_idx', 'customers_email_trgm_idx', 'customers_bebsy_customer_id_key']) {
-        assert.ok(matchQuery(customerPlans).nodes.some((n) => n.includes(index)), `${index}: ${matchQuery(customerPlans).nodes.join(' > ')}`);
+        assert.ok(
+          matchQuery(customerPlans).nodes.some((n) => n.includes(index)),
+          `${index}: ${matchQuery(customerPlans).nodes.join(' > ')}`,
+        );
       }
-      const referralPlans = await search(() => listReferrals(system.db, { page: 1, limit: 20, search: referral.new_customer_email.split('@')[0] }));
+      const referralPlans = await search(() =>
+        listReferrals(system.db, { page: 1, limit: 20, search: referral.new_customer_email.split('@')[0] }),
+      );
       noFullScan(referralPlans);
-      assert.ok(matchQuery(referralPlans).nodes.some((n) => n.includes('referrals_new_customer_email_trgm_idx')), matchQuery(referralPlans).nodes.join(' > '));
+      assert.ok(
+        matchQuery(referralPlans).nodes.some((n) => n.includes('referrals_new_customer_email_trgm_idx')),
+        matchQuery(referralPlans).nodes.join(' > '),
+      );
       const byReference = await search(() => listReferrals(system.db, { page: 1, limit: 20, search: referral.booking_reference }));
       noFullScan(byReference);
-      assert.ok(matchQuery(byReference).nodes.some((n) => n.includes('referrals_booking_reference_key')), matchQuery(byReference).nodes.join(' > '));
+      assert.ok(
+        matchQuery(byReference).nodes.some((n) => n.includes('referrals_booking_reference_key')),
+        matchQuery(byReference).nodes.join(' > '),
+      );
       const byCode = await search(() => listCustomers(system.db, { page: 1, limit: 20, search: customer.referral_code }));
-      assert.ok(matchQuery(byCode).nodes.some((n) => n.includes('customers_referral_code_key')), matchQuery(byCode).nodes.join(' > '));
+      assert.ok(
+        matchQuery(byCode).nodes.some((n) => n.includes('customers_referral_code_key')),
+        matchQuery(byCode).nodes.join(' > '),
+      );
     });
   });
 });

@@ -15,15 +15,26 @@ describe('replaying recorded referral histories', () => {
     const files = (await readdir('test/histories')).filter((f) => f.endsWith('.json')).sort();
     assert.ok(files.length >= 8, 'the recorded histories are missing (v1-*: before the email notifications)');
     const histories = await Promise.all(
-      files.map(async (file) => ({ workflowId: file.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(`test/histories/${file}`, 'utf8'))) })),
+      files.map(async (file) => ({
+        workflowId: file.replace(/\.json$/, ''),
+        history: historyFromJSON(JSON.parse(await readFile(`test/histories/${file}`, 'utf8'))),
+      })),
     );
     const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
-    const results = Worker.runReplayHistories(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: new URL('../workflows/index.ts', import.meta.url).pathname }, histories);
+    const results = Worker.runReplayHistories(
+      bundlePath
+        ? { workflowBundle: { codePath: bundlePath } }
+        : { workflowsPath: new URL('../workflows/index.ts', import.meta.url).pathname },
+      histories,
+    );
     const replayed: string[] = [];
     for await (const result of results) {
       assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
       replayed.push(result.workflowId);
     }
-    assert.deepEqual(replayed.sort(), files.map((f) => f.replace(/\.json$/, '')));
+    assert.deepEqual(
+      replayed.sort(),
+      files.map((f) => f.replace(/\.json$/, '')),
+    );
   });
 });

@@ -41,14 +41,28 @@ describe('the read model', () => {
     const token = await adminToken(system.app);
     const referrer = await createCustomer(system.app, token);
     const submit = async (booking_reference?: string) =>
-      (await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: `${unique('f')}@example.nl`, booking_reference } })).json().id as string;
+      (
+        await system.app.inject({
+          method: 'POST',
+          url: '/api/referrals',
+          payload: { referrer_code: referrer.referral_code, new_customer_email: `${unique('f')}@example.nl`, booking_reference },
+        })
+      ).json().id as string;
     const owner = await submit(unique('BK'));
     const other = await submit();
     await eventually(async () => (await system.db('referrals').where({ id: other }).first()).status === 'awaiting_booking');
     const taken = (await system.db('referrals').where({ id: owner }).first()).booking_reference;
 
     // seq far beyond the workflow's own counter, so this write does not collide with it
-    await recordTransition(system.db, { referralId: other, seq: 1000, from: 'awaiting_booking', to: 'pending_approval', at: new Date().toISOString(), actor: 'booking-system', booking: { reference: taken, valueCents: 1000, currency: 'EUR', departureDate: null } });
+    await recordTransition(system.db, {
+      referralId: other,
+      seq: 1000,
+      from: 'awaiting_booking',
+      to: 'pending_approval',
+      at: new Date().toISOString(),
+      actor: 'booking-system',
+      booking: { reference: taken, valueCents: 1000, currency: 'EUR', departureDate: null },
+    });
     const row = await system.db('referrals').where({ id: other }).first();
     assert.equal(row.status, 'pending_approval');
     assert.equal(row.booking_reference, null);

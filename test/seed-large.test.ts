@@ -13,7 +13,16 @@ describe('seed:large code scrambler', () => {
   it('is a bijection onto 8-character referral codes, and decodes back', () => {
     const scrambler = new CodeScrambler('test');
     const seen = new Set<string>();
-    for (const n of [0, 1, 2, 999_999, 1_000_000, ALT_OFFSET + 5, CODE_SPACE - 1, ...Array.from({ length: 20_000 }, (_, i) => 5_000_000 + i)]) {
+    for (const n of [
+      0,
+      1,
+      2,
+      999_999,
+      1_000_000,
+      ALT_OFFSET + 5,
+      CODE_SPACE - 1,
+      ...Array.from({ length: 20_000 }, (_, i) => 5_000_000 + i),
+    ]) {
       const code = scrambler.encode(n);
       assert.ok(isReferralCode(code), code);
       assert.equal(scrambler.decode(code), n);
@@ -49,7 +58,9 @@ describe('npm run seed:large', () => {
   const cleanups: Array<() => Promise<unknown>> = [];
 
   const counts = async () => {
-    const { rows } = await db.raw(`SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM referrals)::int AS referrals, (SELECT count(*) FROM rewards)::int AS rewards`);
+    const { rows } = await db.raw(
+      `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM referrals)::int AS referrals, (SELECT count(*) FROM rewards)::int AS rewards`,
+    );
     return rows[0] as { customers: number; referrals: number; rewards: number };
   };
   const removeSeeded = (r: SeedResult) => async () => {
@@ -61,7 +72,15 @@ describe('npm run seed:large', () => {
   before(async () => {
     db = createDb(testEnv.databaseUrl);
     before_ = await counts();
-    result = await seedLarge({ databaseUrl: testEnv.databaseUrl, customers: 2000, referrals: 4000, seed: 42, now: NOW, jobs: 2, log: (l) => logLines.push(l) });
+    result = await seedLarge({
+      databaseUrl: testEnv.databaseUrl,
+      customers: 2000,
+      referrals: 4000,
+      seed: 42,
+      now: NOW,
+      jobs: 2,
+      log: (l) => logLines.push(l),
+    });
     cleanups.push(removeSeeded(result));
   });
   after(async () => {
@@ -78,9 +97,16 @@ describe('npm run seed:large', () => {
     assert.equal(now.rewards - before_.rewards, result.rewards.count);
     assert.ok(result.rewards.count > 100, `only ${result.rewards.count} rewards`);
     assert.equal(result.customers.last - result.customers.first + 1, 2000);
-    const { rows } = await db.raw(`SELECT (SELECT last_value FROM customers_id_seq)::bigint AS c, (SELECT last_value FROM referrals_id_seq)::bigint AS r, (SELECT last_value FROM rewards_id_seq)::bigint AS w`);
-    assert.ok(Number(rows[0].c) >= result.customers.last && Number(rows[0].r) >= result.referrals.last && Number(rows[0].w) >= result.rewards.last);
-    assert.ok(logLines.some((l) => /rows\/s/.test(l)), 'prints the rate');
+    const { rows } = await db.raw(
+      `SELECT (SELECT last_value FROM customers_id_seq)::bigint AS c, (SELECT last_value FROM referrals_id_seq)::bigint AS r, (SELECT last_value FROM rewards_id_seq)::bigint AS w`,
+    );
+    assert.ok(
+      Number(rows[0].c) >= result.customers.last && Number(rows[0].r) >= result.referrals.last && Number(rows[0].w) >= result.rewards.last,
+    );
+    assert.ok(
+      logLines.some((l) => /rows\/s/.test(l)),
+      'prints the rate',
+    );
   });
 
   it('makes Dutch customers with unique, well-formed codes, numbers and emails, created over the past three years', async () => {
@@ -108,7 +134,8 @@ describe('npm run seed:large', () => {
   it('gives referrals a realistic mix of every lifecycle status', async () => {
     const { rows } = await db.raw(`SELECT status, count(*)::int AS n FROM referrals r WHERE ${referralsInRange()} GROUP BY status`);
     const byStatus = Object.fromEntries(rows.map((r: { status: string; n: number }) => [r.status, r.n]));
-    for (const status of REFERRAL_STATUSES.filter((s) => s !== 'submitted')) assert.ok(byStatus[status] > 0, `no ${status}: ${JSON.stringify(byStatus)}`);
+    for (const status of REFERRAL_STATUSES.filter((s) => s !== 'submitted'))
+      assert.ok(byStatus[status] > 0, `no ${status}: ${JSON.stringify(byStatus)}`);
     assert.deepEqual(byStatus, result.referrals.byStatus);
     assert.ok(byStatus.paid > byStatus.approved && byStatus.expired > byStatus.revoked);
   });
@@ -163,7 +190,10 @@ describe('npm run seed:large', () => {
     assert.ok(rows.length >= 4, JSON.stringify(rows));
     for (const row of rows) assert.equal(row.consistent, row.n, row.rejection_reason);
     const flagged = await db.raw(`SELECT DISTINCT unnest(flag_reasons) AS reason FROM referrals r WHERE ${referralsInRange()} ORDER BY 1`);
-    assert.deepEqual(flagged.rows.map((r: { reason: string }) => r.reason), ['disposable_email_domain', 'high_referral_velocity', 'similar_to_referrer_email']);
+    assert.deepEqual(
+      flagged.rows.map((r: { reason: string }) => r.reason),
+      ['disposable_email_domain', 'high_referral_velocity', 'similar_to_referrer_email'],
+    );
   });
 
   it('pays exactly one reward per paid referral, to its referrer, with a unique voucher', async () => {
@@ -186,7 +216,16 @@ describe('npm run seed:large', () => {
     const beforeFailure = await counts();
     // A negative reward breaks a CHECK constraint in the referrals step, after the customers are in.
     await assert.rejects(
-      seedLarge({ databaseUrl: testEnv.databaseUrl, customers: 500, referrals: 1000, seed: 1, now: NOW, jobs: 2, lifecycle: { rewardAmountCents: -1 }, log: () => undefined }),
+      seedLarge({
+        databaseUrl: testEnv.databaseUrl,
+        customers: 500,
+        referrals: 1000,
+        seed: 1,
+        now: NOW,
+        jobs: 2,
+        lifecycle: { rewardAmountCents: -1 },
+        log: () => undefined,
+      }),
       /reward_amount_cents/,
     );
     assert.deepEqual(await counts(), beforeFailure);
@@ -194,12 +233,22 @@ describe('npm run seed:large', () => {
 
   it('appends on top, avoids values existing rows already hold, and repeats itself for the same seed', async () => {
     // A customer made elsewhere whose code and number are exactly what the next new id would get.
-    const [{ id: clashId }] = await db('customers').insert({ bebsy_customer_id: `clash-${Date.now()}`, name: 'Eva Bakker', email: `eva.clash${Date.now()}@example.nl`, referral_code: 'AAAAAAAA' }).returning('id');
+    const [{ id: clashId }] = await db('customers')
+      .insert({
+        bebsy_customer_id: `clash-${Date.now()}`,
+        name: 'Eva Bakker',
+        email: `eva.clash${Date.now()}@example.nl`,
+        referral_code: 'AAAAAAAA',
+      })
+      .returning('id');
     cleanups.push(() => db('customers').where({ id: clashId }).delete());
     const nextId = Number(clashId) + 1;
-    await db('customers').where({ id: clashId }).update({ referral_code: referralCodes.encode(nextId), bebsy_customer_id: `BEB-${String(nextId).padStart(7, '0')}` });
+    await db('customers')
+      .where({ id: clashId })
+      .update({ referral_code: referralCodes.encode(nextId), bebsy_customer_id: `BEB-${String(nextId).padStart(7, '0')}` });
 
-    const run = () => seedLarge({ databaseUrl: testEnv.databaseUrl, customers: 30, referrals: 0, seed: 7, now: NOW, jobs: 1, log: () => undefined });
+    const run = () =>
+      seedLarge({ databaseUrl: testEnv.databaseUrl, customers: 30, referrals: 0, seed: 7, now: NOW, jobs: 1, log: () => undefined });
     const first = await run();
     cleanups.push(removeSeeded(first));
     const second = await run();
@@ -211,7 +260,10 @@ describe('npm run seed:large', () => {
     assert.equal(clashing.referral_code, referralCodes.encode(ALT_OFFSET + nextId));
     assert.equal(clashing.bebsy_customer_id, `BEB-${String(nextId).padStart(7, '0')}-1`);
 
-    const names = async (r: SeedResult) => (await db('customers').whereBetween('id', [r.customers.first, r.customers.last]).orderBy('id').select('name', 'created_at')).map((c) => `${c.name} ${c.created_at.toISOString()}`);
+    const names = async (r: SeedResult) =>
+      (await db('customers').whereBetween('id', [r.customers.first, r.customers.last]).orderBy('id').select('name', 'created_at')).map(
+        (c) => `${c.name} ${c.created_at.toISOString()}`,
+      );
     assert.deepEqual(await names(second), await names(first));
   });
 });

@@ -3,7 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { storeBookingEvent } from '../db/repositories/lifecycle.js';
-import { assertError, bearer, bookingBody, detailFields, freshFriend, getReferralJson, sendBookingWebhook, submitReferral } from './support/http.js';
+import {
+  assertError,
+  bearer,
+  bookingBody,
+  detailFields,
+  freshFriend,
+  getReferralJson,
+  sendBookingWebhook,
+  submitReferral,
+} from './support/http.js';
 import { adminToken, createCustomer, eventually, signedWebhook, startTestSystem, type TestSystem } from './support/system.js';
 
 const OTHER_SECRET = `whsec_${Buffer.from('a-secret-the-booking-system-does-not-have').toString('base64')}`;
@@ -17,9 +26,11 @@ describe('booking webhooks (Standard Webhooks)', () => {
   });
   after(() => system.close());
 
-  const post = (headers: Record<string, string>, payload: string) => system.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers, payload });
+  const post = (headers: Record<string, string>, payload: string) =>
+    system.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers, payload });
   const inboxRows = (webhookId: string) => system.db('booking_webhook_inbox').where({ webhook_id: webhookId });
-  const statusOf = async (id: string) => (await system.db('referrals').select('status').where({ id }).first())?.status as string | undefined;
+  const statusOf = async (id: string) =>
+    (await system.db('referrals').select('status').where({ id }).first())?.status as string | undefined;
   const reachStatus = (id: string, status: string) => eventually(async () => (await statusOf(id)) === status);
 
   /** A referrer and a submitted referral, waiting for its booking. */
@@ -38,7 +49,8 @@ describe('booking webhooks (Standard Webhooks)', () => {
   }
 
   describe('signature checks: each refusal is a 401 that says why, and nothing is stored', () => {
-    const body = () => bookingBody('booking.confirmed', { booking_reference: freshFriend().bookingReference, customer_email: freshFriend().email });
+    const body = () =>
+      bookingBody('booking.confirmed', { booking_reference: freshFriend().bookingReference, customer_email: freshFriend().email });
 
     it('refuses a signature made with another secret', async () => {
       const webhook = signedWebhook(OTHER_SECRET, body());
@@ -49,7 +61,12 @@ describe('booking webhooks (Standard Webhooks)', () => {
     it('refuses a malformed signature header', async () => {
       const webhook = signedWebhook(system.config.webhooks.bookingSecret, body());
       for (const signature of ['v1,bm90LWEtc2lnbmF0dXJl', 'garbage', 'v2,' + webhook.headers['webhook-signature'].slice(3)]) {
-        assertError(await post({ ...webhook.headers, 'webhook-signature': signature }, webhook.payload), 401, 'invalid_signature', /signature/i);
+        assertError(
+          await post({ ...webhook.headers, 'webhook-signature': signature }, webhook.payload),
+          401,
+          'invalid_signature',
+          /signature/i,
+        );
       }
       assert.equal((await inboxRows(webhook.headers['webhook-id'])).length, 0);
     });
@@ -69,8 +86,18 @@ describe('booking webhooks (Standard Webhooks)', () => {
 
     it('refuses a timestamp that is not a number of seconds', async () => {
       const webhook = signedWebhook(system.config.webhooks.bookingSecret, body());
-      assertError(await post({ ...webhook.headers, 'webhook-timestamp': 'yesterday' }, webhook.payload), 401, 'invalid_signature', /Invalid Signature Headers/);
-      assertError(await post({ ...webhook.headers, 'webhook-timestamp': String(Date.now()) }, webhook.payload), 401, 'invalid_signature', /too new/);
+      assertError(
+        await post({ ...webhook.headers, 'webhook-timestamp': 'yesterday' }, webhook.payload),
+        401,
+        'invalid_signature',
+        /Invalid Signature Headers/,
+      );
+      assertError(
+        await post({ ...webhook.headers, 'webhook-timestamp': String(Date.now()) }, webhook.payload),
+        401,
+        'invalid_signature',
+        /too new/,
+      );
     });
 
     it('refuses a timestamp in the future', async () => {
@@ -107,10 +134,20 @@ describe('booking webhooks (Standard Webhooks)', () => {
 
     it('refuses an unsigned request whatever its content type, and one without a body', async () => {
       const payload = JSON.stringify(body());
-      for (const contentType of ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded']) {
+      for (const contentType of [
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+      ]) {
         assertError(await post({ 'content-type': contentType }, payload), 401, 'invalid_signature', /Missing required headers/);
       }
-      assertError(await system.app.inject({ method: 'POST', url: '/api/webhooks/bookings' }), 401, 'invalid_signature', /Missing required headers/);
+      assertError(
+        await system.app.inject({ method: 'POST', url: '/api/webhooks/bookings' }),
+        401,
+        'invalid_signature',
+        /Missing required headers/,
+      );
     });
 
     it('answers 415 for a validly signed body that is not sent as JSON', async () => {
@@ -124,13 +161,29 @@ describe('booking webhooks (Standard Webhooks)', () => {
     it('answers 400 naming the problem, and stores nothing', async () => {
       const friend = freshFriend();
       const cases: [unknown, RegExp, string[]][] = [
-        [{ type: 'booking.moved', data: { booking_reference: friend.bookingReference } }, /type must be one of: "booking.confirmed", "booking.cancelled"/, ['type']],
+        [
+          { type: 'booking.moved', data: { booking_reference: friend.bookingReference } },
+          /type must be one of: "booking.confirmed", "booking.cancelled"/,
+          ['type'],
+        ],
         [{ type: 'booking.confirmed', data: {} }, /data\.booking_reference is required/, ['data.booking_reference']],
         [{ type: 'booking.confirmed' }, /data is required/, ['data']],
-        [{ type: 'booking.confirmed', data: { booking_reference: friend.bookingReference, departure_date: 'next week' } }, /departure_date/, ['data.departure_date']],
-        [{ type: 'booking.confirmed', data: { booking_reference: friend.bookingReference, booking_value: -5 } }, /booking_value/, ['data.booking_value']],
+        [
+          { type: 'booking.confirmed', data: { booking_reference: friend.bookingReference, departure_date: 'next week' } },
+          /departure_date/,
+          ['data.departure_date'],
+        ],
+        [
+          { type: 'booking.confirmed', data: { booking_reference: friend.bookingReference, booking_value: -5 } },
+          /booking_value/,
+          ['data.booking_value'],
+        ],
         // More than the read model's integer cents hold: accepted, it would fail the workflow's write forever.
-        [{ type: 'booking.confirmed', data: { booking_reference: friend.bookingReference, booking_value: 1e12 } }, /booking_value must be <= 10000000/, ['data.booking_value']],
+        [
+          { type: 'booking.confirmed', data: { booking_reference: friend.bookingReference, booking_value: 1e12 } },
+          /booking_value must be <= 10000000/,
+          ['data.booking_value'],
+        ],
         [{ type: 'booking.confirmed', data: { booking_reference: 'x'.repeat(65) } }, /booking_reference/, ['data.booking_reference']],
       ];
       for (const [payload, message, fields] of cases) {
@@ -146,7 +199,15 @@ describe('booking webhooks (Standard Webhooks)', () => {
       const timestamp = new Date();
       const payload = '{"type": "booking.confirmed",';
       const signature = new Webhook(system.config.webhooks.bookingSecret).sign(id, timestamp, payload);
-      const res = await post({ 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'webhook-signature': signature }, payload);
+      const res = await post(
+        {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+          'webhook-signature': signature,
+        },
+        payload,
+      );
       assertError(res, 400, 'invalid_json');
       assert.equal((await inboxRows(id)).length, 0);
     });
@@ -155,12 +216,22 @@ describe('booking webhooks (Standard Webhooks)', () => {
   describe('deduplication on webhook-id', () => {
     it('applies the same webhook sent 3 times concurrently exactly once', async () => {
       const referral = await awaitingReferral();
-      const webhook = signedWebhook(system.config.webhooks.bookingSecret, bookingBody('booking.confirmed', { booking_reference: referral.bookingReference, customer_email: referral.email, booking_value: 1450.25 }));
+      const webhook = signedWebhook(
+        system.config.webhooks.bookingSecret,
+        bookingBody('booking.confirmed', {
+          booking_reference: referral.bookingReference,
+          customer_email: referral.email,
+          booking_value: 1450.25,
+        }),
+      );
       const replies = await Promise.all([1, 2, 3].map(() => post(webhook.headers, webhook.payload)));
       for (const reply of replies) assert.equal(reply.statusCode, 200, reply.body);
       const outcomes = replies.map((r) => r.json().outcome).sort();
       assert.deepEqual(outcomes, ['applied', 'duplicate', 'duplicate']);
-      assert.deepEqual(replies.map((r) => r.json()).find((b) => b.outcome === 'applied'), { outcome: 'applied', referral_id: referral.id });
+      assert.deepEqual(
+        replies.map((r) => r.json()).find((b) => b.outcome === 'applied'),
+        { outcome: 'applied', referral_id: referral.id },
+      );
 
       await reachStatus(referral.id, 'pending_approval');
       const rows = await inboxRows(webhook.headers['webhook-id']);
@@ -176,7 +247,10 @@ describe('booking webhooks (Standard Webhooks)', () => {
       const detail = await getReferralJson(system.app, token, referral.id);
       assert.equal(detail.booking_value, 1450.25);
       assert.deepEqual(detail.audit_log.filter((a: { action: string }) => a.action === 'referral.pending_approval').length, 1);
-      assert.deepEqual(detail.workflow.live.history.map((t: { to: string }) => t.to), ['submitted', 'awaiting_booking', 'pending_approval']);
+      assert.deepEqual(
+        detail.workflow.live.history.map((t: { to: string }) => t.to),
+        ['submitted', 'awaiting_booking', 'pending_approval'],
+      );
     });
   });
 
@@ -187,7 +261,13 @@ describe('booking webhooks (Standard Webhooks)', () => {
       const webhook = signedWebhook(system.config.webhooks.bookingSecret, body);
       // The first attempt got as far as the inbox, then the API process died (or Temporal did
       // not answer) before the signal: the booking system saw no 2xx and retries.
-      await storeBookingEvent(system.db, { webhookId: webhook.headers['webhook-id'], type: 'booking.confirmed', bookingReference: referral.bookingReference, customerEmail: referral.email, payload: body });
+      await storeBookingEvent(system.db, {
+        webhookId: webhook.headers['webhook-id'],
+        type: 'booking.confirmed',
+        bookingReference: referral.bookingReference,
+        customerEmail: referral.email,
+        payload: body,
+      });
 
       const retry = await post(webhook.headers, webhook.payload);
       assert.equal(retry.statusCode, 200, retry.body);
@@ -206,14 +286,21 @@ describe('booking webhooks (Standard Webhooks)', () => {
     it('is kept (202) and applied when the referral with that booking reference is submitted', async () => {
       const referrer = await createCustomer(system.app, token);
       const friend = freshFriend();
-      const early = await sendBookingWebhook(system, bookingBody('booking.confirmed', { booking_reference: friend.bookingReference, booking_value: 999, departure_date: '2020-03-01' }));
+      const early = await sendBookingWebhook(
+        system,
+        bookingBody('booking.confirmed', { booking_reference: friend.bookingReference, booking_value: 999, departure_date: '2020-03-01' }),
+      );
       assert.equal(early.statusCode, 202, early.body);
       assert.equal(early.json().outcome, 'pending');
       assert.match(early.json().message, /No referral matches/);
       const [stored] = await system.db('booking_webhook_inbox').where({ booking_reference: friend.bookingReference });
       assert.equal(stored.applied_at, null);
 
-      const res = await submitReferral(system.app, { referrer_code: referrer.referral_code, new_customer_email: friend.email, booking_reference: friend.bookingReference });
+      const res = await submitReferral(system.app, {
+        referrer_code: referrer.referral_code,
+        new_customer_email: friend.email,
+        booking_reference: friend.bookingReference,
+      });
       assert.equal(res.statusCode, 201, res.body);
       const id = res.json().id as string;
       await reachStatus(id, 'pending_approval');
@@ -226,10 +313,16 @@ describe('booking webhooks (Standard Webhooks)', () => {
       assert.ok(applied.applied_at, 'the inbox row is marked applied');
     });
 
-    it('is matched by the friend\'s email when the referral has no booking reference', async () => {
+    it("is matched by the friend's email when the referral has no booking reference", async () => {
       const referrer = await createCustomer(system.app, token);
       const friend = freshFriend();
-      const early = await sendBookingWebhook(system, bookingBody('booking.confirmed', { booking_reference: friend.bookingReference, customer_email: `  ${friend.email.toUpperCase()} ` }));
+      const early = await sendBookingWebhook(
+        system,
+        bookingBody('booking.confirmed', {
+          booking_reference: friend.bookingReference,
+          customer_email: `  ${friend.email.toUpperCase()} `,
+        }),
+      );
       assert.equal(early.statusCode, 202, early.body);
 
       const res = await submitReferral(system.app, { referrer_code: referrer.referral_code, new_customer_email: friend.email });
@@ -248,7 +341,10 @@ describe('booking webhooks (Standard Webhooks)', () => {
     it('is applied when it arrives after the referral, matched by email alone', async () => {
       const referral = await awaitingReferral({ withReference: false });
       const reference = freshFriend().bookingReference;
-      const res = await sendBookingWebhook(system, bookingBody('booking.confirmed', { booking_reference: reference, customer_email: referral.email }));
+      const res = await sendBookingWebhook(
+        system,
+        bookingBody('booking.confirmed', { booking_reference: reference, customer_email: referral.email }),
+      );
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), { outcome: 'applied', referral_id: referral.id });
       await reachStatus(referral.id, 'pending_approval');
@@ -259,11 +355,17 @@ describe('booking webhooks (Standard Webhooks)', () => {
   describe('booking.cancelled', () => {
     it('revokes a referral that is pending approval', async () => {
       const referral = await awaitingReferral();
-      const confirmed = await sendBookingWebhook(system, bookingBody('booking.confirmed', { booking_reference: referral.bookingReference, customer_email: referral.email }));
+      const confirmed = await sendBookingWebhook(
+        system,
+        bookingBody('booking.confirmed', { booking_reference: referral.bookingReference, customer_email: referral.email }),
+      );
       assert.equal(confirmed.statusCode, 200, confirmed.body);
       await reachStatus(referral.id, 'pending_approval');
 
-      const cancelled = await sendBookingWebhook(system, bookingBody('booking.cancelled', { booking_reference: referral.bookingReference }));
+      const cancelled = await sendBookingWebhook(
+        system,
+        bookingBody('booking.cancelled', { booking_reference: referral.bookingReference }),
+      );
       assert.equal(cancelled.statusCode, 200, cancelled.body);
       assert.deepEqual(cancelled.json(), { outcome: 'applied', referral_id: referral.id });
       await reachStatus(referral.id, 'revoked');
@@ -271,9 +373,17 @@ describe('booking webhooks (Standard Webhooks)', () => {
       const detail = await getReferralJson(system.app, token, referral.id);
       assert.ok(detail.revoked_at);
       assert.equal(detail.reward, null);
-      assert.deepEqual(detail.audit_log.map((a: { action: string }) => a.action), ['referral.awaiting_booking', 'referral.pending_approval', 'referral.revoked']);
+      assert.deepEqual(
+        detail.audit_log.map((a: { action: string }) => a.action),
+        ['referral.awaiting_booking', 'referral.pending_approval', 'referral.revoked'],
+      );
 
-      const approve = await system.app.inject({ method: 'PUT', url: `/api/referrals/${referral.id}/status`, headers: bearer(token), payload: { status: 'approved' } });
+      const approve = await system.app.inject({
+        method: 'PUT',
+        url: `/api/referrals/${referral.id}/status`,
+        headers: bearer(token),
+        payload: { status: 'approved' },
+      });
       assertError(approve, 409, 'invalid_transition', /already revoked/);
       assert.equal((await system.db('rewards').where({ referral_id: referral.id })).length, 0);
     });

@@ -11,7 +11,9 @@ if (!config.database.url || !config.temporal.address) {
 const db = createDb(config.database.url, config.database);
 const worker = await startWorker(config, db, config.temporal.address);
 console.log(`worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}`);
-console.log(`approval digest schedule: ${worker.digestSchedule}${config.approvalDigest.cron ? ` ("${config.approvalDigest.cron}" ${config.approvalDigest.timeZone})` : ' (APPROVAL_DIGEST_CRON=off)'}`);
+console.log(
+  `approval digest schedule: ${worker.digestSchedule}${config.approvalDigest.cron ? ` ("${config.approvalDigest.cron}" ${config.approvalDigest.timeZone})` : ' (APPROVAL_DIGEST_CRON=off)'}`,
+);
 onShutdownSignal(async () => {
   await worker.stop();
   await db.destroy();

@@ -17,8 +17,7 @@ export interface ApprovalDigestInput {
 }
 
 export type ApprovalDigestResult =
-  | { skipped: true; day: string; pendingCount: 0; sent: 0 }
-  | { skipped: false; day: string; pendingCount: number; sent: number };
+  { skipped: true; day: string; pendingCount: 0; sent: 0 } | { skipped: false; day: string; pendingCount: number; sent: number };
 
 /**
  * The daily digest of pending approvals (started by the `approval-digest` Schedule): reads the
@@ -39,7 +38,12 @@ export async function approvalDigest(input: ApprovalDigestInput = {}): Promise<A
 
 /** YYYY-MM-DD of a moment on the Amsterdam calendar. */
 export function amsterdamDay(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: APPROVAL_DIGEST_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: APPROVAL_DIGEST_TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(at);
   const part = (type: string) => parts.find((p) => p.type === type)!.value;
   return `${part('year')}-${part('month')}-${part('day')}`;
 }

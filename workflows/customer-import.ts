@@ -33,7 +33,9 @@ export async function customerImport({ importId }: CustomerImportInput): Promise
     log.info('customer import completed', { importId, ...counts });
     return counts;
   } catch (error) {
-    const outcome = isCancellation(error) ? ({ status: 'cancelled' } as const) : ({ status: 'failed', error: failureMessage(error) } as const);
+    const outcome = isCancellation(error)
+      ? ({ status: 'cancelled' } as const)
+      : ({ status: 'failed', error: failureMessage(error) } as const);
     await CancellationScope.nonCancellable(() => cleanup.finishImport({ importId, outcome }));
     throw error;
   }

@@ -95,15 +95,17 @@ async function lifecycle(input: ReferralLifecycleInput, notify: (notification: R
   // The booking counts as confirmed from the signal on: Postgres (and so the admin's screen) may
   // already say pending_approval while the workflow is still recording that transition.
   const reviewContext = (): ReviewContext => ({ status: state.status, decision, bookingConfirmed: confirmation !== null });
-  const review = (to: Decision['to']) => async ({ actor, reason }: ReviewInput): Promise<ReviewOutcome> => {
-    assertReviewable(to, reviewContext());
-    decision = { to, actor, reason };
-    await condition(() => state.status !== 'pending_approval' && state.status !== 'awaiting_booking');
-    if (state.status !== to) {
-      throw ApplicationFailure.nonRetryable(`The referral became ${state.status} before it could be ${to}`, 'ReviewConflict');
-    }
-    return { referralId, status: state.status, actor };
-  };
+  const review =
+    (to: Decision['to']) =>
+    async ({ actor, reason }: ReviewInput): Promise<ReviewOutcome> => {
+      assertReviewable(to, reviewContext());
+      decision = { to, actor, reason };
+      await condition(() => state.status !== 'pending_approval' && state.status !== 'awaiting_booking');
+      if (state.status !== to) {
+        throw ApplicationFailure.nonRetryable(`The referral became ${state.status} before it could be ${to}`, 'ReviewConflict');
+      }
+      return { referralId, status: state.status, actor };
+    };
   setHandler(approveUpdate, review('approved'), { validator: (r) => validateReview('approved', r, reviewContext()) });
   setHandler(rejectUpdate, review('rejected'), { validator: (r) => validateReview('rejected', r, reviewContext()) });
 

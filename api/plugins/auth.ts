@@ -29,7 +29,11 @@ export default fp<{ secret: string; expiresIn: string }>(async (app, { secret, e
   await app.register(fastifyJwt, { secret, sign: { expiresIn } });
   app.decorate('authenticate', async (request: FastifyRequest) => {
     if (!request.headers.authorization) {
-      throw new HttpError(401, 'unauthorized', 'Sign in first: send the token from POST /api/auth/login as "Authorization: Bearer <token>"');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Sign in first: send the token from POST /api/auth/login as "Authorization: Bearer <token>"',
+      );
     }
     try {
       await request.jwtVerify();

@@ -42,4 +42,5 @@ function isJsonContentType(contentType: string | undefined): boolean {
   return contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
-const unsupportedMediaType = () => new HttpError(415, 'unsupported_media_type', 'Booking webhooks are JSON: send Content-Type: application/json');
+const unsupportedMediaType = () =>
+  new HttpError(415, 'unsupported_media_type', 'Booking webhooks are JSON: send Content-Type: application/json');

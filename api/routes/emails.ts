@@ -62,72 +62,98 @@ const isEmailKind = (value: string): value is EmailKind => (EMAIL_KINDS as reado
 const emailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
   app.addSchema(EmailSummary);
 
-  app.get('/emails', {
-    onRequest: app.authenticate,
-    schema: {
-      tags: ['emails'],
-      summary: 'The email outbox, newest first, without the message bodies, and the transport in use; search matches recipient, subject or idempotency key',
-      security: [{ bearerAuth: [] }],
-      querystring: Type.Object({
-        ...PageQuery,
-        status: Type.Optional(OutboxStatusSchema),
-        kind: Type.Optional(Type.Enum([...EMAIL_KINDS])),
-      }),
-      response: {
-        200: Type.Object({
-          data: Type.Array(Type.Ref('EmailSummary')),
-          pagination: Pagination,
-          transport: Type.Enum(TRANSPORTS, { description: 'how new messages leave the platform (EMAIL_TRANSPORT): outbox stores them without sending' }),
+  app.get(
+    '/emails',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['emails'],
+        summary:
+          'The email outbox, newest first, without the message bodies, and the transport in use; search matches recipient, subject or idempotency key',
+        security: [{ bearerAuth: [] }],
+        querystring: Type.Object({
+          ...PageQuery,
+          status: Type.Optional(OutboxStatusSchema),
+          kind: Type.Optional(Type.Enum([...EMAIL_KINDS])),
         }),
-        ...errorReplies(400, 401),
+        response: {
+          200: Type.Object({
+            data: Type.Array(Type.Ref('EmailSummary')),
+            pagination: Pagination,
+            transport: Type.Enum(TRANSPORTS, {
+              description: 'how new messages leave the platform (EMAIL_TRANSPORT): outbox stores them without sending',
+            }),
+          }),
+          ...errorReplies(400, 401),
+        },
       },
     },
-  }, async (request) => {
-    const { page, limit, status, kind, search } = request.query;
-    const { rows, total } = await listOutbox(db, { page, limit, status, kind, search });
-    return { data: rows.map(summaryJson), pagination: pagination(page, limit, total), transport: config.email.transport.kind };
-  });
+    async (request) => {
+      const { page, limit, status, kind, search } = request.query;
+      const { rows, total } = await listOutbox(db, { page, limit, status, kind, search });
+      return { data: rows.map(summaryJson), pagination: pagination(page, limit, total), transport: config.email.transport.kind };
+    },
+  );
 
-  app.get('/emails/preview/:template', {
-    onRequest: app.authenticate,
-    schema: {
-      tags: ['emails'],
-      summary: 'One template rendered with sample data in the given language (default nl)',
-      security: [{ bearerAuth: [] }],
-      params: Type.Object({ template: Type.String({ maxLength: 100 }) }),
-      querystring: Type.Object({ locale: Type.Optional(LocaleSchema) }),
-      response: {
-        200: Type.Object({ template: Type.String(), locale: LocaleSchema, subject: Type.String(), html: Type.String(), text: Type.String() }),
-        ...errorReplies(400, 401, 404),
+  app.get(
+    '/emails/preview/:template',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['emails'],
+        summary: 'One template rendered with sample data in the given language (default nl)',
+        security: [{ bearerAuth: [] }],
+        params: Type.Object({ template: Type.String({ maxLength: 100 }) }),
+        querystring: Type.Object({ locale: Type.Optional(LocaleSchema) }),
+        response: {
+          200: Type.Object({
+            template: Type.String(),
+            locale: LocaleSchema,
+            subject: Type.String(),
+            html: Type.String(),
+            text: Type.String(),
+          }),
+          ...errorReplies(400, 401, 404),
+        },
       },
     },
-  }, async (request) => {
-    const { template } = request.params;
-    const locale = request.query.locale ?? 'nl';
-    if (!isEmailKind(template)) {
-      throw new HttpError(404, 'not_found', `Email template ${template} does not exist; known templates: ${EMAIL_KINDS.join(', ')}`, EMAIL_KINDS.map((kind) => ({ template: kind })));
-    }
-    // React and the email components load on the first preview: an API that never renders
-    // one (previews are the API's only rendering) keeps some 30 MB less resident memory
-    const { renderEmail } = await import('../../emails/render.js');
-    const rendered = await renderEmail(sampleMessage(template, locale), { frontendUrl: config.email.frontendUrl });
-    return { template, locale, ...rendered };
-  });
-
-  app.get('/emails/:id', {
-    onRequest: app.authenticate,
-    schema: {
-      tags: ['emails'],
-      summary: 'One outbox message with its HTML and text parts',
-      security: [{ bearerAuth: [] }],
-      params: IdParam,
-      response: { 200: EmailDetail, ...errorReplies(400, 401, 404) },
+    async (request) => {
+      const { template } = request.params;
+      const locale = request.query.locale ?? 'nl';
+      if (!isEmailKind(template)) {
+        throw new HttpError(
+          404,
+          'not_found',
+          `Email template ${template} does not exist; known templates: ${EMAIL_KINDS.join(', ')}`,
+          EMAIL_KINDS.map((kind) => ({ template: kind })),
+        );
+      }
+      // React and the email components load on the first preview: an API that never renders
+      // one (previews are the API's only rendering) keeps some 30 MB less resident memory
+      const { renderEmail } = await import('../../emails/render.js');
+      const rendered = await renderEmail(sampleMessage(template, locale), { frontendUrl: config.email.frontendUrl });
+      return { template, locale, ...rendered };
     },
-  }, async (request) => {
-    const row = await getOutboxMessage(db, request.params.id);
-    if (!row) throw notFound(`Email ${request.params.id}`);
-    return { ...summaryJson(row), html: row.html, text: row.text };
-  });
+  );
+
+  app.get(
+    '/emails/:id',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['emails'],
+        summary: 'One outbox message with its HTML and text parts',
+        security: [{ bearerAuth: [] }],
+        params: IdParam,
+        response: { 200: EmailDetail, ...errorReplies(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const row = await getOutboxMessage(db, request.params.id);
+      if (!row) throw notFound(`Email ${request.params.id}`);
+      return { ...summaryJson(row), html: row.html, text: row.text };
+    },
+  );
 };
 
 export default emailRoutes;

@@ -12,8 +12,13 @@ import { EXPORT_FORMATS, FORMAT_SPECS, exportFilename } from '../services/export
 import type { ApiDeps } from '../app.js';
 
 const ExportOptions = {
-  format: Type.Enum(EXPORT_FORMATS, { default: 'csv', description: 'csv (RFC 4180), excel-csv (BOM, `;`, decimal comma), json (one array) or ndjson (a row a line)' }),
-  download_token: Type.Optional(Type.String({ maxLength: 1000, description: 'a one-time token from POST .../link, instead of the Authorization header' })),
+  format: Type.Enum(EXPORT_FORMATS, {
+    default: 'csv',
+    description: 'csv (RFC 4180), excel-csv (BOM, `;`, decimal comma), json (one array) or ndjson (a row a line)',
+  }),
+  download_token: Type.Optional(
+    Type.String({ maxLength: 1000, description: 'a one-time token from POST .../link, instead of the Authorization header' }),
+  ),
 };
 
 /** The list endpoints' filters, with the same validation. */
@@ -27,7 +32,11 @@ const LinkReply = Type.Object({
 
 /** Request logs show the URL without its download token. */
 const logSerializers = {
-  req: (request: FastifyRequest) => ({ method: request.method, url: request.url.replace(/(download_token=)[^&]*/, '$1[redacted]'), remoteAddress: request.ip }),
+  req: (request: FastifyRequest) => ({
+    method: request.method,
+    url: request.url.replace(/(download_token=)[^&]*/, '$1[redacted]'),
+    remoteAddress: request.ip,
+  }),
 };
 
 /**
@@ -63,49 +72,61 @@ const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
       request.user = redeemed.user;
     };
 
-    app.get(`/export/${entity}`, {
-      onRequest: authenticate,
-      logSerializers,
-      schema: {
-        tags: ['exports'],
-        summary: `Export the ${entity} that match the list's filters, streamed, as CSV, Excel CSV, JSON or NDJSON`,
-        security: [{ bearerAuth: [] }],
-        querystring,
-        response: errorReplies(400, 401),
+    app.get(
+      `/export/${entity}`,
+      {
+        onRequest: authenticate,
+        logSerializers,
+        schema: {
+          tags: ['exports'],
+          summary: `Export the ${entity} that match the list's filters, streamed, as CSV, Excel CSV, JSON or NDJSON`,
+          security: [{ bearerAuth: [] }],
+          querystring,
+          response: errorReplies(400, 401),
+        },
       },
-    }, async (request, reply) => {
-      const query = request.query as Static<Q> & { format: (typeof EXPORT_FORMATS)[number] };
-      const stream = await exportStream(db, toExportQuery(query), query.format);
-      // the first bytes (or the query's error, answered as a 500) before the headers go out
-      await once(stream, 'readable');
-      cutOffWhenStalled(reply.raw, config.exports.stallTimeoutMs);
-      return reply
-        .header('content-type', FORMAT_SPECS[query.format].contentType)
-        .header('content-disposition', `attachment; filename="${exportFilename(entity, query.format)}"`)
-        .header('cache-control', 'no-store')
-        .send(stream);
-    });
+      async (request, reply) => {
+        const query = request.query as Static<Q> & { format: (typeof EXPORT_FORMATS)[number] };
+        const stream = await exportStream(db, toExportQuery(query), query.format);
+        // the first bytes (or the query's error, answered as a 500) before the headers go out
+        await once(stream, 'readable');
+        cutOffWhenStalled(reply.raw, config.exports.stallTimeoutMs);
+        return reply
+          .header('content-type', FORMAT_SPECS[query.format].contentType)
+          .header('content-disposition', `attachment; filename="${exportFilename(entity, query.format)}"`)
+          .header('cache-control', 'no-store')
+          .send(stream);
+      },
+    );
 
-    app.post(`/export/${entity}/link`, {
-      onRequest: app.authenticate,
-      schema: {
-        tags: ['exports'],
-        summary: `A one-time URL (valid for a minute) of the ${entity} export with these filters, for a native browser download`,
-        security: [{ bearerAuth: [] }],
-        querystring,
-        response: { 200: LinkReply, ...errorReplies(400, 401) },
+    app.post(
+      `/export/${entity}/link`,
+      {
+        onRequest: app.authenticate,
+        schema: {
+          tags: ['exports'],
+          summary: `A one-time URL (valid for a minute) of the ${entity} export with these filters, for a native browser download`,
+          security: [{ bearerAuth: [] }],
+          querystring,
+          response: { 200: LinkReply, ...errorReplies(400, 401) },
+        },
       },
-    }, async (request) => {
-      const target = downloadTarget(entity, request.url);
-      const { token, expiresAt } = tokens.issue(request.user, target);
-      const query = new URLSearchParams(target.split('?')[1]);
-      query.set('download_token', token);
-      return { url: `/api/export/${entity}?${query}`, expires_at: expiresAt.toISOString() };
-    });
+      async (request) => {
+        const target = downloadTarget(entity, request.url);
+        const { token, expiresAt } = tokens.issue(request.user, target);
+        const query = new URLSearchParams(target.split('?')[1]);
+        query.set('download_token', token);
+        return { url: `/api/export/${entity}?${query}`, expires_at: expiresAt.toISOString() };
+      },
+    );
   }
 
   routes('customers', CustomerExportQuery, ({ search }) => ({ entity: 'customers', filters: { search } }));
-  routes('referrals', ReferralExportQuery, ({ search, status, flagged, period, sort }) => ({ entity: 'referrals', filters: { search, status, flagged, periodDays: period }, sort }));
+  routes('referrals', ReferralExportQuery, ({ search, status, flagged, period, sort }) => ({
+    entity: 'referrals',
+    filters: { search, status, flagged, periodDays: period },
+    sort,
+  }));
 };
 
 export default exportRoutes;

@@ -8,7 +8,12 @@ const CHECK_TIMEOUT_MS = 2_000;
 function withinTimeout<T>(probe: () => Promise<T>): Promise<T> {
   const probing = probe();
   probing.catch(() => undefined); // a probe that loses the race may still fail later
-  return Promise.race([probing, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref())]);
+  return Promise.race([
+    probing,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref(),
+    ),
+  ]);
 }
 
 async function check(probe: () => Promise<unknown>): Promise<{ status: 'up' | 'down'; latency_ms: number; error?: string }> {
@@ -22,21 +27,28 @@ async function check(probe: () => Promise<unknown>): Promise<{ status: 'up' | 'd
 }
 
 const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal, config }) => {
-  app.get('/health', {
-    schema: {
-      tags: ['health'],
-      summary: 'Database and Temporal status (503 when either is down), and the email transport with the messages not delivered: queued, retrying (queued after a failed attempt), failed (permanently); null counts when the database cannot tell',
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary:
+          'Database and Temporal status (503 when either is down), and the email transport with the messages not delivered: queued, retrying (queued after a failed attempt), failed (permanently); null counts when the database cannot tell',
+      },
     },
-  }, async (_request, reply) => {
-    const [database, temporalStatus, undelivered] = await Promise.all([
-      check(() => db.raw('select 1')),
-      check(() => temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({}))),
-      withinTimeout(() => countUndelivered(db)).catch(() => ({ queued: null, retrying: null, failed: null })),
-    ]);
-    const healthy = database.status === 'up' && temporalStatus.status === 'up';
-    const emails = { transport: config.email.transport.kind, ...undelivered };
-    return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', database, temporal: temporalStatus, emails });
-  });
+    async (_request, reply) => {
+      const [database, temporalStatus, undelivered] = await Promise.all([
+        check(() => db.raw('select 1')),
+        check(() =>
+          temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({})),
+        ),
+        withinTimeout(() => countUndelivered(db)).catch(() => ({ queued: null, retrying: null, failed: null })),
+      ]);
+      const healthy = database.status === 'up' && temporalStatus.status === 'up';
+      const emails = { transport: config.email.transport.kind, ...undelivered };
+      return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', database, temporal: temporalStatus, emails });
+    },
+  );
 };
 
 export default healthRoutes;

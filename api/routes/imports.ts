@@ -10,8 +10,27 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { stringify } from 'csv-stringify';
 import { Type, type Static } from 'typebox';
 import { detectNotText, inspectCsvFile } from '../../domain/csv-import/file.js';
-import { createImport, firstImportErrors, getImport, listImports, requestCancel, streamImportErrors, updateImport, type ImportRow } from '../../db/repositories/imports.js';
-import { IMPORT_PHASES, IMPORT_STATUSES, NOT_TEXT_DESCRIPTIONS, NOT_TEXT_KINDS, REJECTION_REASONS, isFinished, type ImportField, type NotTextKind, type RejectionReason } from '../../domain/csv-import/index.js';
+import {
+  createImport,
+  firstImportErrors,
+  getImport,
+  listImports,
+  requestCancel,
+  streamImportErrors,
+  updateImport,
+  type ImportRow,
+} from '../../db/repositories/imports.js';
+import {
+  IMPORT_PHASES,
+  IMPORT_STATUSES,
+  NOT_TEXT_DESCRIPTIONS,
+  NOT_TEXT_KINDS,
+  REJECTION_REASONS,
+  isFinished,
+  type ImportField,
+  type NotTextKind,
+  type RejectionReason,
+} from '../../domain/csv-import/index.js';
 import { customerImportWorkflowId } from '../../workflows/definitions.js';
 import { HttpError, notFound } from '../errors.js';
 import { Nullable, PageQuery, Timestamp, errorReplies, pageOf, pagination } from '../schemas.js';
@@ -26,7 +45,9 @@ const importFields = {
   encoding: Nullable(Type.String()),
   delimiter: Nullable(Type.String()),
   rows_processed: Type.Integer({ description: 'data rows read from the file so far' }),
-  percent: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()], { description: 'null while the phase cannot tell (validating, or ended early)' }),
+  percent: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()], {
+    description: 'null while the phase cannot tell (validating, or ended early)',
+  }),
   inserted: Type.Integer(),
   updated: Type.Integer(),
   unchanged: Type.Integer(),
@@ -44,7 +65,11 @@ const FIRST_REJECTIONS = 10;
 const CustomerImportDetail = Type.Object({
   ...importFields,
   first_rejections: Type.Array(
-    Type.Object({ line: Type.Integer(), reason: Type.Enum(Object.keys(REJECTION_REASONS) as RejectionReason[]), bebsy_customer_id: Type.String() }),
+    Type.Object({
+      line: Type.Integer(),
+      reason: Type.Enum(Object.keys(REJECTION_REASONS) as RejectionReason[]),
+      bebsy_customer_id: Type.String(),
+    }),
     { description: `the first ${FIRST_REJECTIONS} rejected rows in file order (line number, reason code, the row's customer number)` },
   ),
 });
@@ -74,11 +99,22 @@ function percent(row: ImportRow): number | null {
 function importJson(row: ImportRow) {
   const { workflow_id: _w, file_path: _f, bytes_processed: _b, rows_staged: _s, updated_at: _u, ...visible } = row;
   const iso = (d: Date | null) => d && d.toISOString();
-  return { ...visible, file_bytes: Number(row.file_bytes), percent: percent(row), created_at: row.created_at.toISOString(), started_at: iso(row.started_at), finished_at: iso(row.finished_at) };
+  return {
+    ...visible,
+    file_bytes: Number(row.file_bytes),
+    percent: percent(row),
+    created_at: row.created_at.toISOString(),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+  };
 }
 
 /** The name the admin gave the file, safe to show and to put in a header. */
-const displayName = (name: string) => path.basename(name).replace(/[^\p{L}\p{N} ._()-]/gu, '_').slice(0, 200) || 'import.csv';
+const displayName = (name: string) =>
+  path
+    .basename(name)
+    .replace(/[^\p{L}\p{N} ._()-]/gu, '_')
+    .slice(0, 200) || 'import.csv';
 
 const REPORT_HEADERS = {
   nl: ['regel', 'klantnummer', 'naam', 'e-mail', 'code', 'reden'],
@@ -95,152 +131,204 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
   await app.register(fastifyMultipart, { limits: { fileSize: config.imports.maxBytes, files: 1, fields: 10, parts: 11 } });
   app.addHook('onRequest', app.authenticate);
 
-  app.post('/customers/import', {
-    preHandler: app.requireAdminRole,
-    schema: {
-      tags: ['imports'],
-      summary: 'Upload a customer CSV (multipart field `file`); answers the queued import',
-      description: `Comma, semicolon or tab separated; UTF-8 (with or without BOM) or Windows-1252. Columns by Dutch or English header name: klantnummer/customer_id, naam/name, e-mail/email, taal/locale (optional); others are ignored. At most ${config.imports.maxBytes} bytes (413 above). Refused, nothing stored: an empty file (422 empty_file); a file that is not text, such as an image or an .xlsx workbook (415 not_a_text_file, details [{detected}]: ${NOT_TEXT_KINDS.join(', ')}); a header without the required columns (422 unrecognised_header, details [{missing_columns, columns_found}]).`,
-      consumes: ['multipart/form-data'],
-      security: [{ bearerAuth: [] }],
-      response: { 202: CustomerImport, ...errorReplies(400, 401, 403, 413, 415, 422) },
+  app.post(
+    '/customers/import',
+    {
+      preHandler: app.requireAdminRole,
+      schema: {
+        tags: ['imports'],
+        summary: 'Upload a customer CSV (multipart field `file`); answers the queued import',
+        description: `Comma, semicolon or tab separated; UTF-8 (with or without BOM) or Windows-1252. Columns by Dutch or English header name: klantnummer/customer_id, naam/name, e-mail/email, taal/locale (optional); others are ignored. At most ${config.imports.maxBytes} bytes (413 above). Refused, nothing stored: an empty file (422 empty_file); a file that is not text, such as an image or an .xlsx workbook (415 not_a_text_file, details [{detected}]: ${NOT_TEXT_KINDS.join(', ')}); a header without the required columns (422 unrecognised_header, details [{missing_columns, columns_found}]).`,
+        consumes: ['multipart/form-data'],
+        security: [{ bearerAuth: [] }],
+        response: { 202: CustomerImport, ...errorReplies(400, 401, 403, 413, 415, 422) },
+      },
     },
-  }, async (request, reply) => {
-    if (!request.isMultipart()) throw new HttpError(415, 'unsupported_media_type', 'Upload the file as multipart/form-data in the field "file"');
-    const part = await request.file();
-    if (!part) throw new HttpError(400, 'file_missing', 'No file uploaded: send the CSV in the multipart field "file"');
-    if (part.fieldname !== 'file') {
-      part.file.resume();
-      throw new HttpError(400, 'file_missing', `The file must be sent in the multipart field "file", not "${part.fieldname}"`);
-    }
-    await mkdir(config.imports.storageDir, { recursive: true });
-    const filePath = path.resolve(config.imports.storageDir, `${randomUUID()}.csv`);
-    const discard = () => rm(filePath, { force: true });
-    try {
-      await pipeline(part.file, createWriteStream(filePath));
-    } catch (error) {
-      await discard();
-      throw error;
-    }
-    if (part.file.truncated) {
-      await discard();
-      throw new HttpError(413, 'file_too_large', `The file is larger than the import limit of ${config.imports.maxBytes} bytes (IMPORT_MAX_BYTES)`);
-    }
-    const { size } = await stat(filePath);
-    if (size === 0) {
-      await discard();
-      throw new HttpError(422, 'empty_file', 'The file is empty');
-    }
-    const notText = await detectNotText(filePath);
-    if (notText) {
-      await discard();
-      const detail: NotTextDetail = { detected: notText };
-      throw new HttpError(415, 'not_a_text_file', `The file is not a CSV text file: it looks like ${NOT_TEXT_DESCRIPTIONS[notText]}. Save it as CSV (UTF-8 or Windows-1252) and upload that`, [detail]);
-    }
-    const { encoding, header } = await inspectCsvFile(filePath);
-    if (!header.result.ok) {
-      await discard();
-      const detail: HeaderProblemDetail = { missing_columns: header.result.missing, columns_found: header.result.found };
-      throw new HttpError(422, 'unrecognised_header', header.result.message, [detail]);
-    }
-    const row = await createImport(db, {
-      fileName: displayName(part.filename),
-      filePath,
-      fileBytes: size,
-      encoding,
-      delimiter: header.delimiter,
-      createdBy: request.user.username,
-      workflowId: customerImportWorkflowId,
-    });
-    try {
-      await temporal.client.workflow.start('customerImport', { workflowId: row.workflow_id, taskQueue: temporal.taskQueue, args: [{ importId: row.id }] });
-    } catch (error) {
-      await updateImport(db, row.id, { status: 'failed', phase: 'done', error: 'The import could not be started', finished_at: new Date() });
-      await discard();
-      throw error;
-    }
-    request.log.info({ importId: row.id, bytes: size }, 'customer import queued');
-    return reply.status(202).send(importJson(row));
-  });
+    async (request, reply) => {
+      if (!request.isMultipart())
+        throw new HttpError(415, 'unsupported_media_type', 'Upload the file as multipart/form-data in the field "file"');
+      const part = await request.file();
+      if (!part) throw new HttpError(400, 'file_missing', 'No file uploaded: send the CSV in the multipart field "file"');
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        throw new HttpError(400, 'file_missing', `The file must be sent in the multipart field "file", not "${part.fieldname}"`);
+      }
+      await mkdir(config.imports.storageDir, { recursive: true });
+      const filePath = path.resolve(config.imports.storageDir, `${randomUUID()}.csv`);
+      const discard = () => rm(filePath, { force: true });
+      try {
+        await pipeline(part.file, createWriteStream(filePath));
+      } catch (error) {
+        await discard();
+        throw error;
+      }
+      if (part.file.truncated) {
+        await discard();
+        throw new HttpError(
+          413,
+          'file_too_large',
+          `The file is larger than the import limit of ${config.imports.maxBytes} bytes (IMPORT_MAX_BYTES)`,
+        );
+      }
+      const { size } = await stat(filePath);
+      if (size === 0) {
+        await discard();
+        throw new HttpError(422, 'empty_file', 'The file is empty');
+      }
+      const notText = await detectNotText(filePath);
+      if (notText) {
+        await discard();
+        const detail: NotTextDetail = { detected: notText };
+        throw new HttpError(
+          415,
+          'not_a_text_file',
+          `The file is not a CSV text file: it looks like ${NOT_TEXT_DESCRIPTIONS[notText]}. Save it as CSV (UTF-8 or Windows-1252) and upload that`,
+          [detail],
+        );
+      }
+      const { encoding, header } = await inspectCsvFile(filePath);
+      if (!header.result.ok) {
+        await discard();
+        const detail: HeaderProblemDetail = { missing_columns: header.result.missing, columns_found: header.result.found };
+        throw new HttpError(422, 'unrecognised_header', header.result.message, [detail]);
+      }
+      const row = await createImport(db, {
+        fileName: displayName(part.filename),
+        filePath,
+        fileBytes: size,
+        encoding,
+        delimiter: header.delimiter,
+        createdBy: request.user.username,
+        workflowId: customerImportWorkflowId,
+      });
+      try {
+        await temporal.client.workflow.start('customerImport', {
+          workflowId: row.workflow_id,
+          taskQueue: temporal.taskQueue,
+          args: [{ importId: row.id }],
+        });
+      } catch (error) {
+        await updateImport(db, row.id, {
+          status: 'failed',
+          phase: 'done',
+          error: 'The import could not be started',
+          finished_at: new Date(),
+        });
+        await discard();
+        throw error;
+      }
+      request.log.info({ importId: row.id, bytes: size }, 'customer import queued');
+      return reply.status(202).send(importJson(row));
+    },
+  );
 
-  app.get('/imports', {
-    schema: {
-      tags: ['imports'],
-      summary: 'Recent customer imports, newest first',
-      security: [{ bearerAuth: [] }],
-      querystring: Type.Object({ page: PageQuery.page, limit: PageQuery.limit }),
-      response: { 200: pageOf(CustomerImport), ...errorReplies(400, 401) },
+  app.get(
+    '/imports',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: 'Recent customer imports, newest first',
+        security: [{ bearerAuth: [] }],
+        querystring: Type.Object({ page: PageQuery.page, limit: PageQuery.limit }),
+        response: { 200: pageOf(CustomerImport), ...errorReplies(400, 401) },
+      },
     },
-  }, async (request) => {
-    const { page, limit } = request.query;
-    const { rows, total } = await listImports(db, { page, limit });
-    return { data: rows.map(importJson), pagination: pagination(page, limit, total) };
-  });
+    async (request) => {
+      const { page, limit } = request.query;
+      const { rows, total } = await listImports(db, { page, limit });
+      return { data: rows.map(importJson), pagination: pagination(page, limit, total) };
+    },
+  );
 
-  app.get('/imports/:id', {
-    schema: {
-      tags: ['imports'],
-      summary: 'One import with its live progress, counts and first rejected rows',
-      security: [{ bearerAuth: [] }],
-      params: IdParams,
-      response: { 200: CustomerImportDetail, ...errorReplies(400, 401, 404) },
+  app.get(
+    '/imports/:id',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: 'One import with its live progress, counts and first rejected rows',
+        security: [{ bearerAuth: [] }],
+        params: IdParams,
+        response: { 200: CustomerImportDetail, ...errorReplies(400, 401, 404) },
+      },
     },
-  }, async (request) => {
-    const row = await getImport(db, request.params.id);
-    if (!row) throw notFound(`Import ${request.params.id}`);
-    const rejections = row.rejected > 0 ? await firstImportErrors(db, row.id, FIRST_REJECTIONS) : [];
-    return { ...importJson(row), first_rejections: rejections };
-  });
+    async (request) => {
+      const row = await getImport(db, request.params.id);
+      if (!row) throw notFound(`Import ${request.params.id}`);
+      const rejections = row.rejected > 0 ? await firstImportErrors(db, row.id, FIRST_REJECTIONS) : [];
+      return { ...importJson(row), first_rejections: rejections };
+    },
+  );
 
-  app.get('/imports/:id/errors.csv', {
-    schema: {
-      tags: ['imports'],
-      summary: 'The error report: each rejected row with its line number and reason (semicolon CSV, UTF-8 with BOM, for Excel)',
-      security: [{ bearerAuth: [] }],
-      params: IdParams,
-      querystring: Type.Object({ lang: Type.Union([Type.Literal('nl'), Type.Literal('en')], { default: 'nl' }) }),
-      produces: ['text/csv'],
-      response: errorReplies(400, 401, 404),
+  app.get(
+    '/imports/:id/errors.csv',
+    {
+      schema: {
+        tags: ['imports'],
+        summary: 'The error report: each rejected row with its line number and reason (semicolon CSV, UTF-8 with BOM, for Excel)',
+        security: [{ bearerAuth: [] }],
+        params: IdParams,
+        querystring: Type.Object({ lang: Type.Union([Type.Literal('nl'), Type.Literal('en')], { default: 'nl' }) }),
+        produces: ['text/csv'],
+        response: errorReplies(400, 401, 404),
+      },
     },
-  }, async (request, reply) => {
-    const row = await getImport(db, request.params.id);
-    if (!row) throw notFound(`Import ${request.params.id}`);
-    const { lang } = request.query;
-    const lines = Readable.from(
-      (async function* () {
-        for await (const e of streamImportErrors(db, row.id)) {
-          yield [e.line, e.bebsy_customer_id, e.name, e.email, e.reason, REJECTION_REASONS[e.reason as RejectionReason]?.[lang] ?? e.reason];
-        }
-      })(),
-    );
-    reply.header('content-type', 'text/csv; charset=utf-8').header('cache-control', 'no-store').header('content-disposition', `attachment; filename="import-${row.id}-${lang === 'nl' ? 'fouten' : 'errors'}.csv"`);
-    return reply.send(lines.pipe(stringify({ delimiter: ';', bom: true, header: true, columns: REPORT_HEADERS[lang], record_delimiter: 'windows' })));
-  });
+    async (request, reply) => {
+      const row = await getImport(db, request.params.id);
+      if (!row) throw notFound(`Import ${request.params.id}`);
+      const { lang } = request.query;
+      const lines = Readable.from(
+        (async function* () {
+          for await (const e of streamImportErrors(db, row.id)) {
+            yield [
+              e.line,
+              e.bebsy_customer_id,
+              e.name,
+              e.email,
+              e.reason,
+              REJECTION_REASONS[e.reason as RejectionReason]?.[lang] ?? e.reason,
+            ];
+          }
+        })(),
+      );
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('content-disposition', `attachment; filename="import-${row.id}-${lang === 'nl' ? 'fouten' : 'errors'}.csv"`);
+      return reply.send(
+        lines.pipe(stringify({ delimiter: ';', bom: true, header: true, columns: REPORT_HEADERS[lang], record_delimiter: 'windows' })),
+      );
+    },
+  );
 
-  app.post('/imports/:id/cancel', {
-    preHandler: app.requireAdminRole,
-    schema: {
-      tags: ['imports'],
-      summary: 'Cancel a running import; customers stay as they were (409 when it has already ended)',
-      security: [{ bearerAuth: [] }],
-      params: IdParams,
-      response: { 202: CustomerImport, ...errorReplies(400, 401, 403, 404, 409) },
+  app.post(
+    '/imports/:id/cancel',
+    {
+      preHandler: app.requireAdminRole,
+      schema: {
+        tags: ['imports'],
+        summary: 'Cancel a running import; customers stay as they were (409 when it has already ended)',
+        security: [{ bearerAuth: [] }],
+        params: IdParams,
+        response: { 202: CustomerImport, ...errorReplies(400, 401, 403, 404, 409) },
+      },
     },
-  }, async (request, reply) => {
-    const row = await getImport(db, request.params.id);
-    if (!row) throw notFound(`Import ${request.params.id}`);
-    const finished = () => new HttpError(409, 'import_finished', `Import ${row.id} has already ended (${row.status}); there is nothing to cancel`);
-    if (isFinished(row.status)) throw finished();
-    const cancelling = await requestCancel(db, row.id);
-    if (!cancelling) throw finished();
-    try {
-      await temporal.client.workflow.getHandle(row.workflow_id).cancel();
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-      throw finished();
-    }
-    return reply.status(202).send(importJson(cancelling));
-  });
+    async (request, reply) => {
+      const row = await getImport(db, request.params.id);
+      if (!row) throw notFound(`Import ${request.params.id}`);
+      const finished = () =>
+        new HttpError(409, 'import_finished', `Import ${row.id} has already ended (${row.status}); there is nothing to cancel`);
+      if (isFinished(row.status)) throw finished();
+      const cancelling = await requestCancel(db, row.id);
+      if (!cancelling) throw finished();
+      try {
+        await temporal.client.workflow.getHandle(row.workflow_id).cancel();
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        throw finished();
+      }
+      return reply.status(202).send(importJson(cancelling));
+    },
+  );
 };
 
 export default importRoutes;

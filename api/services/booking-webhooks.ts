@@ -18,9 +18,7 @@ export interface BookingWebhook {
 }
 
 export type WebhookOutcome =
-  | { outcome: 'applied'; referral_id: string }
-  | { outcome: 'pending'; message: string }
-  | { outcome: 'duplicate' };
+  { outcome: 'applied'; referral_id: string } | { outcome: 'pending'; message: string } | { outcome: 'duplicate' };
 
 /**
  * A verified booking event: stored in the inbox once (deduplicated on the webhook id), then
@@ -33,7 +31,12 @@ export type WebhookOutcome =
  * The insert commits before the lock is taken, so a referral submitted meanwhile always
  * sees the event (either here or when its workflow claims pending events).
  */
-export async function receiveBookingWebhook(db: Db, temporal: TemporalDeps, webhookId: string, body: BookingWebhook): Promise<WebhookOutcome> {
+export async function receiveBookingWebhook(
+  db: Db,
+  temporal: TemporalDeps,
+  webhookId: string,
+  body: BookingWebhook,
+): Promise<WebhookOutcome> {
   const event = bookingEventFromPayload(webhookId, body.type, body.data);
   await storeBookingEvent(db, {
     webhookId,
@@ -47,7 +50,8 @@ export async function receiveBookingWebhook(db: Db, temporal: TemporalDeps, webh
     if (stored?.applied_at) return { outcome: 'duplicate' };
 
     const referral = await findReferralForBooking(tx, event.bookingReference, event.customerEmail);
-    if (!referral) return { outcome: 'pending', message: 'No referral matches this booking yet; the event is kept and applied when it appears' };
+    if (!referral)
+      return { outcome: 'pending', message: 'No referral matches this booking yet; the event is kept and applied when it appears' };
     try {
       // The workflow ignores a webhook id it has seen, so a signal repeated by a retry is harmless.
       await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, event);

@@ -1,4 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcServiceError,
+} from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ReferralPolicyConfig } from '../../config/env.js';
 import type { EmailLocale } from '../../emails/messages.js';
@@ -33,7 +38,9 @@ export class ReferralService {
    */
   async submit(submission: Submission): Promise<{ referral: ReferralRow; created: boolean }> {
     if (this.policy.requireBookingReference && !submission.bookingReference) {
-      throw new HttpError(400, 'validation_error', 'booking_reference is required', [{ field: 'booking_reference', message: 'is required' }]);
+      throw new HttpError(400, 'validation_error', 'booking_reference is required', [
+        { field: 'booking_reference', message: 'is required' },
+      ]);
     }
     const result = await insertOrGetReferral(this.db, {
       referrerCode: submission.referrerCode,
@@ -42,9 +49,14 @@ export class ReferralService {
       bookingReference: submission.bookingReference,
       rewardAmountCents: this.policy.rewardAmountCents,
     });
-    if (result.kind === 'unknown_referrer') throw new HttpError(404, 'unknown_referral_code', `No customer has the referral code ${submission.referrerCode}`);
+    if (result.kind === 'unknown_referrer')
+      throw new HttpError(404, 'unknown_referral_code', `No customer has the referral code ${submission.referrerCode}`);
     if (result.kind === 'booking_reference_taken') {
-      throw new HttpError(409, 'booking_reference_taken', `Booking reference ${submission.bookingReference} is already used by another referral`);
+      throw new HttpError(
+        409,
+        'booking_reference_taken',
+        `Booking reference ${submission.bookingReference} is already used by another referral`,
+      );
     }
     await this.startWorkflow(result.referral);
     return { referral: result.referral, created: result.kind === 'created' };

@@ -57,7 +57,9 @@ async function throughApi(context: ScaleBenchContext): Promise<{ run: Run; idleR
     const run = await timed(async () => {
       // node:http rather than fetch: the client's own overhead should not count against the API
       const response = await new Promise<IncomingMessage>((resolve, reject) =>
-        http.get(`${context.api.url}/api/export/referrals?format=csv`, { headers: { authorization: `Bearer ${context.token}` } }, resolve).on('error', reject),
+        http
+          .get(`${context.api.url}/api/export/referrals?format=csv`, { headers: { authorization: `Bearer ${context.token}` } }, resolve)
+          .on('error', reject),
       );
       if (response.statusCode !== 200) throw new Error(`export answered ${response.statusCode}: ${(await readCsv(response)).bytes} bytes`);
       return readCsv(response);
@@ -91,7 +93,10 @@ export const benchExport: ScaleBench = async (context) => {
       ...(complete ? [] : [`ROW COUNT MISMATCH: the API answered ${fmt(api.run.rows)} rows, the baseline ${fmt(best.rows)}`]),
     ],
     targets: [
-      { description: `export ≥ ${fmt(TARGET_ROWS_PER_SECOND)} rows/s: ${fmt(apiRate)} rows/s`, met: complete && apiRate >= TARGET_ROWS_PER_SECOND },
+      {
+        description: `export ≥ ${fmt(TARGET_ROWS_PER_SECOND)} rows/s: ${fmt(apiRate)} rows/s`,
+        met: complete && apiRate >= TARGET_ROWS_PER_SECOND,
+      },
       { description: `API peak RSS ≤ ${TARGET_PEAK_RSS_MB} MB: ${fmt(api.peakRssMb, 1)} MB`, met: api.peakRssMb <= TARGET_PEAK_RSS_MB },
     ],
   };

@@ -33,9 +33,16 @@ async function requestMix({ api, db, token }: ScaleBenchContext): Promise<string
     paths.push(
       `/api/customers?limit=20&search=${encodeURIComponent(customerTerms[i % customerTerms.length])}`,
       `/api/referrals?limit=20&search=${encodeURIComponent(referralTerms[i % referralTerms.length])}`,
-      ['/api/customers?limit=20', `/api/customers?limit=20&cursor=${customersNext}`, '/api/referrals?limit=20', `/api/referrals?limit=20&cursor=${referralsNext}`,
-        '/api/referrals?limit=20&status=pending_approval', `/api/referrals?limit=20&status=approved&cursor=${approvedNext}`, '/api/referrals?limit=20&flagged=true&period=30',
-        '/api/referrals?limit=20&sort=oldest&period=90'][i % 8],
+      [
+        '/api/customers?limit=20',
+        `/api/customers?limit=20&cursor=${customersNext}`,
+        '/api/referrals?limit=20',
+        `/api/referrals?limit=20&cursor=${referralsNext}`,
+        '/api/referrals?limit=20&status=pending_approval',
+        `/api/referrals?limit=20&status=approved&cursor=${approvedNext}`,
+        '/api/referrals?limit=20&flagged=true&period=30',
+        '/api/referrals?limit=20&sort=oldest&period=90',
+      ][i % 8],
     );
   }
   return paths;
@@ -53,13 +60,16 @@ async function run(context: ScaleBenchContext, paths: string[], rate: number, se
     requests: [{ setupRequest: (request) => ({ ...request, method: 'GET', path: paths[next++ % paths.length] }) }],
   });
   const failed = result.non2xx + result.errors + result.timeouts;
-  if (failed > 0) throw new Error(`fixed-rate run at ${rate} req/s: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  if (failed > 0)
+    throw new Error(`fixed-rate run at ${rate} req/s: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   return result;
 }
 
 export const benchFixedRate: ScaleBench = async (context) => {
   const paths = await requestMix(context);
-  context.log(`fixed rate: baseline ${BASELINE_SECONDS}s at ${BASELINE_RATE} req/s, then ${SECONDS}s at ${RATE} req/s over ${paths.length} list/search URLs`);
+  context.log(
+    `fixed rate: baseline ${BASELINE_SECONDS}s at ${BASELINE_RATE} req/s, then ${SECONDS}s at ${RATE} req/s over ${paths.length} list/search URLs`,
+  );
   const baseline = await run(context, paths, BASELINE_RATE, BASELINE_SECONDS);
   const loaded = await run(context, paths, RATE, SECONDS);
   const achieved = loaded.requests.total / SECONDS;
@@ -72,7 +82,10 @@ export const benchFixedRate: ScaleBench = async (context) => {
       `ratio      loaded p99 / baseline p99 = ${(loaded.latency.p99 / baseline.latency.p99).toFixed(2)}`,
     ],
     targets: [
-      { description: `list/search p99 <= ${TARGET_P99_MS} ms at ${RATE} req/s: ${ms(loaded.latency.p99)} (achieved ${achieved.toFixed(0)} req/s)`, met: loaded.latency.p99 <= TARGET_P99_MS && achieved >= RATE * 0.98 },
+      {
+        description: `list/search p99 <= ${TARGET_P99_MS} ms at ${RATE} req/s: ${ms(loaded.latency.p99)} (achieved ${achieved.toFixed(0)} req/s)`,
+        met: loaded.latency.p99 <= TARGET_P99_MS && achieved >= RATE * 0.98,
+      },
     ],
   };
 };

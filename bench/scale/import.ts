@@ -48,8 +48,18 @@ async function writeExport(context: ScaleBenchContext, file: string, rows: numbe
   const out = createWriteStream(file);
   out.write('\ufeffKlantnummer;Naam;E-mailadres;Taal;Woonplaats\r\n');
   const tag = Date.now().toString(36);
-  const customers = context.db('customers').select('bebsy_customer_id', 'name', 'email', 'locale').orderBy('id').limit(existingNeeded).stream();
-  const iterator = customers[Symbol.asyncIterator]() as AsyncIterator<{ bebsy_customer_id: string; name: string; email: string; locale: string }>;
+  const customers = context
+    .db('customers')
+    .select('bebsy_customer_id', 'name', 'email', 'locale')
+    .orderBy('id')
+    .limit(existingNeeded)
+    .stream();
+  const iterator = customers[Symbol.asyncIterator]() as AsyncIterator<{
+    bebsy_customer_id: string;
+    name: string;
+    email: string;
+    locale: string;
+  }>;
   let chunk = '';
   for (let i = 1; i <= rows; i++) {
     let line: string;
@@ -91,10 +101,18 @@ function run(command: string, args: string[]): Promise<void> {
 
 /** `psql \copy` of the file into a bare table of text columns: parsing and loading, nothing else. */
 async function baselineCopy(context: ScaleBenchContext, file: string): Promise<number> {
-  await context.db.raw(`DROP TABLE IF EXISTS ${BASELINE_TABLE}; CREATE TABLE ${BASELINE_TABLE} (klantnummer text, naam text, email text, taal text, woonplaats text)`);
+  await context.db.raw(
+    `DROP TABLE IF EXISTS ${BASELINE_TABLE}; CREATE TABLE ${BASELINE_TABLE} (klantnummer text, naam text, email text, taal text, woonplaats text)`,
+  );
   try {
     const started = performance.now();
-    await run('psql', [context.databaseUrl, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy ${BASELINE_TABLE} FROM '${file}' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'UTF8')`]);
+    await run('psql', [
+      context.databaseUrl,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-c',
+      `\\copy ${BASELINE_TABLE} FROM '${file}' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'UTF8')`,
+    ]);
     return performance.now() - started;
   } finally {
     await context.db.raw(`DROP TABLE IF EXISTS ${BASELINE_TABLE}`);
@@ -164,7 +182,10 @@ async function benchImportRows(context: ScaleBenchContext, rows: number) {
         `counts: inserted ${counts.inserted}, updated ${counts.updated}, unchanged ${counts.unchanged}, rejected ${counts.rejected} (expected ${expected.inserted} / ${expected.updated} / ${expected.unchanged} / ${expected.rejected})`,
       ],
       targets: [
-        { description: `import <= ${TARGET_RATIO}× psql \\copy: ${ratio.toFixed(2)}×  ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}`, met: ratio <= TARGET_RATIO },
+        {
+          description: `import <= ${TARGET_RATIO}× psql \\copy: ${ratio.toFixed(2)}×  ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}`,
+          met: ratio <= TARGET_RATIO,
+        },
         { description: `import counts as expected: ${countsRight ? 'met' : 'MISSED'}`, met: countsRight },
       ],
     };
@@ -187,13 +208,29 @@ async function standalone() {
   const temporal = await startDevTemporal({ searchAttributes: referralSearchAttributes, uiPort: false });
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'bench-import-'));
   const port = 40_000 + Math.floor(Math.random() * 10_000);
-  const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: `bench-import-${process.pid}`, PORT: String(port), HOST: '127.0.0.1', IMPORT_STORAGE_DIR: path.join(workDir, 'storage') };
-  const children = ['api/main.ts', 'worker/main.ts'].map((entry) => spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: `bench-import-${process.pid}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    IMPORT_STORAGE_DIR: path.join(workDir, 'storage'),
+  };
+  const children = ['api/main.ts', 'worker/main.ts'].map((entry) =>
+    spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'ignore', 'inherit'] }),
+  );
   try {
     const url = `http://127.0.0.1:${port}`;
     let token = '';
     for (let i = 0; i < 600 && !token; i++) {
-      const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin123' }) }).catch(() => null);
+      const login = await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'admin123' }),
+      }).catch(() => null);
       if (login?.ok) token = ((await login.json()) as { token: string }).token;
       else await new Promise((r) => setTimeout(r, 200));
     }

@@ -43,7 +43,12 @@ const log = (line: string) => console.log(`[bench:scale] ${line}`);
 function options() {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { customers: { type: 'string', default: '1000000' }, referrals: { type: 'string', default: '2000000' }, only: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      customers: { type: 'string', default: '1000000' },
+      referrals: { type: 'string', default: '2000000' },
+      only: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -67,7 +72,10 @@ interface ProjectProcess extends ChildProcess {
 
 /** A compiled project process (dist/server/*.mjs from `npm run build`), as the Docker image runs it. */
 function startProcess(entry: string, env: Record<string, string>, flags: string[] = []): ProjectProcess {
-  const child = spawn(process.execPath, [...flags, entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }) as ProjectProcess;
+  const child = spawn(process.execPath, [...flags, entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ProjectProcess;
   const out: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => out.push(chunk));
@@ -99,8 +107,12 @@ async function main() {
   const { customers, referrals, only } = options();
   const started = performance.now();
   console.log('Bebsy referrals: million-row benchmarks (issue 5)');
-  console.log(`command   ${[process.env.DATABASE_URL ? 'DATABASE_URL=...' : '', 'npm run bench -- --suite scale', ...process.argv.slice(2)].filter(Boolean).join(' ')}`);
-  console.log(`machine   ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${os.loadavg()[0].toFixed(2)}`);
+  console.log(
+    `command   ${[process.env.DATABASE_URL ? 'DATABASE_URL=...' : '', 'npm run bench -- --suite scale', ...process.argv.slice(2)].filter(Boolean).join(' ')}`,
+  );
+  console.log(
+    `machine   ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${os.loadavg()[0].toFixed(2)}`,
+  );
   const cleanups: Array<() => Promise<unknown> | void> = [];
   const results: ScaleBenchResult[] = [];
   let broke = false;
@@ -109,7 +121,9 @@ async function main() {
     cleanups.push(() => infra.stop());
     const seeded = performance.now();
     await seedLarge({ databaseUrl: infra.databaseUrl, customers, referrals, seed: 42, vacuum: true, log: (line) => log(`seed: ${line}`) });
-    log(`seeded ${customers.toLocaleString('en')} customers and ${referrals.toLocaleString('en')} referrals in ${((performance.now() - seeded) / 1000).toFixed(0)} s`);
+    log(
+      `seeded ${customers.toLocaleString('en')} customers and ${referrals.toLocaleString('en')} referrals in ${((performance.now() - seeded) / 1000).toFixed(0)} s`,
+    );
 
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'bebsy-bench-scale-'));
     cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
@@ -134,7 +148,11 @@ async function main() {
     cleanups.push(() => void api.kill('SIGTERM'));
     const url = `http://127.0.0.1:${port}`;
     await waitForHealth(url, api);
-    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin123' }) });
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'admin123' }),
+    });
     if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
     const { token } = (await login.json()) as { token: string };
     const db = createDb(infra.databaseUrl);
@@ -149,7 +167,9 @@ async function main() {
       log,
     };
     console.log(`postgres  ${infra.postgres.version}, ${infra.postgres.source}`);
-    console.log(`api       ${path.relative(process.cwd(), server.api)} (pid ${api.pid}) at ${url}, RSS ${context.api.rssMb().toFixed(0)} MB after start; worker ${path.relative(process.cwd(), server.worker)} (pid ${worker.pid})`);
+    console.log(
+      `api       ${path.relative(process.cwd(), server.api)} (pid ${api.pid}) at ${url}, RSS ${context.api.rssMb().toFixed(0)} MB after start; worker ${path.relative(process.cwd(), server.worker)} (pid ${worker.pid})`,
+    );
     for (const name of Object.keys(BENCHES).filter((n) => only.includes(n))) {
       log(`-- ${name}`);
       try {
@@ -163,7 +183,8 @@ async function main() {
     broke = true;
     log(`broke: ${(error as Error).stack ?? error}`);
   } finally {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve(cleanup()).catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
   }
   for (const result of results) {
     console.log(`\n== ${result.name}`);

@@ -20,7 +20,9 @@ export const benchCustomerSearch: ScaleBench = async ({ api, db, token, log }) =
   const sqlTimes: number[] = [];
   const viaApi = async (term: string) => {
     const started = performance.now();
-    const res = await fetch(`${api.url}/api/customers?limit=20&search=${encodeURIComponent(term)}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${api.url}/api/customers?limit=20&search=${encodeURIComponent(term)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as { data: unknown[] };
     if (!res.ok || body.data.length === 0) throw new Error(`search "${term}" answered ${res.status} with ${body.data?.length} rows`);
     return performance.now() - started;

@@ -30,7 +30,12 @@ export async function ensureInitialAdmin(db: Db, username: string, password: str
   const [{ count }] = await db('admin_users').count<{ count: string }[]>({ count: '*' });
   if (Number(count) > 0) return;
   await db('admin_users')
-    .insert({ username, password_hash: await argon2.hash(password, { type: argon2.argon2id }), role: 'admin', must_change_password: mustChangePassword })
+    .insert({
+      username,
+      password_hash: await argon2.hash(password, { type: argon2.argon2id }),
+      role: 'admin',
+      must_change_password: mustChangePassword,
+    })
     .onConflict(db.raw('(lower(username))'))
     .ignore();
 }

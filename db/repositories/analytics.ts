@@ -64,7 +64,8 @@ type RollupRow = [string, 'submitted' | 'converted' | 'booked' | 'paid' | 'clawb
 /** Calendar dates (YYYY-MM-DD) from `first` to `last`. */
 function calendarDays(first: string, last: string): string[] {
   const dates: string[] = [];
-  for (let d = new Date(`${first}T00:00:00Z`); d.toISOString().slice(0, 10) <= last; d.setUTCDate(d.getUTCDate() + 1)) dates.push(d.toISOString().slice(0, 10));
+  for (let d = new Date(`${first}T00:00:00Z`); d.toISOString().slice(0, 10) <= last; d.setUTCDate(d.getUTCDate() + 1))
+    dates.push(d.toISOString().slice(0, 10));
   return dates;
 }
 
@@ -73,7 +74,9 @@ function calendarDays(first: string, last: string): string[] {
  * in one query: its rows come as one JSON array (at most 365 days × a dozen rows).
  */
 export async function periodFigures(db: Db, periodDays: number): Promise<PeriodFigures> {
-  const { rows: [result] } = await db.raw<{ rows: { first_day: string; last_day: string; from: Date; to: Date; rollup: RollupRow[] | null }[] }>(
+  const {
+    rows: [result],
+  } = await db.raw<{ rows: { first_day: string; last_day: string; from: Date; to: Date; rollup: RollupRow[] | null }[] }>(
     `WITH bounds AS (SELECT (now() AT TIME ZONE :tz)::date AS last_day, now() AS now)
      SELECT b.last_day - (:days::int - 1) AS first_day, b.last_day, ((b.last_day - (:days::int - 1))::timestamp AT TIME ZONE :tz) AS "from", b.now AS "to",
             (SELECT json_agg(json_build_array(a.day, a.metric, a.status, a.count, a.amount_cents, a.unvalued_count))
@@ -186,7 +189,9 @@ async function periodRankingSql(db: Db, limit: number, days: number): Promise<st
   );
   const floor = seeds.length === limit ? Number(seeds[limit - 1].converted) : 0;
   if (floor === 0) return wholePeriod;
-  const { rows: [worth] } = await db.raw<{ rows: { candidates: string; affordable: string }[] }>(
+  const {
+    rows: [worth],
+  } = await db.raw<{ rows: { candidates: string; affordable: string }[] }>(
     `WITH period AS (
        SELECT ceil(coalesce(sum(count), 0) / :cost)::bigint AS affordable FROM analytics_daily
         WHERE metric = 'submitted' AND day >= (now() AT TIME ZONE :tz)::date - :days::int + 1
@@ -195,7 +200,9 @@ async function periodRankingSql(db: Db, limit: number, days: number): Promise<st
             (SELECT affordable FROM period) AS affordable`,
     { tz: TIME_ZONE, days, floor, cost: CANDIDATE_COST },
   );
-  return Number(worth.candidates) < Number(worth.affordable) ? perReferrer(`SELECT customer_id FROM referrer_stats WHERE converted >= ${floor}`) : wholePeriod;
+  return Number(worth.candidates) < Number(worth.affordable)
+    ? perReferrer(`SELECT customer_id FROM referrer_stats WHERE converted >= ${floor}`)
+    : wholePeriod;
 }
 
 /**
@@ -204,9 +211,10 @@ async function periodRankingSql(db: Db, limit: number, days: number): Promise<st
  * referrals submitted in it, per referrer (see periodRankingSql for the cost).
  */
 export async function topReferrers(db: Db, limit: number, periodDays?: number): Promise<TopReferrer[]> {
-  const ranked = periodDays === undefined
-    ? 'SELECT customer_id, referrals, converted, paid, rewards_cents FROM referrer_stats WHERE referrals > 0'
-    : await periodRankingSql(db, limit, periodDays);
+  const ranked =
+    periodDays === undefined
+      ? 'SELECT customer_id, referrals, converted, paid, rewards_cents FROM referrer_stats WHERE referrals > 0'
+      : await periodRankingSql(db, limit, periodDays);
   const { rows } = await db.raw<{ rows: Record<string, string>[] }>(
     `WITH ranked AS (${ranked} ${RANKING})
      SELECT r.*, c.name, c.referral_code FROM ranked r JOIN customers c ON c.id = r.customer_id

@@ -25,9 +25,7 @@ export interface NewCustomer {
   locale: 'nl' | 'en';
 }
 
-export type CreateCustomerResult =
-  | { kind: 'created'; customer: CustomerRow }
-  | { kind: 'conflict'; field: 'bebsy_customer_id' | 'email' };
+export type CreateCustomerResult = { kind: 'created'; customer: CustomerRow } | { kind: 'conflict'; field: 'bebsy_customer_id' | 'email' };
 
 const CODE_ATTEMPTS = 5;
 
@@ -35,7 +33,9 @@ const CODE_ATTEMPTS = 5;
 export async function createCustomer(db: Db, customer: NewCustomer): Promise<CreateCustomerResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const row = await CustomerModel.query(db).insert({ ...customer, referral_code: generateReferralCode(randomInt) }).returning('*');
+      const row = await CustomerModel.query(db)
+        .insert({ ...customer, referral_code: generateReferralCode(randomInt) })
+        .returning('*');
       return { kind: 'created', customer: row as unknown as CustomerRow };
     } catch (error) {
       const constraint = uniqueViolation(error);
@@ -85,14 +85,18 @@ function applyCustomerFilters(q: Knex.QueryBuilder, filters: CustomerFilters) {
 
 /** One page of customers, newest first, keyset-paged through the (created_at, id) index. */
 export async function listCustomers(db: Db, query: ListQuery): Promise<KeysetPage<CustomerRow>> {
-  return keysetPage<CustomerRow>(db, {
-    table: () => db('customers'),
-    filter: (q) => applyCustomerFilters(q, query),
-    searching: Boolean(query.search?.trim()),
-    timeColumn: 'customers.created_at',
-    idColumn: 'customers.id',
-    columns: ['customers.*'],
-  }, { limit: query.limit, page: query.page, cursor: query.cursor, order: 'desc' });
+  return keysetPage<CustomerRow>(
+    db,
+    {
+      table: () => db('customers'),
+      filter: (q) => applyCustomerFilters(q, query),
+      searching: Boolean(query.search?.trim()),
+      timeColumn: 'customers.created_at',
+      idColumn: 'customers.id',
+      columns: ['customers.*'],
+    },
+    { limit: query.limit, page: query.page, cursor: query.cursor, order: 'desc' },
+  );
 }
 
 export async function getCustomer(db: Db, id: string): Promise<CustomerRow | undefined> {

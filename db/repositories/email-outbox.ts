@@ -74,7 +74,10 @@ export async function listOutbox(db: Db, query: OutboxListQuery): Promise<{ rows
   const [rows, [{ count }]] = await Promise.all([
     filtered()
       .select(...SUMMARY_COLUMNS)
-      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
       .limit(query.limit)
       .offset((query.page - 1) * query.limit),
     filtered().count<{ count: string }[]>({ count: '*' }),

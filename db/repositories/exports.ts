@@ -73,16 +73,21 @@ const REFERRAL_FIELDS: ExportField[] = [
 export const EXPORT_FIELDS: Record<ExportEntity, readonly ExportField[]> = { customers: CUSTOMER_FIELDS, referrals: REFERRAL_FIELDS };
 
 export type ExportQuery =
-  | { entity: 'customers'; filters: CustomerFilters }
-  | { entity: 'referrals'; filters: ReferralFilters; sort?: 'newest' | 'oldest' };
+  { entity: 'customers'; filters: CustomerFilters } | { entity: 'referrals'; filters: ReferralFilters; sort?: 'newest' | 'oldest' };
 
 /** The filtered rows in the list's order, without columns yet. */
 function orderedRows(db: Db, query: ExportQuery) {
   if (query.entity === 'customers') {
-    return filteredCustomers(db, query.filters).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    return filteredCustomers(db, query.filters).orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
   }
   const order = referralOrder(query.sort);
-  return filteredReferrals(db, query.filters).orderBy([{ column: 'r.submitted_at', order }, { column: 'r.id', order }]);
+  return filteredReferrals(db, query.filters).orderBy([
+    { column: 'r.submitted_at', order },
+    { column: 'r.id', order },
+  ]);
 }
 
 /** The rows as the list repositories return them (referrals: `ReferralRow`), for the JSON export. */
@@ -124,7 +129,8 @@ function csvExpression({ source, kind }: ExportField, dialect: CsvDialect): stri
 }
 
 /** SQL for `text` with the OWASP formula guard: a leading `'` when a spreadsheet would run it. */
-export const guardFormula = (text: string) => `CASE WHEN ascii(${text}) IN (${FORMULA_START_CODES.join(', ')}) THEN '''' || ${text} ELSE ${text} END`;
+export const guardFormula = (text: string) =>
+  `CASE WHEN ascii(${text}) IN (${FORMULA_START_CODES.join(', ')}) THEN '''' || ${text} ELSE ${text} END`;
 
 /**
  * `COPY (SELECT ...) TO STDOUT` of the export as CSV with a header row. COPY takes no bind

@@ -42,12 +42,29 @@ export const stagingTable = (importId: string) => `customer_import_staging.impor
 
 export async function createImport(
   db: Db,
-  input: { fileName: string; filePath: string; fileBytes: number; encoding: CsvEncoding; delimiter: string; createdBy: string; workflowId: (id: string) => string },
+  input: {
+    fileName: string;
+    filePath: string;
+    fileBytes: number;
+    encoding: CsvEncoding;
+    delimiter: string;
+    createdBy: string;
+    workflowId: (id: string) => string;
+  },
 ): Promise<ImportRow> {
   return db.transaction(async (trx) => {
     const [{ id }] = await trx.raw<{ rows: { id: string }[] }>("SELECT nextval('customer_imports_id_seq')::text AS id").then((r) => r.rows);
     const [row] = await trx('customer_imports')
-      .insert({ id, workflow_id: input.workflowId(id), file_name: input.fileName, file_path: input.filePath, file_bytes: input.fileBytes, encoding: input.encoding, delimiter: input.delimiter, created_by: input.createdBy })
+      .insert({
+        id,
+        workflow_id: input.workflowId(id),
+        file_name: input.fileName,
+        file_path: input.filePath,
+        file_bytes: input.fileBytes,
+        encoding: input.encoding,
+        delimiter: input.delimiter,
+        created_by: input.createdBy,
+      })
       .returning('*');
     return row;
   });
@@ -59,14 +76,27 @@ export async function getImport(db: Db | Knex.Transaction, id: string): Promise<
 
 export async function listImports(db: Db, { page, limit }: { page: number; limit: number }): Promise<{ rows: ImportRow[]; total: number }> {
   const [rows, [{ count }]] = await Promise.all([
-    db('customer_imports').select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit).offset((page - 1) * limit),
+    db('customer_imports')
+      .select('*')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit)
+      .offset((page - 1) * limit),
     db('customer_imports').count<{ count: string }[]>({ count: '*' }),
   ]);
   return { rows, total: Number(count) };
 }
 
-export async function updateImport(db: Db | Knex.Transaction, id: string, changes: Partial<Omit<ImportRow, 'id' | 'workflow_id'>>): Promise<void> {
-  await db('customer_imports').where({ id }).update({ ...changes, updated_at: db.fn.now() });
+export async function updateImport(
+  db: Db | Knex.Transaction,
+  id: string,
+  changes: Partial<Omit<ImportRow, 'id' | 'workflow_id'>>,
+): Promise<void> {
+  await db('customer_imports')
+    .where({ id })
+    .update({ ...changes, updated_at: db.fn.now() });
 }
 
 /** Marks an unfinished import as being cancelled; undefined when it is unknown or already finished. */
@@ -88,7 +118,11 @@ export interface ImportRejection {
 
 /** The first `limit` rejected rows of an import in file order (the primary key's order). */
 export async function firstImportErrors(db: Db, importId: string, limit: number): Promise<ImportRejection[]> {
-  return db('customer_import_errors').select('line', 'reason', 'bebsy_customer_id').where({ import_id: importId }).orderBy('line').limit(limit);
+  return db('customer_import_errors')
+    .select('line', 'reason', 'bebsy_customer_id')
+    .where({ import_id: importId })
+    .orderBy('line')
+    .limit(limit);
 }
 
 /**

@@ -48,11 +48,17 @@ export function decodeCursor(cursor: string, order: SortOrder): CursorPayload {
   const valid =
     payload !== null &&
     (payload.d === 'after' || payload.d === 'before') &&
-    Array.isArray(payload.k) && payload.k.length === 2 && typeof payload.k[0] === 'string' && !Number.isNaN(Date.parse(payload.k[0])) &&
-    typeof payload.k[1] === 'string' && /^[0-9]{1,18}$/.test(payload.k[1]) &&
-    Number.isSafeInteger(payload.p) && payload.p >= 1 &&
+    Array.isArray(payload.k) &&
+    payload.k.length === 2 &&
+    typeof payload.k[0] === 'string' &&
+    !Number.isNaN(Date.parse(payload.k[0])) &&
+    typeof payload.k[1] === 'string' &&
+    /^[0-9]{1,18}$/.test(payload.k[1]) &&
+    Number.isSafeInteger(payload.p) &&
+    payload.p >= 1 &&
     (payload.s === 'asc' || payload.s === 'desc');
-  if (!valid) throw new InvalidCursorError('cursor is not valid: pass pagination.next_cursor or prev_cursor of an earlier answer unchanged');
+  if (!valid)
+    throw new InvalidCursorError('cursor is not valid: pass pagination.next_cursor or prev_cursor of an earlier answer unchanged');
   if (payload.s !== order) throw new InvalidCursorError(`cursor was made for the other sort order: drop it when the sort changes`);
   return payload;
 }
@@ -118,7 +124,14 @@ export async function keysetPage<Row>(db: Db, source: KeysetSource, request: Key
   let counted: { count: number; exact: boolean } | null = null;
   if (source.searching) {
     const estimate = await estimateRows(db, filtered());
-    const ids = estimate > PROBE_BELOW_ESTIMATE ? null : (await filtered().limit(COUNT_CAP + 1).pluck(source.idColumn)).map(String);
+    const ids =
+      estimate > PROBE_BELOW_ESTIMATE
+        ? null
+        : (
+            await filtered()
+              .limit(COUNT_CAP + 1)
+              .pluck(source.idColumn)
+          ).map(String);
     if (ids && ids.length <= COUNT_CAP) {
       matchIds = ids;
       counted = { count: ids.length, exact: true };
@@ -132,7 +145,10 @@ export async function keysetPage<Row>(db: Db, source: KeysetSource, request: Key
   const scanOrder: SortOrder = backwards ? flip(request.order) : request.order;
   const q = (matchIds ? source.table().whereIn(source.idColumn, matchIds) : filtered())
     .select(...source.columns, db.raw(`??::text AS ${SORT_TIME}`, [source.timeColumn]), db.raw(`??::text AS ${SORT_ID}`, [source.idColumn]))
-    .orderBy([{ column: source.timeColumn, order: scanOrder }, { column: source.idColumn, order: scanOrder }])
+    .orderBy([
+      { column: source.timeColumn, order: scanOrder },
+      { column: source.idColumn, order: scanOrder },
+    ])
     .limit(request.limit + 1);
   if (cursor) {
     const comparison = scanOrder === 'desc' ? '<' : '>';
@@ -141,16 +157,14 @@ export async function keysetPage<Row>(db: Db, source: KeysetSource, request: Key
     q.offset((request.page - 1) * request.limit);
   }
   const pageQuery = source.wrap ? source.wrap(q, scanOrder) : q;
-  const [fetched, count] = await Promise.all([
-    pageQuery as Promise<Record<string, unknown>[]>,
-    counted ?? countOrEstimate(db, filtered()),
-  ]);
+  const [fetched, count] = await Promise.all([pageQuery as Promise<Record<string, unknown>[]>, counted ?? countOrEstimate(db, filtered())]);
 
   const more = fetched.length > request.limit;
   const rows = fetched.slice(0, request.limit);
   if (backwards) rows.reverse();
   const page = cursor ? cursor.p : request.page;
-  const key = (row: Record<string, unknown> | undefined): [string, string] | null => (row ? [String(row[SORT_TIME]), String(row[SORT_ID])] : null);
+  const key = (row: Record<string, unknown> | undefined): [string, string] | null =>
+    row ? [String(row[SORT_TIME]), String(row[SORT_ID])] : null;
   const first = key(rows[0]);
   const last = key(rows.at(-1));
   // Going forwards, more rows fetched than asked means a next page; going backwards, a previous one.
@@ -180,7 +194,10 @@ function stripSortKeys(row: Record<string, unknown>): Record<string, unknown> {
  * and `exact: false`. Runs beside the page query, so a long list costs no extra round trip.
  */
 async function countOrEstimate(db: Db, filtered: Knex.QueryBuilder): Promise<{ count: number; exact: boolean }> {
-  const capped = filtered.clone().select(db.raw('1')).limit(COUNT_CAP + 1);
+  const capped = filtered
+    .clone()
+    .select(db.raw('1'))
+    .limit(COUNT_CAP + 1);
   const row = (await db.count<{ n: string }[]>({ n: '*' }).from(capped.as('capped')))[0];
   const count = Number(row.n);
   if (count <= COUNT_CAP) return { count, exact: true };
@@ -190,6 +207,9 @@ async function countOrEstimate(db: Db, filtered: Knex.QueryBuilder): Promise<{ c
 /** The planner's row estimate for a query (from its statistics; costs a plan, not a scan). */
 export async function estimateRows(db: Db, filtered: Knex.QueryBuilder): Promise<number> {
   const { sql, bindings } = filtered.select(db.raw('1')).toSQL();
-  const { rows } = await db.raw<{ rows: { 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[] }>(`EXPLAIN (FORMAT JSON) ${sql}`, bindings);
+  const { rows } = await db.raw<{ rows: { 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[] }>(
+    `EXPLAIN (FORMAT JSON) ${sql}`,
+    bindings,
+  );
   return Math.round(rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
 }

@@ -145,7 +145,9 @@ export async function markBookingEventApplied(db: Db, webhookId: string, referra
  * reference or the friend's email). Claiming sets referral_id, so a retry returns the same set.
  */
 export async function claimPendingBookingEvents(db: Db, referralId: string): Promise<BookingEvent[]> {
-  const { rows } = await db.raw<{ rows: { id: string; webhook_id: string; event_type: BookingEvent['type']; payload: { data: Record<string, unknown> } }[] }>(
+  const { rows } = await db.raw<{
+    rows: { id: string; webhook_id: string; event_type: BookingEvent['type']; payload: { data: Record<string, unknown> } }[];
+  }>(
     `UPDATE booking_webhook_inbox i SET referral_id = r.id
        FROM referrals r
       WHERE r.id = ?
@@ -190,18 +192,23 @@ export async function payReward(db: Db, referralId: string, amountCents: number)
 /** Records that a paid reward must be clawed back because the booking was cancelled. */
 export async function recordClawback(db: Db, referralId: string, webhookId: string, at: string): Promise<void> {
   await db.transaction(async (tx) => {
-    const updated = await tx('rewards').where({ referral_id: referralId, status: 'paid' }).update({ status: 'clawback_due', clawback_at: at });
+    const updated = await tx('rewards')
+      .where({ referral_id: referralId, status: 'paid' })
+      .update({ status: 'clawback_due', clawback_at: at });
     if (updated === 0) return;
-    await tx('audit_log').insert({
-      event_key: `referral:${referralId}:clawback`,
-      actor: 'booking-system',
-      action: 'reward.clawback_due',
-      entity_type: 'referral',
-      entity_id: referralId,
-      before: { reward_status: 'paid' },
-      after: { reward_status: 'clawback_due', webhook_id: webhookId },
-      changed_at: at,
-    }).onConflict('event_key').ignore();
+    await tx('audit_log')
+      .insert({
+        event_key: `referral:${referralId}:clawback`,
+        actor: 'booking-system',
+        action: 'reward.clawback_due',
+        entity_type: 'referral',
+        entity_id: referralId,
+        before: { reward_status: 'paid' },
+        after: { reward_status: 'clawback_due', webhook_id: webhookId },
+        changed_at: at,
+      })
+      .onConflict('event_key')
+      .ignore();
     await markBookingEventApplied(tx, webhookId, referralId);
   });
 }

@@ -52,9 +52,7 @@ export interface NewReferral {
 }
 
 export type SubmitReferralResult =
-  | { kind: 'created' | 'existing'; referral: ReferralRow }
-  | { kind: 'unknown_referrer' }
-  | { kind: 'booking_reference_taken' };
+  { kind: 'created' | 'existing'; referral: ReferralRow } | { kind: 'unknown_referrer' } | { kind: 'booking_reference_taken' };
 
 /**
  * Stores a submission once, in one round trip on the usual path (the submission endpoint is
@@ -75,7 +73,14 @@ export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<S
               RETURNING *)
        SELECT inserted.*, referrer.referral_code AS referrer_code, referrer.name AS referrer_name
          FROM inserted, referrer`,
-      [input.referrerCode, input.newCustomerEmail, input.newCustomerLocale ?? null, input.bookingReference, input.rewardAmountCents, referralWorkflowId('')],
+      [
+        input.referrerCode,
+        input.newCustomerEmail,
+        input.newCustomerLocale ?? null,
+        input.bookingReference,
+        input.rewardAmountCents,
+        referralWorkflowId(''),
+      ],
     );
     if (rows[0]) return { kind: 'created', referral: rows[0] };
   } catch (error) {
@@ -158,31 +163,38 @@ export const referralOrder = (sort: 'newest' | 'oldest' | undefined): 'asc' | 'd
  * indexes; the referrer is joined for the page's rows only.
  */
 export async function listReferrals(db: Db, query: ReferralListQuery): Promise<KeysetPage<ReferralRow>> {
-  return keysetPage<ReferralRow>(db, {
-    table: () => db('referrals as r'),
-    filter: (q) => applyReferralFilters(db, q, query),
-    searching: Boolean(query.search?.trim()),
-    timeColumn: 'r.submitted_at',
-    idColumn: 'r.id',
-    columns: ['r.*'],
-    wrap: (page, order) =>
-      db.select('page.*', 'c.referral_code as referrer_code', 'c.name as referrer_name')
-        .from(page.as('page'))
-        .join('customers as c', 'c.id', 'page.referrer_id')
-        .orderBy([{ column: 'page.submitted_at', order }, { column: 'page.id', order }]),
-  }, { limit: query.limit, page: query.page, cursor: query.cursor, order: referralOrder(query.sort) });
+  return keysetPage<ReferralRow>(
+    db,
+    {
+      table: () => db('referrals as r'),
+      filter: (q) => applyReferralFilters(db, q, query),
+      searching: Boolean(query.search?.trim()),
+      timeColumn: 'r.submitted_at',
+      idColumn: 'r.id',
+      columns: ['r.*'],
+      wrap: (page, order) =>
+        db
+          .select('page.*', 'c.referral_code as referrer_code', 'c.name as referrer_name')
+          .from(page.as('page'))
+          .join('customers as c', 'c.id', 'page.referrer_id')
+          .orderBy([
+            { column: 'page.submitted_at', order },
+            { column: 'page.id', order },
+          ]),
+    },
+    { limit: query.limit, page: query.page, cursor: query.cursor, order: referralOrder(query.sort) },
+  );
 }
 
 /** The referral a booking event belongs to: by booking reference, else by the friend's email. */
-export async function findReferralForBooking(db: Db, bookingReference: string, customerEmail: string | null): Promise<{ id: string } | undefined> {
+export async function findReferralForBooking(
+  db: Db,
+  bookingReference: string,
+  customerEmail: string | null,
+): Promise<{ id: string } | undefined> {
   const byReference = await db('referrals').select('id').where({ booking_reference: bookingReference }).first();
   if (byReference || !customerEmail) return byReference;
-  return db('referrals')
-    .select('id')
-    .where({ new_customer_email: customerEmail })
-    .whereNot('status', 'rejected')
-    .orderBy('id')
-    .first();
+  return db('referrals').select('id').where({ new_customer_email: customerEmail }).whereNot('status', 'rejected').orderBy('id').first();
 }
 
 export async function auditTrail(db: Db, referralId: string) {
@@ -191,4 +203,3 @@ export async function auditTrail(db: Db, referralId: string) {
     .where({ entity_type: 'referral', entity_id: referralId })
     .orderBy([{ column: 'changed_at' }, { column: 'id' }]);
 }
-

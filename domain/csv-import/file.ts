@@ -47,8 +47,10 @@ export async function detectFileEncoding(filePath: string): Promise<CsvEncoding>
  * Encoding, delimiter and column mapping from the file's start; the API checks uploads with it
  * too. An encoding found before (the API stores it with the import) spares the scan for it.
  */
-export async function inspectCsvFile(filePath: string, knownEncoding?: CsvEncoding): Promise<{ encoding: CsvEncoding; header: HeaderInspection }> {
+export async function inspectCsvFile(
+  filePath: string,
+  knownEncoding?: CsvEncoding,
+): Promise<{ encoding: CsvEncoding; header: HeaderInspection }> {
   const encoding = knownEncoding ?? (await detectFileEncoding(filePath));
   return { encoding, header: inspectHeader(iconv.decode(await readStart(filePath, HEADER_SAMPLE_BYTES), encoding)) };
 }
-

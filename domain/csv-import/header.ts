@@ -13,7 +13,18 @@ const DELIMITERS: CsvDelimiter[] = [';', ',', '\t'];
  * and everything but letters and digits removed: "E-mailadres" → "emailadres").
  */
 const HEADER_NAMES: Record<ImportField, string[]> = {
-  bebsy_customer_id: ['klantnummer', 'klantnr', 'klantid', 'klantcode', 'bebsyklantnummer', 'customerid', 'bebsycustomerid', 'customernumber', 'customerno', 'id'],
+  bebsy_customer_id: [
+    'klantnummer',
+    'klantnr',
+    'klantid',
+    'klantcode',
+    'bebsyklantnummer',
+    'customerid',
+    'bebsycustomerid',
+    'customernumber',
+    'customerno',
+    'id',
+  ],
   name: ['naam', 'klantnaam', 'volledigenaam', 'name', 'fullname', 'customername'],
   email: ['email', 'emailadres', 'mail', 'mailadres', 'emailaddress'],
   locale: ['taal', 'voorkeurstaal', 'locale', 'language', 'lang'],
@@ -27,7 +38,11 @@ const HEADER_EXAMPLES: Record<ImportField, string> = {
 };
 
 export function headerKey(name: string): string {
-  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 const FIELD_BY_KEY = new Map(Object.entries(HEADER_NAMES).flatMap(([field, keys]) => keys.map((key) => [key, field as ImportField])));
@@ -68,7 +83,12 @@ export function mapHeader(names: string[]): HeaderResult {
     const expected = missing.map((f) => `${f} (e.g. ${HEADER_EXAMPLES[f]})`);
     const seen = names.map((n) => n.trim()).filter(Boolean);
     const listed = seen.map((n) => `"${n}"`).join(', ') || 'none';
-    return { ok: false, message: `The header row lacks the column(s) ${expected.join(', ')}; columns found: ${listed}`, missing, found: seen };
+    return {
+      ok: false,
+      message: `The header row lacks the column(s) ${expected.join(', ')}; columns found: ${listed}`,
+      missing,
+      found: seen,
+    };
   }
   return { ok: true, columns: found as ColumnMap };
 }

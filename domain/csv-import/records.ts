@@ -47,7 +47,10 @@ export class CsvRecordReader {
    * @param delimiter the field separator's byte
    * @param columns the zero-based indexes of the cells to read
    */
-  constructor(private readonly delimiter: number, private readonly columns: readonly number[]) {
+  constructor(
+    private readonly delimiter: number,
+    private readonly columns: readonly number[],
+  ) {
     this.lastWanted = Math.max(...columns);
     this.wanted = new Int32Array(this.lastWanted + 1).fill(-1);
     columns.forEach((column, slot) => (this.wanted[column] = slot));

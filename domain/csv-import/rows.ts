@@ -33,8 +33,19 @@ export interface RawRow {
 export type RowResult = { ok: true; row: ImportRow } | { ok: false; reason: RejectionReason; raw: RawRow };
 
 const LOCALES: Record<string, 'nl' | 'en'> = {
-  nl: 'nl', 'nl-nl': 'nl', 'nl_nl': 'nl', nederlands: 'nl', dutch: 'nl', ned: 'nl',
-  en: 'en', 'en-gb': 'en', 'en-us': 'en', 'en_gb': 'en', engels: 'en', english: 'en', eng: 'en',
+  nl: 'nl',
+  'nl-nl': 'nl',
+  nl_nl: 'nl',
+  nederlands: 'nl',
+  dutch: 'nl',
+  ned: 'nl',
+  en: 'en',
+  'en-gb': 'en',
+  'en-us': 'en',
+  en_gb: 'en',
+  engels: 'en',
+  english: 'en',
+  eng: 'en',
 };
 
 const cell = (cells: readonly string[], index: number): string => (cells[index] ?? '').trim();

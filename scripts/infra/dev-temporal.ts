@@ -74,9 +74,7 @@ function checkSearchAttributes(attrs: Record<string, string>): Array<[string, Sa
       throw new Error(`startDevTemporal: search attribute name "${name}" is not an identifier`);
     }
     if (!(type in SA_TYPES)) {
-      throw new Error(
-        `startDevTemporal: search attribute ${name} has type "${type}"; expected one of ${Object.keys(SA_TYPES).join(', ')}`,
-      );
+      throw new Error(`startDevTemporal: search attribute ${name} has type "${type}"; expected one of ${Object.keys(SA_TYPES).join(', ')}`);
     }
     return [name, type as SaTypeName];
   });
@@ -165,10 +163,15 @@ async function startCli(bin: string, opts: DevTemporalOptions, attrs: Array<[str
     );
 
   try {
-    await waitUntilReady(address, namespace, attrs.map(([n]) => n), () => {
-      if (spawnError) throw failure(`could not be spawned: ${spawnError.message}`);
-      if (exited) throw failure(`exited early (${exited.signal ?? `code ${exited.code}`})`);
-    });
+    await waitUntilReady(
+      address,
+      namespace,
+      attrs.map(([n]) => n),
+      () => {
+        if (spawnError) throw failure(`could not be spawned: ${spawnError.message}`);
+        if (exited) throw failure(`exited early (${exited.signal ?? `code ${exited.code}`})`);
+      },
+    );
   } catch (err) {
     await terminate(child, exitPromise, () => exited !== undefined);
     process.off('exit', killOnExit);
@@ -183,9 +186,7 @@ async function startCli(bin: string, opts: DevTemporalOptions, attrs: Array<[str
     uiUrl: uiPort === undefined ? undefined : `http://${IP}:${uiPort}`,
     namespace,
     stop() {
-      stopping ??= terminate(child, exitPromise, () => exited !== undefined).finally(() =>
-        process.off('exit', killOnExit),
-      );
+      stopping ??= terminate(child, exitPromise, () => exited !== undefined).finally(() => process.off('exit', killOnExit));
       return stopping;
     },
   };
@@ -227,12 +228,7 @@ async function terminate(child: ChildProcess, exitPromise: Promise<void>, hasExi
  * Polls the frontend until it answers, the namespace exists and every search attribute is
  * registered (start-dev registers them right after the frontend comes up).
  */
-async function waitUntilReady(
-  address: string,
-  namespace: string,
-  attributeNames: string[],
-  checkChild: () => void,
-): Promise<void> {
+async function waitUntilReady(address: string, namespace: string, attributeNames: string[], checkChild: () => void): Promise<void> {
   const { Connection } = await import('@temporalio/client');
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown = 'no attempt made';
@@ -284,7 +280,6 @@ function errorText(err: unknown): string {
 
 // ---------------------------------------------------------------------------------------------
 // Orphans: a dev server on the same dbFile whose parent process died
-
 
 /** Linux only (no /proc: nothing to do). */
 async function stopOrphanedServer(dbFile: string, log?: (line: string) => void): Promise<void> {
@@ -340,10 +335,7 @@ async function stopOrphanedServer(dbFile: string, log?: (line: string) => void):
  * (`{ type: 'existing-path', path }`). Note: this creates the SDK's default Runtime, so a later
  * Runtime.install() in the same process fails.
  */
-export async function startDevTemporalWithSdk(
-  opts: DevTemporalOptions,
-  executable: EphemeralServerExecutable,
-): Promise<DevTemporal> {
+export async function startDevTemporalWithSdk(opts: DevTemporalOptions, executable: EphemeralServerExecutable): Promise<DevTemporal> {
   const attrs = checkSearchAttributes(opts.searchAttributes);
   const [{ TestWorkflowEnvironment }, { defineSearchAttributeKey }] = await Promise.all([
     import('@temporalio/testing'),
@@ -369,7 +361,12 @@ export async function startDevTemporalWithSdk(
     },
   });
   try {
-    await waitUntilReady(env.address, namespace, attrs.map(([n]) => n), () => undefined);
+    await waitUntilReady(
+      env.address,
+      namespace,
+      attrs.map(([n]) => n),
+      () => undefined,
+    );
   } catch (err) {
     await env.teardown().catch(() => undefined);
     throw new Error(`Temporal dev server (via @temporalio/testing) was not ready: ${errorText(err)}`, { cause: err });

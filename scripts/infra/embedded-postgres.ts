@@ -148,7 +148,13 @@ function baseOptions(dataDir: string, port: number, settings: Record<string, str
     // persistent: false would make stop() DELETE dataDir; we keep the data between runs.
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
   };
 }
 
@@ -238,7 +244,6 @@ async function stopPostgres(pg: InstanceType<EmbeddedPostgresCtor>): Promise<voi
 
 // ---------------------------------------------------------------------------------------------
 // Stale postmaster.pid / orphaned postmaster
-
 
 /** undefined when unknown (no /proc). */
 function isPostmasterOf(pid: number, dataDir: string): boolean | undefined {

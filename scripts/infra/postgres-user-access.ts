@@ -19,14 +19,18 @@ interface Account {
 function postgresAccount(): Account {
   const read = (file: string) => {
     try {
-      return readFileSync(file, 'utf8').split('\n').map((line) => line.split(':'));
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line) => line.split(':'));
     } catch {
       return [];
     }
   };
   const entry = read('/etc/passwd').find((fields) => fields[0] === 'postgres');
   if (!entry) return { uid: -1, gids: [] };
-  const gids = read('/etc/group').filter((fields) => (fields[3] ?? '').split(',').includes('postgres')).map((fields) => Number(fields[2]));
+  const gids = read('/etc/group')
+    .filter((fields) => (fields[3] ?? '').split(',').includes('postgres'))
+    .map((fields) => Number(fields[2]));
   return { uid: Number(entry[2]), gids: [Number(entry[3]), ...gids] };
 }
 

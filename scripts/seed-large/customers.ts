@@ -15,7 +15,16 @@ import type { Timeline } from './timeline.js';
 
 export const referralCodes = new CodeScrambler('bebsy-seed:referral-code');
 
-export const CUSTOMER_COLUMNS = ['id', 'bebsy_customer_id', 'name', 'email', 'referral_code', 'locale', 'created_at', 'updated_at'] as const;
+export const CUSTOMER_COLUMNS = [
+  'id',
+  'bebsy_customer_id',
+  'name',
+  'email',
+  'referral_code',
+  'locale',
+  'created_at',
+  'updated_at',
+] as const;
 
 export function bebsyCustomerId(id: number): string {
   return `BEB-${String(id).padStart(7, '0')}`;

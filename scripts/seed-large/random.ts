@@ -84,8 +84,12 @@ export class Weighted<T> {
   private readonly cumulative: Float64Array;
   private readonly total: number;
 
-  constructor(readonly items: readonly T[], weights: readonly number[]) {
-    if (items.length === 0 || items.length !== weights.length) throw new Error('Weighted: items and weights must be non-empty and of equal length');
+  constructor(
+    readonly items: readonly T[],
+    weights: readonly number[],
+  ) {
+    if (items.length === 0 || items.length !== weights.length)
+      throw new Error('Weighted: items and weights must be non-empty and of equal length');
     this.cumulative = new Float64Array(items.length);
     let sum = 0;
     weights.forEach((w, i) => {

@@ -24,14 +24,45 @@ export const BOOKING_REFERENCE_PREFIX = 'BB-';
 export const VOUCHER_PREFIX = 'BEBSY-';
 
 export const REFERRAL_COLUMNS = [
-  'id', 'referrer_id', 'new_customer_email', 'booking_reference', 'status', 'reward_amount_cents', 'booking_value_cents',
-  'currency', 'departure_date', 'flagged', 'flag_reasons', 'rejection_reason', 'workflow_id', 'submitted_at',
-  'awaiting_booking_at', 'booking_confirmed_at', 'approved_at', 'approved_by', 'paid_at', 'rejected_at', 'rejected_by',
-  'expired_at', 'revoked_at', 'updated_at',
+  'id',
+  'referrer_id',
+  'new_customer_email',
+  'booking_reference',
+  'status',
+  'reward_amount_cents',
+  'booking_value_cents',
+  'currency',
+  'departure_date',
+  'flagged',
+  'flag_reasons',
+  'rejection_reason',
+  'workflow_id',
+  'submitted_at',
+  'awaiting_booking_at',
+  'booking_confirmed_at',
+  'approved_at',
+  'approved_by',
+  'paid_at',
+  'rejected_at',
+  'rejected_by',
+  'expired_at',
+  'revoked_at',
+  'updated_at',
 ] as const;
 
 /** The reward file's columns; the seeder adds id and voucher_code in front when it copies them. */
-export const REWARD_COLUMNS = ['id', 'voucher_code', 'referral_id', 'customer_id', 'amount_cents', 'currency', 'status', 'paid_at', 'clawback_at', 'created_at'] as const;
+export const REWARD_COLUMNS = [
+  'id',
+  'voucher_code',
+  'referral_id',
+  'customer_id',
+  'amount_cents',
+  'currency',
+  'status',
+  'paid_at',
+  'clawback_at',
+  'created_at',
+] as const;
 
 export interface LifecycleSettings {
   rewardAmountCents: number;
@@ -53,7 +84,13 @@ const FLAGS = weighted<FlagReason>([
   ['similar_to_referrer_email', 35],
   ['high_referral_velocity', 20],
 ]);
-const ADMINS = weighted<string>([['admin:admin', 2], ['admin:sanne', 5], ['admin:pieter', 4], ['admin:fatima', 3], ['admin:jeroen', 2]]);
+const ADMINS = weighted<string>([
+  ['admin:admin', 2],
+  ['admin:sanne', 5],
+  ['admin:pieter', 4],
+  ['admin:fatima', 3],
+  ['admin:jeroen', 2],
+]);
 /** What admins write when they reject (the review form needs a reason). */
 const ADMIN_REASONS = weighted<string>([
   ['Geen boeking gevonden onder dit boekingsnummer', 4],
@@ -207,16 +244,23 @@ export class ReferralFactory {
     r.confirmedAt = Math.floor(bookedAt);
     r.bookingReference = this.bookingReference(r.id);
     r.valueCents = bookingValueCents(rng);
-    const departureDay = Math.floor(r.confirmedAt / MS.DAY) + Math.round(Math.min(Math.max(Math.exp(Math.log(45) + 0.7 * rng.normal()), 7), 360));
+    const departureDay =
+      Math.floor(r.confirmedAt / MS.DAY) + Math.round(Math.min(Math.max(Math.exp(Math.log(45) + 0.7 * rng.normal()), 7), 360));
     const departureMs = departureDay * MS.DAY;
     r.departure = isoDate(departureMs);
     const cancelledAt = rng.chance(0.06) ? r.confirmedAt + Math.floor(rng.next() * (departureMs - r.confirmedAt)) : Infinity;
 
     // 3. Approval: auto-approval within seconds for clean ones (when enabled), else an admin.
     const auto = !flagged && rng.chance(0.3);
-    const decidedAt = r.confirmedAt + Math.floor(
-      auto ? 1000 + rng.int(29_000) : flagged ? MS.HOUR + rng.exp(3 * MS.DAY) : Math.min(Math.max(rng.exp(30 * MS.HOUR), 10 * 60_000), 14 * MS.DAY),
-    );
+    const decidedAt =
+      r.confirmedAt +
+      Math.floor(
+        auto
+          ? 1000 + rng.int(29_000)
+          : flagged
+            ? MS.HOUR + rng.exp(3 * MS.DAY)
+            : Math.min(Math.max(rng.exp(30 * MS.HOUR), 10 * 60_000), 14 * MS.DAY),
+      );
     const rejects = !auto && rng.chance(flagged ? 0.35 : 0.025);
     if (Math.min(decidedAt, cancelledAt) > now) return this.settle(r, 'pending_approval');
     if (cancelledAt < decidedAt) {
@@ -334,7 +378,7 @@ function memberOf(rng: Rng, known: number, size: number, salt: number): number {
 /** A permutation of the customers in blocks of 4096: each is "already a customer" target at most once. */
 function alreadyCustomerTarget(cursor: number): number {
   const block = Math.floor(cursor / 4096);
-  return block * 4096 + ((((cursor & 4095) * 2731) + (hash32(block, 0x53) & 4095)) & 4095);
+  return block * 4096 + (((cursor & 4095) * 2731 + (hash32(block, 0x53) & 4095)) & 4095);
 }
 
 /** A trip for the family: median about EUR 1,100, from a city break to a long-haul journey. */
@@ -350,9 +394,25 @@ function ts(ms: number): string {
 
 function blank(): Referral {
   return {
-    id: 0, referrerIndex: 0, email: '', bookingReference: null, status: 'submitted', valueCents: 0, departure: null,
-    flagReasons: [], rejectionReason: null, submittedAt: 0, awaitingAt: 0, confirmedAt: 0, approvedAt: 0, approvedBy: null,
-    paidAt: 0, rejectedAt: 0, rejectedBy: null, expiredAt: 0, revokedAt: 0,
+    id: 0,
+    referrerIndex: 0,
+    email: '',
+    bookingReference: null,
+    status: 'submitted',
+    valueCents: 0,
+    departure: null,
+    flagReasons: [],
+    rejectionReason: null,
+    submittedAt: 0,
+    awaitingAt: 0,
+    confirmedAt: 0,
+    approvedAt: 0,
+    approvedBy: null,
+    paidAt: 0,
+    rejectedAt: 0,
+    rejectedBy: null,
+    expiredAt: 0,
+    revokedAt: 0,
   };
 }
 

@@ -106,8 +106,13 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
     const referralIds = await reserveIds(control, 'referrals', referralCount);
     if (Math.max(customerIds.last, referralIds.last) >= ALT_OFFSET) throw new Error('ids beyond the code space');
     const taken = await takenCustomerValues(control, customerIds.first, customerIds.last);
-    const bookingRefs = await takenCodes(control, bookingReferences, referralIds.first, referralIds.last,
-      `SELECT substr(booking_reference, ${BOOKING_REFERENCE_PREFIX.length + 1}) FROM referrals WHERE booking_reference LIKE '${BOOKING_REFERENCE_PREFIX}%'`);
+    const bookingRefs = await takenCodes(
+      control,
+      bookingReferences,
+      referralIds.first,
+      referralIds.last,
+      `SELECT substr(booking_reference, ${BOOKING_REFERENCE_PREFIX.length + 1}) FROM referrals WHERE booking_reference LIKE '${BOOKING_REFERENCE_PREFIX}%'`,
+    );
     const clashes = taken.codes.count + taken.bebsyIds.size + taken.emails.size + bookingRefs.count;
     log(
       `seed:large: ${fmt(customerCount)} customers (ids ${range(customerIds)}), ${fmt(referralCount)} referrals (ids ${range(referralIds)}), seed ${options.seed}, ${jobs} COPY stream${jobs > 1 ? 's' : ''}` +
@@ -117,12 +122,27 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
     const now = options.now?.getTime() ?? Date.now();
     const timeline = new Timeline(now, options.years ?? 3, Math.max(customerCount, 1), Math.max(referralCount, 1));
     const customerFactory = new CustomerFactory(options.seed, customerIds.first, customerCount, timeline, taken);
-    const referralFactory = new ReferralFactory(options.seed, referralIds.first, referralCount, customerFactory, timeline, settings, bookingRefs);
+    const referralFactory = new ReferralFactory(
+      options.seed,
+      referralIds.first,
+      referralCount,
+      customerFactory,
+      timeline,
+      settings,
+      bookingRefs,
+    );
     for (let i = 0; i < jobs; i++) workers.push(await connect(options.databaseUrl, true));
     const prepareSeconds = lap();
 
     committed.push({ table: 'customers', ids: customerIds });
-    await copyPhase(workers, 'customers', CUSTOMER_COLUMNS, customerCount, generated(customerCount, (i) => customerFactory.line(i), undefined, options.signal), log);
+    await copyPhase(
+      workers,
+      'customers',
+      CUSTOMER_COLUMNS,
+      customerCount,
+      generated(customerCount, (i) => customerFactory.line(i), undefined, options.signal),
+      log,
+    );
     const customersSeconds = lap();
 
     const rewardFile = path.join(tempDir, 'rewards.tsv');
@@ -138,18 +158,37 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
       if (!ok) await once(rewardOut, 'drain');
     };
     committed.push({ table: 'referrals', ids: referralIds });
-    await copyPhase(workers, 'referrals', REFERRAL_COLUMNS, referralCount, generated(referralCount, (i) => referralFactory.line(i, onReward), flushRewards, options.signal), log);
+    await copyPhase(
+      workers,
+      'referrals',
+      REFERRAL_COLUMNS,
+      referralCount,
+      generated(referralCount, (i) => referralFactory.line(i, onReward), flushRewards, options.signal),
+      log,
+    );
     rewardOut.end(rewardBuffer);
     await once(rewardOut, 'close');
     const referralsSeconds = lap();
 
     const rewardCount = referralFactory.paid;
     const rewardIds = await reserveIds(control, 'rewards', rewardCount);
-    const vouchers = await takenCodes(control, voucherCodes, rewardIds.first, rewardIds.last,
-      `SELECT substr(voucher_code, ${VOUCHER_PREFIX.length + 1}) FROM rewards WHERE voucher_code LIKE '${VOUCHER_PREFIX}%'`);
+    const vouchers = await takenCodes(
+      control,
+      voucherCodes,
+      rewardIds.first,
+      rewardIds.last,
+      `SELECT substr(voucher_code, ${VOUCHER_PREFIX.length + 1}) FROM rewards WHERE voucher_code LIKE '${VOUCHER_PREFIX}%'`,
+    );
     const rewardPrefix = (i: number) => `${rewardIds.first + i}\t${VOUCHER_PREFIX}${vouchers.codeFor(rewardIds.first + i)}\t`;
     committed.push({ table: 'rewards', ids: rewardIds });
-    await copyPhase(workers, 'rewards', REWARD_COLUMNS, rewardCount, prefixedLines(rewardFile, rewardCount, rewardPrefix, options.signal), log);
+    await copyPhase(
+      workers,
+      'rewards',
+      REWARD_COLUMNS,
+      rewardCount,
+      prefixedLines(rewardFile, rewardCount, rewardPrefix, options.signal),
+      log,
+    );
     committed.length = 0; // all in: from here on nothing is taken back
     const rewardsSeconds = lap();
 
@@ -164,7 +203,15 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
       customers: { ...customerIds, count: customerCount },
       referrals: { ...referralIds, count: referralCount, byStatus: { ...referralFactory.statusCounts }, flagged: referralFactory.flagged },
       rewards: { ...rewardIds, count: rewardCount },
-      seconds: { migrate: migrateSeconds, prepare: prepareSeconds, customers: customersSeconds, referrals: referralsSeconds, rewards: rewardsSeconds, finish: finishSeconds, total },
+      seconds: {
+        migrate: migrateSeconds,
+        prepare: prepareSeconds,
+        customers: customersSeconds,
+        referrals: referralsSeconds,
+        rewards: rewardsSeconds,
+        finish: finishSeconds,
+        total,
+      },
       rowsPerSecond: Math.round(rows / total),
     };
     log(summary(result));
@@ -172,7 +219,9 @@ export async function seedLarge(options: SeedOptions): Promise<SeedResult> {
   } catch (error) {
     // Take back what was committed, newest first: the database is as it was (bar the sequences).
     for (const { table, ids } of committed.reverse()) {
-      await control.query(`DELETE FROM ${table} WHERE id BETWEEN $1 AND $2`, [ids.first, ids.last]).catch((e) => log(`seed:large: could not remove the new ${table}: ${e.message}`));
+      await control
+        .query(`DELETE FROM ${table} WHERE id BETWEEN $1 AND $2`, [ids.first, ids.last])
+        .catch((e) => log(`seed:large: could not remove the new ${table}: ${e.message}`));
     }
     throw error;
   } finally {
@@ -190,7 +239,10 @@ async function connect(url: string, worker = false): Promise<pg.Client> {
     await client.query('SET synchronous_commit = off');
     // Index pages touched at random get a full-page image in the WAL after each checkpoint;
     // compressing those shrinks the WAL. A superuser setting: skipped when not allowed.
-    await client.query('SET wal_compression = lz4').catch(() => client.query('SET wal_compression = on')).catch(() => undefined);
+    await client
+      .query('SET wal_compression = lz4')
+      .catch(() => client.query('SET wal_compression = on'))
+      .catch(() => undefined);
   }
   return client;
 }
@@ -309,7 +361,14 @@ async function* prefixedLines(file: string, count: number, prefix: (index: numbe
  * rollup rows another one updated, so holding every commit to the end would stall. On a failure
  * the workers not yet committed roll back; the caller deletes the phase's committed rows by id.
  */
-async function copyPhase(workers: pg.Client[], table: string, columns: readonly string[], count: number, chunks: Chunks, log: (line: string) => void): Promise<void> {
+async function copyPhase(
+  workers: pg.Client[],
+  table: string,
+  columns: readonly string[],
+  count: number,
+  chunks: Chunks,
+  log: (line: string) => void,
+): Promise<void> {
   if (count === 0) return;
   const progress = progressReporter(table, count, log);
   for (const w of workers) await w.query('BEGIN');
@@ -348,7 +407,9 @@ function progressReporter(table: string, total: number, log: (line: string) => v
     lastReport = now;
     const seconds = (now - started) / 1000;
     const rate = Math.round(done / Math.max(seconds, 0.001));
-    log(`  ${table.padEnd(9)} ${fmt(done).padStart(11)} / ${fmt(total)}  ${String(Math.round((done / total) * 100)).padStart(3)}%  ${fmt(rate)} rows/s${final ? `  (${seconds.toFixed(1)} s)` : ''}`);
+    log(
+      `  ${table.padEnd(9)} ${fmt(done).padStart(11)} / ${fmt(total)}  ${String(Math.round((done / total) * 100)).padStart(3)}%  ${fmt(rate)} rows/s${final ? `  (${seconds.toFixed(1)} s)` : ''}`,
+    );
   };
 }
 
@@ -364,10 +425,11 @@ function lapTimer(): () => number {
 
 function summary(r: SeedResult): string {
   const s = r.seconds;
-  const statuses = Object.entries(r.referrals.byStatus)
-    .sort((a, b) => b[1] - a[1])
-    .map(([status, n]) => `${status} ${fmt(n)}`)
-    .join(', ') || 'none';
+  const statuses =
+    Object.entries(r.referrals.byStatus)
+      .sort((a, b) => b[1] - a[1])
+      .map(([status, n]) => `${status} ${fmt(n)}`)
+      .join(', ') || 'none';
   return [
     `seed:large: done in ${s.total.toFixed(1)} s — ${fmt(r.rowsPerSecond)} rows/s`,
     `  customers ${fmt(r.customers.count)} (${s.customers.toFixed(1)} s), referrals ${fmt(r.referrals.count)} (${s.referrals.toFixed(1)} s), rewards ${fmt(r.rewards.count)} (${s.rewards.toFixed(1)} s)`,

@@ -12,7 +12,9 @@ const DAY = 24 * HOUR;
 const YEAR = 365.25 * DAY;
 
 /** Relative activity per hour of the day, Amsterdam time: quiet nights, a lunch and an evening peak. */
-const HOURLY = [0.15, 0.08, 0.05, 0.04, 0.04, 0.08, 0.25, 0.55, 0.8, 0.95, 1.0, 1.05, 1.2, 1.15, 1.0, 0.95, 0.95, 1.0, 1.05, 1.3, 1.55, 1.6, 1.2, 0.5];
+const HOURLY = [
+  0.15, 0.08, 0.05, 0.04, 0.04, 0.08, 0.25, 0.55, 0.8, 0.95, 1.0, 1.05, 1.2, 1.15, 1.0, 0.95, 0.95, 1.0, 1.05, 1.3, 1.55, 1.6, 1.2, 0.5,
+];
 /** Sunday first (Date.getUTCDay): the weekend and Monday evening are when trips get planned. */
 const WEEKDAY = [1.2, 1.1, 1.0, 1.0, 0.95, 0.8, 0.9];
 
@@ -76,7 +78,8 @@ export class Timeline {
       const summerTime = month >= 3 && month <= 9;
       const localHour = (date.getUTCHours() + (summerTime ? 2 : 1)) % 24;
       const dayOfYear = (t - Date.UTC(date.getUTCFullYear(), 0, 1)) / DAY;
-      const season = 1 + 0.22 * Math.cos((2 * Math.PI * (dayOfYear - 15)) / 365.25) + 0.12 * Math.cos((4 * Math.PI * (dayOfYear - 15)) / 365.25);
+      const season =
+        1 + 0.22 * Math.cos((2 * Math.PI * (dayOfYear - 15)) / 365.25) + 0.12 * Math.cos((4 * Math.PI * (dayOfYear - 15)) / 365.25);
       const growth = 0.45 + 1.1 * progress;
       const length = Math.min(HOUR, now - t) / HOUR; // the last bucket may be partial
       customerWeights[b] = growth * season * WEEKDAY[date.getUTCDay()] * HOURLY[localHour] * length;

@@ -5,7 +5,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import argon2 from 'argon2';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { adminToken, createCustomer, eventually, unique } from '../support/system.js';
-import { adminSession, checkScreen, launchChromium, pendingReferral, screenshotDir, startBrowserSystem, type BrowserSystem } from './support.js';
+import {
+  adminSession,
+  checkScreen,
+  launchChromium,
+  pendingReferral,
+  screenshotDir,
+  startBrowserSystem,
+  type BrowserSystem,
+} from './support.js';
 
 /**
  * The admin UI and the public page in Debian's Chromium, against the real API, worker,
@@ -25,7 +33,10 @@ describe('admin UI in a real browser', () => {
   before(async () => {
     collector = Fastify();
     collector.addHook('onRequest', async (request, reply) => {
-      reply.header('access-control-allow-origin', '*').header('access-control-allow-headers', '*').header('access-control-allow-methods', 'POST, OPTIONS');
+      reply
+        .header('access-control-allow-origin', '*')
+        .header('access-control-allow-headers', '*')
+        .header('access-control-allow-methods', 'POST, OPTIONS');
       if (request.method === 'OPTIONS') return reply.status(204).send();
     });
     collector.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -40,7 +51,13 @@ describe('admin UI in a real browser', () => {
     token = await adminToken(system.app);
     browser = await launchChromium();
     // axe is injected as a script: the real CSP (script-src 'self') would block it
-    context = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1366, height: 900 } });
+    context = await browser.newContext({
+      baseURL: system.baseUrl,
+      bypassCSP: true,
+      locale: 'nl-NL',
+      timezoneId: 'Europe/Amsterdam',
+      viewport: { width: 1366, height: 900 },
+    });
     page = await context.newPage();
     await mkdir(screenshotDir, { recursive: true });
   });
@@ -53,7 +70,9 @@ describe('admin UI in a real browser', () => {
   let username: string;
   it('signs in, with a forced password change for a flagged account on a card with the logo and the language switch', async () => {
     username = unique('beheerder');
-    await system.db('admin_users').insert({ username, password_hash: await argon2.hash('tijdelijk-wachtwoord'), role: 'admin', must_change_password: true });
+    await system
+      .db('admin_users')
+      .insert({ username, password_hash: await argon2.hash('tijdelijk-wachtwoord'), role: 'admin', must_change_password: true });
     await page.goto('/login');
     await checkScreen(page, '01-login');
     await page.getByLabel('Gebruikersnaam').fill(username);
@@ -91,7 +110,7 @@ describe('admin UI in a real browser', () => {
     await page.getByTestId('voucher-code').waitFor();
     assert.match(await page.getByTestId('voucher-code').innerText(), /^BEBSY-/);
     assert.equal((await system.db('rewards').where({ referral_id: id })).length, 1);
-    assert.match(await page.getByTestId('temporal-link').getAttribute('href') ?? '', new RegExp(`/workflows/referral-${id}$`));
+    assert.match((await page.getByTestId('temporal-link').getAttribute('href')) ?? '', new RegExp(`/workflows/referral-${id}$`));
     await checkScreen(page, '05-referral-paid');
   });
 
@@ -99,10 +118,17 @@ describe('admin UI in a real browser', () => {
     // A referrer with five bookings this week: at the top of the week's board.
     const name = `Femke ${unique('Top')}`;
     const referrer = await createCustomer(system.app, token, { name });
-    await system.db('referrals').insert(Array.from({ length: 5 }, () => ({
-      referrer_id: referrer.id, new_customer_email: `${unique('vriend')}@example.nl`, status: 'pending_approval', reward_amount_cents: 2500,
-      workflow_id: unique('wf'), booking_confirmed_at: new Date(), booking_value_cents: 129_900,
-    })));
+    await system.db('referrals').insert(
+      Array.from({ length: 5 }, () => ({
+        referrer_id: referrer.id,
+        new_customer_email: `${unique('vriend')}@example.nl`,
+        status: 'pending_approval',
+        reward_amount_cents: 2500,
+        workflow_id: unique('wf'),
+        booking_confirmed_at: new Date(),
+        booking_value_cents: 129_900,
+      })),
+    );
     await page.goto('/?period=7');
     await page.getByTestId('status-series-chart').waitFor();
     assert.match(await page.getByTestId('revenue-impact').innerText(), /Rendement \(ROI\)/);
@@ -137,7 +163,13 @@ describe('admin UI in a real browser', () => {
 
   it('shows no reward amount for a referral the rule checks rejected, only "Geen beloning"', async () => {
     const referrer = await createCustomer(system.app, token);
-    const { id } = (await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: referrer.email } })).json();
+    const { id } = (
+      await system.app.inject({
+        method: 'POST',
+        url: '/api/referrals',
+        payload: { referrer_code: referrer.referral_code, new_customer_email: referrer.email },
+      })
+    ).json();
     await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'rejected');
     await page.goto(`/referrals/${id}`);
     await page.getByTestId('rejection-reason').waitFor();
@@ -147,7 +179,12 @@ describe('admin UI in a real browser', () => {
 
   it('names the deciding admin once: "by admin" in English, "door admin" in Dutch, in the timeline and the audit log', async () => {
     const { id } = await pendingReferral(system, token);
-    const reject = await system.app.inject({ method: 'PUT', url: `/api/referrals/${id}/status`, headers: { authorization: `Bearer ${token}` }, payload: { status: 'rejected', reason: 'Dubbele boeking' } });
+    const reject = await system.app.inject({
+      method: 'PUT',
+      url: `/api/referrals/${id}/status`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { status: 'rejected', reason: 'Dubbele boeking' },
+    });
     assert.equal(reject.statusCode, 200, reject.body);
     await page.goto(`/referrals/${id}`);
     const decidedBy = page.getByTestId('timeline').locator('[data-status="rejected"]');
@@ -161,7 +198,13 @@ describe('admin UI in a real browser', () => {
   });
 
   it('keeps every menu item fully in sight on a 375 px wide phone: the menu wraps instead of cutting items off', async () => {
-    const phone = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, locale: 'nl-NL', viewport: { width: 375, height: 812 }, isMobile: true });
+    const phone = await browser.newContext({
+      baseURL: system.baseUrl,
+      bypassCSP: true,
+      locale: 'nl-NL',
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+    });
     await phone.addInitScript((value) => localStorage.setItem('bebsy.session', value), await adminSession(system));
     const phonePage = await phone.newPage();
     try {
@@ -173,7 +216,9 @@ describe('admin UI in a real browser', () => {
         const name = await link.innerText();
         const box = await link.boundingBox();
         assert.ok(box && box.x >= 0 && box.y >= 0 && box.x + box.width <= 375, `${name} lies within the screen: ${JSON.stringify(box)}`);
-        const clipped = await link.evaluate((el) => [el, ...el.querySelectorAll('*:not(.visually-hidden)')].some((e) => e.scrollWidth > e.clientWidth));
+        const clipped = await link.evaluate((el) =>
+          [el, ...el.querySelectorAll('*:not(.visually-hidden)')].some((e) => e.scrollWidth > e.clientWidth),
+        );
         assert.equal(clipped, false, `${name} is shown whole`);
       }
       assert.equal(await phonePage.evaluate(() => document.documentElement.scrollWidth), 375, 'nothing sticks out sideways');
@@ -184,7 +229,11 @@ describe('admin UI in a real browser', () => {
   });
 
   it('bulk-approves several referrals with progress and an outcome per referral', async () => {
-    const ids = [(await pendingReferral(system, token)).id, (await pendingReferral(system, token)).id, (await pendingReferral(system, token)).id];
+    const ids = [
+      (await pendingReferral(system, token)).id,
+      (await pendingReferral(system, token)).id,
+      (await pendingReferral(system, token)).id,
+    ];
     await page.goto('/referrals?status=pending_approval&sort=oldest');
     await page.getByTestId('referrals-table').waitFor();
     for (const id of ids) await page.getByLabel(`Selecteer verwijzing ${id}`).check();
@@ -193,7 +242,9 @@ describe('admin UI in a real browser', () => {
     await page.getByRole('heading', { name: 'Klaar' }).waitFor({ timeout: 20_000 });
     for (const id of ids) assert.equal(await page.getByTestId(`bulk-result-${id}`).getAttribute('data-ok'), 'true');
     await checkScreen(page, '07-bulk-approved');
-    await eventually(async () => (await system.db('referrals').whereIn('id', ids).where({ status: 'paid' })).length === 3, { timeoutMs: 20_000 });
+    await eventually(async () => (await system.db('referrals').whereIn('id', ids).where({ status: 'paid' })).length === 3, {
+      timeoutMs: 20_000,
+    });
   });
 
   it('works through the review queue and the customer screens', async () => {
@@ -246,7 +297,13 @@ describe('admin UI in a real browser', () => {
 
   it('lets a referred friend submit the public form, points them to BOOKING_SITE_URL with their code, and is friendly about an unknown code', async () => {
     const referrer = await createCustomer(system.app, token, { name: 'Sanne de Boer' });
-    const mobile = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, locale: 'nl-NL', viewport: { width: 390, height: 844 }, isMobile: true });
+    const mobile = await browser.newContext({
+      baseURL: system.baseUrl,
+      bypassCSP: true,
+      locale: 'nl-NL',
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    });
     const friendPage = await mobile.newPage();
     const bookingLink = `${BOOKING_SITE}?ref=${referrer.referral_code}`;
     try {
@@ -276,17 +333,22 @@ describe('admin UI in a real browser', () => {
   it('reports page views, errors and web vitals to the configured Faro collector, with trace headers on API calls', async () => {
     const traced: string[] = [];
     page.on('request', (request) => {
-      if (/\/api\/(referrals|customers)/.test(request.url()) && request.headers()['traceparent']) traced.push(request.headers()['traceparent']);
+      if (/\/api\/(referrals|customers)/.test(request.url()) && request.headers()['traceparent'])
+        traced.push(request.headers()['traceparent']);
     });
     await page.goto('/referrals');
     await page.getByTestId('referrals-table').waitFor();
     await page.goto('/customers');
     await page.getByTestId('customers-table').waitFor();
-    await page.evaluate(() => setTimeout(() => {
-      throw new Error('faro browser test error');
-    }));
+    await page.evaluate(() =>
+      setTimeout(() => {
+        throw new Error('faro browser test error');
+      }),
+    );
     const sent = () => JSON.stringify(faroPayloads);
-    await eventually(async () => sent().includes('faro browser test error') && sent().includes('"type":"web-vitals"'), { timeoutMs: 20_000 });
+    await eventually(async () => sent().includes('faro browser test error') && sent().includes('"type":"web-vitals"'), {
+      timeoutMs: 20_000,
+    });
     const text = sent();
     assert.match(text, /"app":\{"name":"bebsy-referrals-admin","environment":"test"/, 'the app reaches the collector');
     assert.match(text, /"view":\{"name":"\/(referrals|customers)"/, 'page views by route pattern, without ids');

@@ -28,7 +28,9 @@ describe('admin UI: e-mails', () => {
 
     const { sendEmail } = createEmailActivities({ db: system.db, email: system.config.email });
     await sendEmail({ idempotencyKey: sentKey, message: { ...sampleMessage('reward_paid', 'nl'), to: `sanne.${marker}@example.nl` } });
-    await assert.rejects(sendEmail({ idempotencyKey: failedKey, message: { ...sampleMessage('friend_booked', 'nl'), to: `geen-adres-${marker}` } }));
+    await assert.rejects(
+      sendEmail({ idempotencyKey: failedKey, message: { ...sampleMessage('friend_booked', 'nl'), to: `geen-adres-${marker}` } }),
+    );
     // what an SMTP transport leaves after a refused connection: queued, an attempt made, its error (Temporal retries)
     await system.db('email_outbox').insert({
       idempotency_key: retryingKey,
@@ -124,9 +126,13 @@ describe('admin UI: e-mails', () => {
     await page.getByLabel('Taal van de e-mail').selectOption('en');
     await page.locator('[data-testid="preview-subject"][lang="en"]').waitFor();
     assert.match(await page.getByTestId('preview-subject').innerText(), /voucher/i);
-    await preview.getByText('Hi Sanne').first().waitFor({ timeout: 5_000 }).catch(async () => {
-      assert.fail(`the English preview: ${await preview.locator('body').innerText()}`);
-    });
+    await preview
+      .getByText('Hi Sanne')
+      .first()
+      .waitFor({ timeout: 5_000 })
+      .catch(async () => {
+        assert.fail(`the English preview: ${await preview.locator('body').innerText()}`);
+      });
     assert.match(await preview.locator('body').innerText(), /BEBSY-7KQ2-M9XD/);
     assert.match((await page.getByTestId('preview-frame').getAttribute('title')) ?? '', /Voucher uitbetaald \(English\)/);
     await checkScreen('23-email-previews-en');
@@ -134,7 +140,13 @@ describe('admin UI: e-mails', () => {
     for (const template of ['friend_booked', 'reward_approved', 'referral_expired', 'friend_welcome', 'admin_flagged', 'admin_digest']) {
       await page.getByLabel('Sjabloon').selectOption(template);
       await page.waitForURL(new RegExp(`template=${template}`));
-      const subject = (await system.app.inject({ method: 'GET', url: `/api/emails/preview/${template}?locale=en`, headers: { authorization: `Bearer ${JSON.parse(session).token}` } })).json().subject;
+      const subject = (
+        await system.app.inject({
+          method: 'GET',
+          url: `/api/emails/preview/${template}?locale=en`,
+          headers: { authorization: `Bearer ${JSON.parse(session).token}` },
+        })
+      ).json().subject;
       await page.getByTestId('preview-subject').getByText(subject, { exact: true }).waitFor();
     }
   });
@@ -152,7 +164,12 @@ describe('admin UI: e-mails', () => {
       assert.match(response?.headers()['content-security-policy'] ?? '', /default-src 'self'/);
       await strictPage.frameLocator('[data-testid="email-frame"]').getByText('BEBSY-7KQ2-M9XD', { exact: true }).first().waitFor();
       await strictPage.goto('/emails/previews?template=admin_digest&locale=nl');
-      await strictPage.frameLocator('[data-testid="preview-frame"]').locator('body').getByText(/Pieter Bakker/).first().waitFor();
+      await strictPage
+        .frameLocator('[data-testid="preview-frame"]')
+        .locator('body')
+        .getByText(/Pieter Bakker/)
+        .first()
+        .waitFor();
       assert.deepEqual(cspProblems, []);
     } finally {
       await strict.close();

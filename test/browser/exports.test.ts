@@ -24,9 +24,19 @@ describe('admin UI: exports', () => {
     system = await startBrowserSystem();
     const session = await adminSession(system);
 
-    const customer = (n: number, name: string, code = generateReferralCode(randomInt)) => ({ bebsy_customer_id: `${tag}-${n}`, name, email: `klant${n}.${tag}@example.nl`, referral_code: code });
-    const [referrer] = await system.db('customers')
-      .insert([customer(1, 'Anna de Jong', referrerCode), customer(2, '=HYPERLINK("http://evil.example","klik")'), customer(3, 'Vries; "Jan" de')])
+    const customer = (n: number, name: string, code = generateReferralCode(randomInt)) => ({
+      bebsy_customer_id: `${tag}-${n}`,
+      name,
+      email: `klant${n}.${tag}@example.nl`,
+      referral_code: code,
+    });
+    const [referrer] = await system
+      .db('customers')
+      .insert([
+        customer(1, 'Anna de Jong', referrerCode),
+        customer(2, '=HYPERLINK("http://evil.example","klik")'),
+        customer(3, 'Vries; "Jan" de'),
+      ])
       .returning(['id']);
     await system.db('referrals').insert(
       ['paid', 'paid', 'expired'].map((status, n) => ({

@@ -44,7 +44,10 @@ describe('admin UI: customer import', () => {
     await page.getByTestId('import-detail').waitFor();
     await page.getByRole('heading', { name: 'klanten-export.csv', level: 1 }).waitFor();
     // While it runs (the page polls): the progress bar moves and a stop button is offered.
-    await page.getByTestId('import-status').filter({ hasText: /Bezig|Voltooid/ }).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('import-status')
+      .filter({ hasText: /Bezig|Voltooid/ })
+      .waitFor({ timeout: 30_000 });
     if (await page.getByTestId('import-progressbar').isVisible()) {
       await page.getByRole('button', { name: 'Import stoppen' }).waitFor();
       await page.screenshot({ path: `${screenshotDir}/import-running.png`, fullPage: true });
@@ -53,7 +56,10 @@ describe('admin UI: customer import', () => {
     await page.getByTestId('import-status').filter({ hasText: 'Voltooid' }).waitFor({ timeout: 90_000 });
     await page.getByTestId('import-done').waitFor();
     assert.equal(await page.getByTestId('import-done').getAttribute('class'), 'notice notice-warning', 'rejected rows: amber, not green');
-    assert.equal(await page.getByTestId('import-done').innerText(), 'De import is voltooid, maar 2 rijen zijn afgekeurd en niet geïmporteerd.');
+    assert.equal(
+      await page.getByTestId('import-done').innerText(),
+      'De import is voltooid, maar 2 rijen zijn afgekeurd en niet geïmporteerd.',
+    );
     assert.deepEqual(await page.getByTestId('import-rejections').locator('tbody tr').allInnerTexts(), [
       `${(ROWS + 2).toLocaleString('nl-NL')}\tUI-X1\tNaam ontbreekt`,
       `${(ROWS + 3).toLocaleString('nl-NL')}\tUI-X2\tE-mailadres is ongeldig`,
@@ -66,14 +72,23 @@ describe('admin UI: customer import', () => {
     await page.screenshot({ path: `${screenshotDir}/import-completed.png`, fullPage: true });
     assert.deepEqual(await seriousAxeViolations(page), []);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Foutenrapport downloaden \(2 rijen\)/ }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /Foutenrapport downloaden \(2 rijen\)/ }).click(),
+    ]);
     assert.equal(download.suggestedFilename(), `import-${page.url().split('/').pop()}-fouten.csv`);
     const report = await readFile((await download.path())!, 'utf8');
-    assert.deepEqual(report.replace(/^\ufeff/, '').trim().split('\r\n'), [
-      'regel;klantnummer;naam;e-mail;code;reden',
-      `${ROWS + 2};UI-X1;;leeg@voorbeeld.nl;missing_name;naam ontbreekt`,
-      `${ROWS + 3};UI-X2;Piet Fout;geen-adres;invalid_email;e-mailadres is ongeldig`,
-    ]);
+    assert.deepEqual(
+      report
+        .replace(/^\ufeff/, '')
+        .trim()
+        .split('\r\n'),
+      [
+        'regel;klantnummer;naam;e-mail;code;reden',
+        `${ROWS + 2};UI-X1;;leeg@voorbeeld.nl;missing_name;naam ontbreekt`,
+        `${ROWS + 3};UI-X2;Piet Fout;geen-adres;invalid_email;e-mailadres is ongeldig`,
+      ],
+    );
 
     await page.getByRole('link', { name: 'Importeren' }).first().click();
     const row = page.getByTestId('imports-table').getByRole('row', { name: /klanten-export\.csv/ });

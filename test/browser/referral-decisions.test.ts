@@ -29,7 +29,10 @@ describe('admin UI: deciding on referrals, in bulk and in the review queue', () 
 
   /** Opens the review queue with this referral selected, moved to the head of the oldest-first queue whatever else waits in it. */
   async function selectInQueue(id: string) {
-    await system.db('referrals').where({ id }).update({ submitted_at: new Date('2001-01-01T09:00:00Z') });
+    await system
+      .db('referrals')
+      .where({ id })
+      .update({ submitted_at: new Date('2001-01-01T09:00:00Z') });
     await page.goto('/review');
     const item = page.getByTestId(`review-item-${id}`);
     await item.click();
@@ -44,9 +47,15 @@ describe('admin UI: deciding on referrals, in bulk and in the review queue', () 
       (await pendingReferral(system, token, `${marker}@mailinator.com`)).id,
     ];
     const referrer = await createCustomer(system.app, token);
-    await system.db('referrals').insert(['approved', 'approved', 'rejected'].map((decided, i) => ({
-      referrer_id: referrer.id, new_customer_email: `${marker}-${decided}${i}@example.nl`, status: decided, reward_amount_cents: 2500, workflow_id: unique('wf'),
-    })));
+    await system.db('referrals').insert(
+      ['approved', 'approved', 'rejected'].map((decided, i) => ({
+        referrer_id: referrer.id,
+        new_customer_email: `${marker}-${decided}${i}@example.nl`,
+        status: decided,
+        reward_amount_cents: 2500,
+        workflow_id: unique('wf'),
+      })),
+    );
 
     await page.goto(`/referrals?search=${marker}`);
     await page.getByTestId('select-page').check();

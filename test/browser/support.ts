@@ -62,9 +62,18 @@ export async function checkScreen(page: Page, name: string): Promise<void> {
 export async function pendingReferral(system: BrowserSystem, token: string, friendEmail = `${unique('vriend')}@example.nl`) {
   const referrer = await createCustomer(system.app, token);
   const reference = unique('BK-');
-  const { id } = (await system.app.inject({ method: 'POST', url: '/api/referrals', payload: { referrer_code: referrer.referral_code, new_customer_email: friendEmail, booking_reference: reference } })).json();
+  const { id } = (
+    await system.app.inject({
+      method: 'POST',
+      url: '/api/referrals',
+      payload: { referrer_code: referrer.referral_code, new_customer_email: friendEmail, booking_reference: reference },
+    })
+  ).json();
   await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'awaiting_booking');
-  const hook = signedWebhook(system.config.webhooks.bookingSecret, { type: 'booking.confirmed', data: { booking_reference: reference, customer_email: friendEmail, booking_value: 1499, currency: 'EUR', departure_date: '2020-05-01' } });
+  const hook = signedWebhook(system.config.webhooks.bookingSecret, {
+    type: 'booking.confirmed',
+    data: { booking_reference: reference, customer_email: friendEmail, booking_value: 1499, currency: 'EUR', departure_date: '2020-05-01' },
+  });
   await system.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers: hook.headers, payload: hook.payload });
   await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'pending_approval');
   return { id: id as string, referrer };
@@ -82,9 +91,20 @@ export async function adminSession(system: BrowserSystem): Promise<string> {
  * Chromium with one page signed in as `session`, Dutch, Amsterdam time, a 1366×900 laptop
  * screen; the CSP is bypassed so axe can be injected as a script. The screenshot folder exists.
  */
-export async function signedInPage(system: BrowserSystem, session: string, { acceptDownloads = false } = {}): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
+export async function signedInPage(
+  system: BrowserSystem,
+  session: string,
+  { acceptDownloads = false } = {},
+): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
   const browser = await launchChromium();
-  const context = await browser.newContext({ baseURL: system.baseUrl, bypassCSP: true, acceptDownloads, locale: 'nl-NL', timezoneId: 'Europe/Amsterdam', viewport: { width: 1366, height: 900 } });
+  const context = await browser.newContext({
+    baseURL: system.baseUrl,
+    bypassCSP: true,
+    acceptDownloads,
+    locale: 'nl-NL',
+    timezoneId: 'Europe/Amsterdam',
+    viewport: { width: 1366, height: 900 },
+  });
   await context.addInitScript((value) => localStorage.setItem('bebsy.session', value), session);
   await mkdir(screenshotDir, { recursive: true });
   return { browser, context, page: await context.newPage() };

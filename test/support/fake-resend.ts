@@ -36,7 +36,11 @@ export interface FakeResend {
 const failures = {
   server_error: { statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' },
   rate_limit: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests. You can only make 2 requests per second.' },
-  invalid_to: { statusCode: 422, name: 'validation_error', message: 'Invalid `to` field. The email address needs to follow the `email@example.com` format.' },
+  invalid_to: {
+    statusCode: 422,
+    name: 'validation_error',
+    message: 'Invalid `to` field. The email address needs to follow the `email@example.com` format.',
+  },
 } as const;
 
 export async function startFakeResend({ apiKey = 're_test_fake_key' } = {}): Promise<FakeResend> {
@@ -54,7 +58,12 @@ export async function startFakeResend({ apiKey = 're_test_fake_key' } = {}): Pro
     const body = (request.body ?? {}) as Record<string, unknown>;
     const idempotencyKey = header('idempotency-key');
     requests.push({
-      headers: { authorization: header('authorization'), idempotencyKey, userAgent: header('user-agent'), contentType: header('content-type') },
+      headers: {
+        authorization: header('authorization'),
+        idempotencyKey,
+        userAgent: header('user-agent'),
+        contentType: header('content-type'),
+      },
       body,
     });
 
@@ -65,13 +74,18 @@ export async function startFakeResend({ apiKey = 're_test_fake_key' } = {}): Pro
     if (failure) return reply.code(failures[failure].statusCode).send(failures[failure]);
 
     for (const field of ['from', 'to', 'subject']) {
-      if (!body[field]) return reply.code(422).send({ statusCode: 422, name: 'missing_required_field', message: `Missing \`${field}\` field.` });
+      if (!body[field])
+        return reply.code(422).send({ statusCode: 422, name: 'missing_required_field', message: `Missing \`${field}\` field.` });
     }
     if (idempotencyKey) {
       const earlier = byKey.get(idempotencyKey);
       if (earlier) {
         if (JSON.stringify(earlier.body) !== JSON.stringify(body)) {
-          return reply.code(409).send({ statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload.' });
+          return reply.code(409).send({
+            statusCode: 409,
+            name: 'invalid_idempotent_request',
+            message: 'Same idempotency key used with a different request payload.',
+          });
         }
         return reply.code(200).send({ id: earlier.id });
       }

@@ -10,7 +10,11 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Fails when a reply carries anything that looks like a stack trace or an internal path. */
 export function assertNoStackTrace(res: LightMyRequestResponse): void {
-  assert.doesNotMatch(res.body, /\bat .+\(.*:\d+:\d+\)|\n\s+at |node_modules|\.ts:\d+|\.js:\d+|"stack"/, `a stack trace leaked: ${res.body}`);
+  assert.doesNotMatch(
+    res.body,
+    /\bat .+\(.*:\d+:\d+\)|\n\s+at |node_modules|\.ts:\d+|\.js:\d+|"stack"/,
+    `a stack trace leaked: ${res.body}`,
+  );
 }
 
 export interface ErrorBody {
@@ -30,7 +34,11 @@ export function assertError(res: LightMyRequestResponse, status: number, code: s
   assert.equal(body.error, code, res.body);
   assert.equal(typeof body.message, 'string');
   assert.ok(body.message.length > 0, 'the message is empty');
-  assert.deepEqual(Object.keys(body).filter((k) => !['error', 'message', 'details'].includes(k)), [], `unexpected keys in ${res.body}`);
+  assert.deepEqual(
+    Object.keys(body).filter((k) => !['error', 'message', 'details'].includes(k)),
+    [],
+    `unexpected keys in ${res.body}`,
+  );
   if (body.details !== undefined) assert.ok(Array.isArray(body.details), 'details must be an array');
   if (message) assert.match(body.message, message);
   assertNoStackTrace(res);
@@ -47,7 +55,10 @@ export function handMadeJwt(secret: string, payload: Record<string, unknown>): s
   return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
 }
 
-export async function submitReferral(app: ApiApp, body: { referrer_code: string; new_customer_email: string; booking_reference?: string | null }) {
+export async function submitReferral(
+  app: ApiApp,
+  body: { referrer_code: string; new_customer_email: string; booking_reference?: string | null },
+) {
   return app.inject({ method: 'POST', url: '/api/referrals', payload: body });
 }
 
@@ -59,7 +70,10 @@ export async function getReferralJson(app: ApiApp, token: string, id: string) {
 
 export type BookingEventType = 'booking.confirmed' | 'booking.cancelled';
 
-export function bookingBody(type: BookingEventType, data: { booking_reference: string; customer_email?: string; booking_value?: number; currency?: string; departure_date?: string }) {
+export function bookingBody(
+  type: BookingEventType,
+  data: { booking_reference: string; customer_email?: string; booking_value?: number; currency?: string; departure_date?: string },
+) {
   return { type, data: { booking_value: 899, currency: 'EUR', departure_date: '2020-01-15', ...data } };
 }
 

@@ -11,7 +11,9 @@ import { eventually } from './system.js';
 export function multipartBody(content: Buffer | string, { field = 'file', fileName = 'klanten.csv' } = {}) {
   const boundary = `----bebsy${randomUUID().replace(/-/g, '')}`;
   const payload = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`,
+    ),
     Buffer.isBuffer(content) ? content : Buffer.from(content),
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
@@ -20,7 +22,12 @@ export function multipartBody(content: Buffer | string, { field = 'file', fileNa
 
 export async function uploadImport(app: ApiApp, token: string, content: Buffer | string, options?: { field?: string; fileName?: string }) {
   const body = multipartBody(content, options);
-  return app.inject({ method: 'POST', url: '/api/customers/import', headers: { ...body.headers, ...bearer(token) }, payload: body.payload });
+  return app.inject({
+    method: 'POST',
+    url: '/api/customers/import',
+    headers: { ...body.headers, ...bearer(token) },
+    payload: body.payload,
+  });
 }
 
 export async function getImportJson(app: ApiApp, token: string, id: string): Promise<ImportJson> {
@@ -31,10 +38,13 @@ export async function getImportJson(app: ApiApp, token: string, id: string): Pro
 
 /** Waits until the import has ended (completed, failed or cancelled) and answers it. */
 export async function importEnded(app: ApiApp, token: string, id: string, timeoutMs = 60_000): Promise<ImportJson> {
-  return eventually(async () => {
-    const job = await getImportJson(app, token, id);
-    return isFinished(job.status) && job;
-  }, { timeoutMs, intervalMs: 100 });
+  return eventually(
+    async () => {
+      const job = await getImportJson(app, token, id);
+      return isFinished(job.status) && job;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
 
 /** A generated semicolon CSV (Excel style: CRLF, Dutch headers) of `rows` customers `<prefix>-<n>`. */

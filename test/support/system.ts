@@ -51,7 +51,14 @@ export async function startTestSystem(
 ): Promise<TestSystem> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: testEnv.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...env,
+  });
   const db = createDb(databaseUrl);
   await ensureInitialAdmin(db, config.auth.adminUsername, config.auth.adminPassword, false);
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
@@ -73,7 +80,14 @@ export async function startTestSystem(
     taskQueue,
     worker: null,
     async startWorker() {
-      system.worker = await createReferralWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue, db, policy: config.referrals, email: config.email });
+      system.worker = await createReferralWorker({
+        connection: nativeConnection,
+        namespace: config.temporal.namespace,
+        taskQueue,
+        db,
+        policy: config.referrals,
+        email: config.email,
+      });
       running = system.worker.run();
     },
     async stopWorker() {
@@ -102,7 +116,11 @@ export async function adminToken(app: ApiApp, username = 'admin', password = 'ad
 
 export const unique = (prefix = 'x') => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 
-export async function createCustomer(app: ApiApp, token: string, overrides: Partial<{ name: string; email: string; bebsy_customer_id: string }> = {}) {
+export async function createCustomer(
+  app: ApiApp,
+  token: string,
+  overrides: Partial<{ name: string; email: string; bebsy_customer_id: string }> = {},
+) {
   const id = unique('C');
   const res = await app.inject({
     method: 'POST',
@@ -130,7 +148,10 @@ export function signedWebhook(secret: string, body: unknown, { id = `msg_${rando
 }
 
 /** Polls until the check answers something truthy (the workflow works asynchronously). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, { timeoutMs = 15_000, intervalMs = 100 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  { timeoutMs = 15_000, intervalMs = 100 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

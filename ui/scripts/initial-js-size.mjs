@@ -22,7 +22,8 @@ const kb = (n) => Math.round((n / 1024) * 10) / 10;
 if (args.includes('--json')) {
   console.log(JSON.stringify({ files: sizes, gzip_bytes: total, gzip_kb: kb(total), budget_kb: budgetKb }));
 } else {
-  for (const s of sizes) console.log(`${s.file.padEnd(44)} ${String(kb(s.bytes)).padStart(8)} kB  gzip ${String(kb(s.gzip)).padStart(7)} kB`);
+  for (const s of sizes)
+    console.log(`${s.file.padEnd(44)} ${String(kb(s.bytes)).padStart(8)} kB  gzip ${String(kb(s.gzip)).padStart(7)} kB`);
   console.log(`initial JS (gzip): ${kb(total)} kB of ${budgetKb} kB budget`);
 }
 if (total > budgetKb * 1024) {

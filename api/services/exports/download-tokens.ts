@@ -40,7 +40,8 @@ export class DownloadTokens {
   async redeem(token: string, target: string): Promise<Redeemed> {
     const [payload, signature = ''] = token.split('.');
     const expected = Buffer.from(this.sign(payload));
-    if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), expected)) return { ok: false, reason: 'The download token is not valid' };
+    if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), expected))
+      return { ok: false, reason: 'The download token is not valid' };
     const grant = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Grant;
     if (grant.exp < Date.now()) return { ok: false, reason: 'The download token has expired; start the export again' };
     if (grant.target !== target) return { ok: false, reason: 'The download token was issued for another export' };

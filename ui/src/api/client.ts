@@ -80,7 +80,12 @@ export async function api<T>(path: string, { method = 'GET', body, auth = true, 
     const details = Array.isArray(payload.details)
       ? payload.details.filter((d): d is FieldProblem => typeof d === 'object' && d !== null && 'field' in d)
       : [];
-    const error = new ApiError(response.status, payload.error ?? `http_${response.status}`, payload.message ?? response.statusText, details);
+    const error = new ApiError(
+      response.status,
+      payload.error ?? `http_${response.status}`,
+      payload.message ?? response.statusText,
+      details,
+    );
     if (response.status === 401 && auth && token) for (const listener of unauthorizedListeners) listener();
     throw error;
   }

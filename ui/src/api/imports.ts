@@ -54,7 +54,12 @@ export interface UploadProblem {
 
 /** An API error of the import routes, with the problem its `details` describe (empty when none). */
 export class ImportApiError extends ApiError {
-  constructor(status: number, code: string, message: string, readonly problem: UploadProblem) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly problem: UploadProblem,
+  ) {
     super(status, code, message);
   }
 }
@@ -71,7 +76,12 @@ async function authorisedFetch(path: string, init: RequestInit = {}): Promise<Re
   if (!response.ok) {
     const payload = (await response.json().catch(() => ({}))) as { error?: string; message?: string; details?: unknown };
     const [problem] = Array.isArray(payload.details) ? payload.details : [];
-    throw new ImportApiError(response.status, payload.error ?? `http_${response.status}`, payload.message ?? response.statusText, typeof problem === 'object' && problem !== null ? (problem as UploadProblem) : {});
+    throw new ImportApiError(
+      response.status,
+      payload.error ?? `http_${response.status}`,
+      payload.message ?? response.statusText,
+      typeof problem === 'object' && problem !== null ? (problem as UploadProblem) : {},
+    );
   }
   return response;
 }

@@ -19,7 +19,12 @@ import type {
   TopReferrer,
 } from './types';
 
-export const DEFAULT_CONFIG: RuntimeConfig = { faro: null, require_booking_reference: false, temporal_web_url: '', booking_site_url: 'https://www.bebsy.nl' };
+export const DEFAULT_CONFIG: RuntimeConfig = {
+  faro: null,
+  require_booking_reference: false,
+  temporal_web_url: '',
+  booking_site_url: 'https://www.bebsy.nl',
+};
 
 /** Runtime config; the defaults when the API cannot answer it (the UI still works). */
 export async function fetchConfig(): Promise<RuntimeConfig> {

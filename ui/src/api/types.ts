@@ -201,7 +201,15 @@ export interface FieldProblem {
 }
 
 /** The email templates (emails/messages.ts EMAIL_KINDS) and their languages. */
-export const EMAIL_KINDS = ['friend_booked', 'reward_approved', 'reward_paid', 'referral_expired', 'friend_welcome', 'admin_flagged', 'admin_digest'] as const;
+export const EMAIL_KINDS = [
+  'friend_booked',
+  'reward_approved',
+  'reward_paid',
+  'referral_expired',
+  'friend_welcome',
+  'admin_flagged',
+  'admin_digest',
+] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 export const EMAIL_LOCALES = ['nl', 'en'] as const;
 export type EmailLocale = (typeof EMAIL_LOCALES)[number];

@@ -9,7 +9,9 @@ export function AuthCard({ children }: { children: ReactNode }) {
     <main className="auth-page" id="main">
       <div className="auth-card">
         <div className="auth-brand">
-          <span className="brand-mark" aria-hidden="true">B</span>
+          <span className="brand-mark" aria-hidden="true">
+            B
+          </span>
           <span>
             Bebsy <span className="brand-sub">{t('app.product')}</span>
           </span>

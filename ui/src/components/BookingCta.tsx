@@ -18,7 +18,13 @@ export function BookingCta({ code, primary = false }: { code: string; primary?: 
   return (
     <div className="booking-cta">
       <p>{t('public.bookingCtaIntro')}</p>
-      <a className={`btn btn-block btn-large ${primary ? 'btn-primary' : 'btn-secondary'}`} href={url.toString()} target="_blank" rel="noopener" data-testid="booking-cta">
+      <a
+        className={`btn btn-block btn-large ${primary ? 'btn-primary' : 'btn-secondary'}`}
+        href={url.toString()}
+        target="_blank"
+        rel="noopener"
+        data-testid="booking-cta"
+      >
         {t('public.bookingCta')}
         <span className="visually-hidden"> ({t('common.newWindow')})</span>
         <span aria-hidden="true"> ↗</span>

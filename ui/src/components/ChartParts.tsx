@@ -9,7 +9,15 @@ export interface ChartColumn<P> {
 }
 
 /** The numbers behind a chart, folded under "Toon als tabel": a row per day (or week), a column per series. */
-export function ChartTable<P extends { date: string }>({ weekly, points, columns }: { weekly: boolean; points: P[]; columns: ChartColumn<P>[] }) {
+export function ChartTable<P extends { date: string }>({
+  weekly,
+  points,
+  columns,
+}: {
+  weekly: boolean;
+  points: P[];
+  columns: ChartColumn<P>[];
+}) {
   const { t } = useTranslation();
   const f = useFormat();
   return (

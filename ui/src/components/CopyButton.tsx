@@ -31,7 +31,12 @@ export function CopyButton({ text, label, testId }: { text: string; label: strin
   }, [state]);
   return (
     <span className="copy">
-      <button type="button" className="btn btn-secondary btn-small" data-testid={testId} onClick={async () => setState((await copyText(text)) ? 'copied' : 'failed')}>
+      <button
+        type="button"
+        className="btn btn-secondary btn-small"
+        data-testid={testId}
+        onClick={async () => setState((await copyText(text)) ? 'copied' : 'failed')}
+      >
         {label}
       </button>
       <span role="status" className={state === 'failed' ? 'copy-status error' : 'copy-status'}>

@@ -2,7 +2,11 @@ import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router';
 import type { EmailStatus } from '../api/types';
 
-const BADGE_CLASS: Record<EmailStatus, string> = { sent: 'badge-paid', queued: 'badge-pending_approval', failed_permanent: 'badge-rejected' };
+const BADGE_CLASS: Record<EmailStatus, string> = {
+  sent: 'badge-paid',
+  queued: 'badge-pending_approval',
+  failed_permanent: 'badge-rejected',
+};
 
 /** An outbox status in words (Verzonden / In de wachtrij / Mislukt) with its colour. */
 export function EmailStatusBadge({ status, testId }: { status: EmailStatus; testId?: string }) {

@@ -5,7 +5,11 @@ import { useFormat } from '../lib/format';
 /** The import's status as a badge, in the admin's language. */
 export function ImportStatusBadge({ job }: { job: Pick<CustomerImport, 'status'> }) {
   const { t } = useTranslation();
-  return <span className={`badge badge-import-${job.status}`} data-testid="import-status">{t(`imports.status.${job.status}`)}</span>;
+  return (
+    <span className={`badge badge-import-${job.status}`} data-testid="import-status">
+      {t(`imports.status.${job.status}`)}
+    </span>
+  );
 }
 
 /** Progress bar (indeterminate while validating) with the phase and rows read so far. */

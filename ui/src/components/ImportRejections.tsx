@@ -15,7 +15,9 @@ export function ImportRejections({ job }: { job: ImportDetail }) {
           <caption className="visually-hidden">{t('imports.rejections.title')}</caption>
           <thead>
             <tr>
-              <th scope="col" className="num">{t('imports.rejections.line')}</th>
+              <th scope="col" className="num">
+                {t('imports.rejections.line')}
+              </th>
               <th scope="col">{t('imports.rejections.customerId')}</th>
               <th scope="col">{t('imports.rejections.reason')}</th>
             </tr>
@@ -31,7 +33,9 @@ export function ImportRejections({ job }: { job: ImportDetail }) {
           </tbody>
         </table>
       </div>
-      {job.rejected > shown && <p className="muted">{t('imports.rejections.firstOf', { shown: f.number(shown), total: f.number(job.rejected) })}</p>}
+      {job.rejected > shown && (
+        <p className="muted">{t('imports.rejections.firstOf', { shown: f.number(shown), total: f.number(job.rejected) })}</p>
+      )}
     </>
   );
 }

@@ -9,7 +9,12 @@ export function LanguageSwitch({ compact = false }: { compact?: boolean }) {
   return (
     <div className={compact ? 'language-switch compact' : 'language-switch'}>
       <label htmlFor={id}>{t('language.label')}</label>
-      <select id={id} data-testid="language-select" value={i18n.language === 'en' ? 'en' : 'nl'} onChange={(e) => setLanguage(e.target.value as Language)}>
+      <select
+        id={id}
+        data-testid="language-select"
+        value={i18n.language === 'en' ? 'en' : 'nl'}
+        onChange={(e) => setLanguage(e.target.value as Language)}
+      >
         {LANGUAGES.map((language) => (
           <option key={language} value={language} lang={language}>
             {t(`language.${language}`)}

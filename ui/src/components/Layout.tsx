@@ -63,7 +63,9 @@ export function Layout() {
       </a>
       <header className="topbar">
         <NavLink to="/" className="brand">
-          <span className="brand-mark" aria-hidden="true">B</span>
+          <span className="brand-mark" aria-hidden="true">
+            B
+          </span>
           <span className="brand-name">
             Bebsy <span className="brand-sub">{t('app.product')}</span>
           </span>

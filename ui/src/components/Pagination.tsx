@@ -7,7 +7,17 @@ import { useFormat } from '../lib/format';
  * answer cursors (keyset pages) move by cursor, the others by page number. A total the API
  * only estimated is shown with "≈".
  */
-export function Pagination({ info, onPage, onCursor, busy }: { info: PageInfo; onPage: (page: number) => void; onCursor?: (cursor: string) => void; busy?: boolean }) {
+export function Pagination({
+  info,
+  onPage,
+  onCursor,
+  busy,
+}: {
+  info: PageInfo;
+  onPage: (page: number) => void;
+  onCursor?: (cursor: string) => void;
+  busy?: boolean;
+}) {
   const { t } = useTranslation();
   const f = useFormat();
   const keyset = onCursor !== undefined && info.next_cursor !== undefined;
@@ -33,7 +43,9 @@ export function Pagination({ info, onPage, onCursor, busy }: { info: PageInfo; o
           {t('pagination.previous')}
         </button>
         <span className="pagination-page">
-          {info.total_exact === false ? t('pagination.pageOnly', { page: f.number(info.page) }) : t('pagination.page', { page: f.number(info.page), pages: f.number(last) })}
+          {info.total_exact === false
+            ? t('pagination.pageOnly', { page: f.number(info.page) })
+            : t('pagination.page', { page: f.number(info.page), pages: f.number(last) })}
         </span>
         <button type="button" className="btn btn-secondary btn-small" disabled={!hasNext || busy} onClick={next}>
           {t('pagination.next')}

@@ -24,7 +24,11 @@ export function ReferralTable({ referrals, caption, showReferrer = true, select,
         <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>
-            {select && <th scope="col" className="select-cell">{select.header}</th>}
+            {select && (
+              <th scope="col" className="select-cell">
+                {select.header}
+              </th>
+            )}
             <th scope="col">{t('referral.id')}</th>
             <th scope="col">{t('referral.status')}</th>
             <th scope="col">{t('referral.friend')}</th>

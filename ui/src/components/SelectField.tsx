@@ -6,7 +6,19 @@ export interface SelectOption {
 }
 
 /** A labelled drop-down for the filter toolbars: the label points at the select by `id`. */
-export function SelectField({ id, label, value, options, onChange }: { id: string; label: string; value: string; options: SelectOption[]; onChange: (value: string) => void }) {
+export function SelectField({
+  id,
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  options: SelectOption[];
+  onChange: (value: string) => void;
+}) {
   return (
     <div className="field field-inline">
       <label htmlFor={id}>{label}</label>

@@ -20,11 +20,12 @@ export function ErrorState({ error, onRetry, title }: { error: unknown; onRetry?
     <div className="state state-error" role="alert">
       <p className="state-title">{title ?? t('errors.title')}</p>
       <p>{text(error)}</p>
-      {onRetry && !(error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) && (
-        <button type="button" className="btn btn-secondary" onClick={onRetry}>
-          {t('common.retry')}
-        </button>
-      )}
+      {onRetry &&
+        !(error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429) && (
+          <button type="button" className="btn btn-secondary" onClick={onRetry}>
+            {t('common.retry')}
+          </button>
+        )}
     </div>
   );
 }
@@ -39,7 +40,15 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
 }
 
 /** An inline message: success, error or info, announced to screen readers. */
-export function Notice({ kind, children, testId }: { kind: 'success' | 'error' | 'info' | 'warning'; children: ReactNode; testId?: string }) {
+export function Notice({
+  kind,
+  children,
+  testId,
+}: {
+  kind: 'success' | 'error' | 'info' | 'warning';
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'} data-testid={testId}>
       {children}

@@ -31,7 +31,9 @@ export function StatusSeriesChart({ days }: { days: Point[] }) {
   const when = (p: Point) => (weekly ? t('dashboard.weekOf', { date: f.calendarShort(p.date) }) : f.calendarDate(p.date));
   const describe = (p: Point) =>
     `${when(p)}: ${t('dashboard.series.submitted')} ${f.number(p.submitted)}` +
-    REFERRAL_STATUSES.filter((s) => p.by_status[s]).map((s) => `, ${t(`status.${s}`)} ${f.number(p.by_status[s])}`).join('');
+    REFERRAL_STATUSES.filter((s) => p.by_status[s])
+      .map((s) => `, ${t(`status.${s}`)} ${f.number(p.by_status[s])}`)
+      .join('');
 
   return (
     <figure className="chart">
@@ -57,7 +59,9 @@ export function StatusSeriesChart({ days }: { days: Point[] }) {
                 const n = p.by_status[s];
                 if (!n) return null;
                 top -= n;
-                return <rect key={s} x={x} width={barWidth} y={y(top + n)} height={y(top) - y(top + n)} className={`status-segment fill-${s}`} />;
+                return (
+                  <rect key={s} x={x} width={barWidth} y={y(top + n)} height={y(top) - y(top + n)} className={`status-segment fill-${s}`} />
+                );
               })}
               {i % labelEvery === 0 && (
                 <text x={x + barWidth / 2} y={H - 8} textAnchor="middle" className="axis-label">

@@ -13,11 +13,19 @@ export function TopReferrers({ rows }: { rows: TopReferrer[] }) {
       <table className="table table-compact" data-testid="top-referrers">
         <thead>
           <tr>
-            <th scope="col" className="num">#</th>
+            <th scope="col" className="num">
+              #
+            </th>
             <th scope="col">{t('dashboard.referrer')}</th>
-            <th scope="col" className="num">{t('dashboard.series.confirmed')}</th>
-            <th scope="col" className="num">{t('dashboard.total')}</th>
-            <th scope="col" className="num">{t('dashboard.rewardsPaid')}</th>
+            <th scope="col" className="num">
+              {t('dashboard.series.confirmed')}
+            </th>
+            <th scope="col" className="num">
+              {t('dashboard.total')}
+            </th>
+            <th scope="col" className="num">
+              {t('dashboard.rewardsPaid')}
+            </th>
           </tr>
         </thead>
         <tbody>

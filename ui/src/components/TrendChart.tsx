@@ -62,17 +62,28 @@ export function TrendChart({ series }: { series: Point[] }) {
           ) : null,
         )}
         {SERIES.map((s) => (
-          <polyline key={s.key} className={`line ${s.className}`} fill="none" points={points.map((p, i) => `${x(i)},${y(p[s.key])}`).join(' ')} />
+          <polyline
+            key={s.key}
+            className={`line ${s.className}`}
+            fill="none"
+            points={points.map((p, i) => `${x(i)},${y(p[s.key])}`).join(' ')}
+          />
         ))}
         {points.length <= 45 &&
-          SERIES.map((s) => points.map((p, i) => <circle key={`${s.key}-${p.date}`} cx={x(i)} cy={y(p[s.key])} r={2.5} className={`dot ${s.className}`} />))}
+          SERIES.map((s) =>
+            points.map((p, i) => <circle key={`${s.key}-${p.date}`} cx={x(i)} cy={y(p[s.key])} r={2.5} className={`dot ${s.className}`} />),
+          )}
         {points.map((p, i) => (
           <rect key={p.date} x={x(i) - slot / 2} y={PAD.top} width={slot} height={innerH} className="hover-slot">
             <title>{describe(p)}</title>
           </rect>
         ))}
       </svg>
-      <ChartTable weekly={weekly} points={points} columns={SERIES.map((s) => ({ key: s.key, label: t(`dashboard.series.${s.key}`), value: (p: Point) => p[s.key] }))} />
+      <ChartTable
+        weekly={weekly}
+        points={points}
+        columns={SERIES.map((s) => ({ key: s.key, label: t(`dashboard.series.${s.key}`), value: (p: Point) => p[s.key] }))}
+      />
     </figure>
   );
 }

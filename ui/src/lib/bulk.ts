@@ -52,7 +52,15 @@ export function useBulkDecision() {
   const start = useCallback(async ({ decision, eligible, selected }: BulkPlan, reason?: string) => {
     const ids = eligible.map((r) => r.id);
     stop.current = false;
-    let state: BulkRun = { decision, skipped: selected - ids.length, total: ids.length, done: 0, results: [], running: true, stopped: false };
+    let state: BulkRun = {
+      decision,
+      skipped: selected - ids.length,
+      total: ids.length,
+      done: 0,
+      results: [],
+      running: true,
+      stopped: false,
+    };
     setRun(state);
     for (let i = 0; i < ids.length; i += BULK_CHUNK) {
       if (stop.current) {

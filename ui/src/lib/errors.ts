@@ -15,7 +15,11 @@ function transitionText(t: TFunction, message: string): string | null {
   m = /^The referral is already (\w+)$/.exec(message);
   if (m && isStatus(m[1])) return t('errors.transition.already', { status: t(`status.${m[1]}`).toLocaleLowerCase() });
   m = /^The referral became (\w+) before it could be (\w+)$/.exec(message);
-  if (m && isStatus(m[1])) return t('errors.transition.became', { status: t(`status.${m[1]}`).toLocaleLowerCase(), decision: t(`decision.${m[2]}`, { defaultValue: m[2] }) });
+  if (m && isStatus(m[1]))
+    return t('errors.transition.became', {
+      status: t(`status.${m[1]}`).toLocaleLowerCase(),
+      decision: t(`decision.${m[2]}`, { defaultValue: m[2] }),
+    });
   if (/still being checked/.test(message)) return t('errors.transition.stillChecking');
   if (/cannot be approved before its booking is confirmed/.test(message)) return t('errors.transition.notBooked');
   if (/rejection needs a reason/.test(message)) return t('errors.reasonRequired');

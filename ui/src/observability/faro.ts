@@ -12,11 +12,7 @@ export function initFaro(config: NonNullable<RuntimeConfig['faro']>) {
   const faro = initializeFaro({
     url: config.url,
     app: { name: config.app_name, environment: config.environment, version: import.meta.env.VITE_APP_VERSION ?? 'dev' },
-    instrumentations: [
-      ...getWebInstrumentations({ captureConsole: true }),
-      new TracingInstrumentation(),
-      new ReactIntegration(),
-    ],
+    instrumentations: [...getWebInstrumentations({ captureConsole: true }), new TracingInstrumentation(), new ReactIntegration()],
     sessionTracking: { enabled: true },
   });
   return faro.api;

@@ -33,7 +33,8 @@ export default function ChangePasswordPage() {
   };
 
   const change = useMutation({
-    mutationFn: () => api<{ user: User }>('/auth/change-password', { method: 'POST', body: { current_password: current, new_password: next } }),
+    mutationFn: () =>
+      api<{ user: User }>('/auth/change-password', { method: 'POST', body: { current_password: current, new_password: next } }),
     onSuccess: ({ user }) => {
       authStore.updateUser(user);
       void navigate(from && from !== '/login' ? from : '/', { replace: true, state: { passwordChanged: true } });

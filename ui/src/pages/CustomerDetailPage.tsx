@@ -60,7 +60,14 @@ export default function CustomerDetailPage() {
             <label className="field-label" htmlFor="share-link">
               {t('customer.shareLink')}
             </label>
-            <input id="share-link" className="share-link" readOnly value={shareLink} onFocus={(e) => e.currentTarget.select()} data-testid="share-link" />
+            <input
+              id="share-link"
+              className="share-link"
+              readOnly
+              value={shareLink}
+              onFocus={(e) => e.currentTarget.select()}
+              data-testid="share-link"
+            />
             <CopyButton text={shareLink} label={t('customer.copyLink')} testId="copy-share-link" />
           </div>
         </section>
@@ -70,7 +77,9 @@ export default function CustomerDetailPage() {
         <div className="panel-header">
           <h2 id="customer-referrals">{t('customer.referrals', { count: c.referral_count })}</h2>
           {c.referral_count > c.referrals.length && (
-            <Link to={`/referrals?search=${encodeURIComponent(c.referral_code)}`}>{t('customer.allReferrals', { count: c.referral_count })}</Link>
+            <Link to={`/referrals?search=${encodeURIComponent(c.referral_code)}`}>
+              {t('customer.allReferrals', { count: c.referral_count })}
+            </Link>
           )}
         </div>
         {c.referrals.length === 0 ? (

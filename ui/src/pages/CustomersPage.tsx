@@ -32,7 +32,12 @@ export default function CustomersPage() {
         )}
       </div>
       <div className="toolbar">
-        <SearchBox label={t('customers.search')} placeholder={t('customers.searchPlaceholder')} value={search} onSearch={(value) => update({ search: value || null })} />
+        <SearchBox
+          label={t('customers.search')}
+          placeholder={t('customers.searchPlaceholder')}
+          value={search}
+          onSearch={(value) => update({ search: value || null })}
+        />
         <ExportMenu entity="customers" filters={{ search }} />
       </div>
 
@@ -73,7 +78,12 @@ export default function CustomersPage() {
               </tbody>
             </table>
           </div>
-          <Pagination info={customers.data.pagination} busy={customers.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null, cursor: null })} onCursor={(cursor) => update({ cursor, page: null })} />
+          <Pagination
+            info={customers.data.pagination}
+            busy={customers.isFetching}
+            onPage={(p) => update({ page: p > 1 ? String(p) : null, cursor: null })}
+            onCursor={(cursor) => update({ cursor, page: null })}
+          />
         </>
       )}
     </div>

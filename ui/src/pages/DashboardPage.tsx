@@ -28,9 +28,7 @@ export default function DashboardPage() {
       <div className="page-header">
         <div>
           <h1>{t('dashboard.title')}</h1>
-          {stats.data && (
-            <p className="muted">{t('dashboard.range', { from: f.date(stats.data.from), to: f.date(stats.data.to) })}</p>
-          )}
+          {stats.data && <p className="muted">{t('dashboard.range', { from: f.date(stats.data.from), to: f.date(stats.data.to) })}</p>}
         </div>
         <PeriodSelect value={period} onChange={setPeriod} />
       </div>
@@ -42,8 +40,18 @@ export default function DashboardPage() {
       ) : (
         <div className={stats.isPlaceholderData ? 'stale' : undefined} aria-busy={stats.isFetching}>
           <section className="cards" aria-label={t('dashboard.keyFigures')}>
-            <Stat testId="stat-total" label={t('dashboard.total')} value={f.number(stats.data.referrals.total)} hint={t('dashboard.totalHint')} />
-            <Stat testId="stat-conversion" label={t('dashboard.conversion')} value={f.percent(stats.data.conversion_rate)} hint={t('dashboard.conversionHint')} />
+            <Stat
+              testId="stat-total"
+              label={t('dashboard.total')}
+              value={f.number(stats.data.referrals.total)}
+              hint={t('dashboard.totalHint')}
+            />
+            <Stat
+              testId="stat-conversion"
+              label={t('dashboard.conversion')}
+              value={f.percent(stats.data.conversion_rate)}
+              hint={t('dashboard.conversionHint')}
+            />
             <Stat
               testId="stat-pending-rewards"
               label={t('dashboard.rewardsPending')}
@@ -77,7 +85,11 @@ export default function DashboardPage() {
           <div className="dashboard-grid">
             <section className="panel" aria-labelledby="trend-heading">
               <h2 id="trend-heading">{t('dashboard.trend')}</h2>
-              {stats.data.series.length === 0 ? <p className="muted">{t('dashboard.noData')}</p> : <TrendChart series={stats.data.series} />}
+              {stats.data.series.length === 0 ? (
+                <p className="muted">{t('dashboard.noData')}</p>
+              ) : (
+                <TrendChart series={stats.data.series} />
+              )}
             </section>
 
             <section className="panel" aria-labelledby="status-heading">
@@ -94,7 +106,10 @@ export default function DashboardPage() {
                         <Link to={`/referrals?status=${status}&period=${period}`} className="status-bar-link">
                           <StatusBadge status={status} />
                           <span className="status-bar-track" aria-hidden="true">
-                            <span className={`status-bar-fill fill-${status}`} style={{ width: `${Math.max(share * 100, count ? 1.5 : 0)}%` }} />
+                            <span
+                              className={`status-bar-fill fill-${status}`}
+                              style={{ width: `${Math.max(share * 100, count ? 1.5 : 0)}%` }}
+                            />
                           </span>
                           <span className="num status-bar-count">{f.number(count)}</span>
                           <span className="num muted status-bar-share">{f.percent(share)}</span>

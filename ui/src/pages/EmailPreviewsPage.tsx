@@ -6,7 +6,8 @@ import { ErrorState, Loading } from '../components/States';
 import { usePageTitle, useQueryParams } from '../lib/hooks';
 import { SelectField } from '../components/SelectField';
 
-const oneOf = <T extends string>(values: readonly T[], value: string | null, fallback: T): T => ((values as readonly string[]).includes(value ?? '') ? (value as T) : fallback);
+const oneOf = <T extends string>(values: readonly T[], value: string | null, fallback: T): T =>
+  (values as readonly string[]).includes(value ?? '') ? (value as T) : fallback;
 
 /** Every template with sample data, in Dutch and English, as recipients would see it. */
 export default function EmailPreviewsPage() {
@@ -60,7 +61,10 @@ export default function EmailPreviewsPage() {
             </p>
             <EmailFrame
               html={preview.data.html}
-              title={t('previews.frameTitle', { template: t(`emailKind.${preview.data.template}`), language: t(`language.${preview.data.locale}`) })}
+              title={t('previews.frameTitle', {
+                template: t(`emailKind.${preview.data.template}`),
+                language: t(`language.${preview.data.locale}`),
+              })}
               testId="preview-frame"
             />
           </section>

@@ -13,7 +13,8 @@ import { SelectField } from '../components/SelectField';
 
 const LIMIT = 25;
 
-const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined => (values as readonly string[]).includes(value ?? '') ? (value as T) : undefined;
+const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined =>
+  (values as readonly string[]).includes(value ?? '') ? (value as T) : undefined;
 
 /** The outbox: every message the platform sent or tried to send, newest first. */
 export default function EmailsPage() {
@@ -41,12 +42,20 @@ export default function EmailsPage() {
       {transport && <EmailTransportNote transport={transport} />}
 
       <div className="toolbar filters" role="search" aria-label={t('emails.filters')}>
-        <SearchBox label={t('emails.search')} placeholder={t('emails.searchPlaceholder')} value={search} onSearch={(v) => update({ search: v || null })} />
+        <SearchBox
+          label={t('emails.search')}
+          placeholder={t('emails.searchPlaceholder')}
+          value={search}
+          onSearch={(v) => update({ search: v || null })}
+        />
         <SelectField
           id="email-filter-status"
           label={t('emails.status')}
           value={status ?? ''}
-          options={[{ value: '', label: t('emails.allStatuses') }, ...EMAIL_STATUSES.map((s) => ({ value: s, label: t(`emails.statusFilter.${s}`) }))]}
+          options={[
+            { value: '', label: t('emails.allStatuses') },
+            ...EMAIL_STATUSES.map((s) => ({ value: s, label: t(`emails.statusFilter.${s}`) })),
+          ]}
           onChange={(value) => update({ status: value || null })}
         />
         <SelectField
@@ -68,7 +77,9 @@ export default function EmailsPage() {
       ) : emails.isError ? (
         <ErrorState error={emails.error} onRetry={() => void emails.refetch()} />
       ) : emails.data.data.length === 0 ? (
-        <EmptyState title={hasFilters ? t('emails.noResults') : t('emails.empty')}>{!hasFilters && <p>{t('emails.emptyHint')}</p>}</EmptyState>
+        <EmptyState title={hasFilters ? t('emails.noResults') : t('emails.empty')}>
+          {!hasFilters && <p>{t('emails.emptyHint')}</p>}
+        </EmptyState>
       ) : (
         <>
           <div className={emails.isPlaceholderData ? 'table-wrap stale' : 'table-wrap'}>

@@ -48,7 +48,13 @@ export default function ImportDetailPage() {
         <div className="panel-header">
           <h2 id="import-progress">{t('imports.progress')}</h2>
           {running && session?.user.role === 'admin' && (
-            <button type="button" className="btn btn-secondary btn-small" disabled={cancel.isPending || job.status === 'cancelling'} onClick={() => cancel.mutate()} data-testid="import-cancel">
+            <button
+              type="button"
+              className="btn btn-secondary btn-small"
+              disabled={cancel.isPending || job.status === 'cancelling'}
+              onClick={() => cancel.mutate()}
+              data-testid="import-cancel"
+            >
               {job.status === 'cancelling' ? t('imports.cancelling') : t('imports.cancel')}
             </button>
           )}
@@ -56,13 +62,22 @@ export default function ImportDetailPage() {
         {running && <ImportProgress job={job} />}
         {job.status === 'completed' &&
           (job.rejected === 0 ? (
-            <Notice kind="success" testId="import-done">{t('imports.completed', { rows: f.number(job.rows_processed) })}</Notice>
+            <Notice kind="success" testId="import-done">
+              {t('imports.completed', { rows: f.number(job.rows_processed) })}
+            </Notice>
           ) : (
             <Notice kind="warning" testId="import-done">
-              {t(imported === 0 ? 'imports.completedNothing' : 'imports.completedWithRejections', { count: job.rejected, rejected: f.number(job.rejected) })}
+              {t(imported === 0 ? 'imports.completedNothing' : 'imports.completedWithRejections', {
+                count: job.rejected,
+                rejected: f.number(job.rejected),
+              })}
             </Notice>
           ))}
-        {job.status === 'failed' && <Notice kind="error" testId="import-failed">{t('imports.failed', { error: job.error ?? '' })}</Notice>}
+        {job.status === 'failed' && (
+          <Notice kind="error" testId="import-failed">
+            {t('imports.failed', { error: job.error ?? '' })}
+          </Notice>
+        )}
         {job.status === 'cancelled' && <Notice kind="info">{t('imports.cancelledNote')}</Notice>}
         {cancel.isError && <Notice kind="error">{errorText(cancel.error)}</Notice>}
 
@@ -95,7 +110,8 @@ export default function ImportDetailPage() {
             <>
               <dt>{t('imports.format')}</dt>
               <dd>
-                {job.encoding === 'utf-8' ? 'UTF-8' : 'Windows-1252'} · {t(`imports.delimiter.${job.delimiter === '\t' ? 'tab' : job.delimiter === ',' ? 'comma' : 'semicolon'}`)}
+                {job.encoding === 'utf-8' ? 'UTF-8' : 'Windows-1252'} ·{' '}
+                {t(`imports.delimiter.${job.delimiter === '\t' ? 'tab' : job.delimiter === ',' ? 'comma' : 'semicolon'}`)}
               </dd>
             </>
           )}

@@ -23,7 +23,8 @@ export function ImportUploadError({ error }: { error: unknown }) {
         found: found.length ? list(found.map((name) => `‘${name}’`)) : t('imports.errors.no_columns'),
       });
     }
-    if (error.code === 'not_a_text_file') return t('imports.errors.not_a_text_file', { kind: t(`imports.fileKind.${detected ?? 'binary'}`) });
+    if (error.code === 'not_a_text_file')
+      return t('imports.errors.not_a_text_file', { kind: t(`imports.fileKind.${detected ?? 'binary'}`) });
     if (error.code === 'empty_file') return t('imports.errors.empty_file');
     return otherText(error);
   };

@@ -46,7 +46,16 @@ export default function ImportsPage() {
           <form className="form import-form" onSubmit={submit} noValidate>
             <div className="field">
               <label htmlFor="import-file">{t('imports.file')}</label>
-              <input id="import-file" ref={input} type="file" accept=".csv,.tsv,.txt,text/csv" aria-invalid={missingFile || undefined} aria-describedby={missingFile ? 'import-file-error' : undefined} data-testid="import-file" onChange={() => setMissingFile(false)} />
+              <input
+                id="import-file"
+                ref={input}
+                type="file"
+                accept=".csv,.tsv,.txt,text/csv"
+                aria-invalid={missingFile || undefined}
+                aria-describedby={missingFile ? 'import-file-error' : undefined}
+                data-testid="import-file"
+                onChange={() => setMissingFile(false)}
+              />
               {missingFile && (
                 <p className="field-error" id="import-file-error">
                   {t('imports.chooseFile')}
@@ -77,9 +86,15 @@ export default function ImportsPage() {
                 <tr>
                   <th scope="col">{t('imports.fileName')}</th>
                   <th scope="col">{t('imports.statusLabel')}</th>
-                  <th scope="col" className="num">{t('imports.counts.inserted')}</th>
-                  <th scope="col" className="num">{t('imports.counts.updated')}</th>
-                  <th scope="col" className="num">{t('imports.counts.rejected')}</th>
+                  <th scope="col" className="num">
+                    {t('imports.counts.inserted')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('imports.counts.updated')}
+                  </th>
+                  <th scope="col" className="num">
+                    {t('imports.counts.rejected')}
+                  </th>
                   <th scope="col">{t('imports.started')}</th>
                 </tr>
               </thead>

@@ -47,10 +47,32 @@ export default function LoginPage() {
       <h1>{t('login.title')}</h1>
       <p className="muted">{t('login.intro')}</p>
       {expired && !login.error && <Notice kind="info">{t('login.expired')}</Notice>}
-      {login.error && <Notice kind="error" testId="login-error">{errorText(login.error)}</Notice>}
+      {login.error && (
+        <Notice kind="error" testId="login-error">
+          {errorText(login.error)}
+        </Notice>
+      )}
       <form onSubmit={submit} noValidate>
-        <TextField id="username" label={t('login.username')} name="username" autoComplete="username" required autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
-        <TextField id="password" label={t('login.password')} name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <TextField
+          id="username"
+          label={t('login.username')}
+          name="username"
+          autoComplete="username"
+          required
+          autoFocus
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
+        <TextField
+          id="password"
+          label={t('login.password')}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         <button type="submit" className="btn btn-primary btn-block" disabled={login.isPending || !username.trim() || !password}>
           {login.isPending ? t('login.busy') : t('login.submit')}
         </button>

@@ -26,7 +26,12 @@ export default function NewCustomerPage() {
     mutationFn: () =>
       api<Customer>('/customers', {
         method: 'POST',
-        body: { bebsy_customer_id: values.bebsy_customer_id.trim(), name: values.name.trim(), email: values.email.trim(), locale: values.locale },
+        body: {
+          bebsy_customer_id: values.bebsy_customer_id.trim(),
+          name: values.name.trim(),
+          email: values.email.trim(),
+          locale: values.locale,
+        },
       }),
     onSuccess: (customer) => {
       void queryClient.invalidateQueries({ queryKey: ['customers'] });

@@ -50,7 +50,11 @@ export default function PublicReferralPage() {
       const fields = error.fieldProblems();
       setProblems({
         email: fields.new_customer_email ? fieldText(t, fields.new_customer_email) : undefined,
-        booking: fields.booking_reference ? fieldText(t, fields.booking_reference) : error.code === 'booking_reference_taken' ? t('public.bookingTaken') : undefined,
+        booking: fields.booking_reference
+          ? fieldText(t, fields.booking_reference)
+          : error.code === 'booking_reference_taken'
+            ? t('public.bookingTaken')
+            : undefined,
       });
     },
   });
@@ -149,7 +153,9 @@ export default function PublicReferralPage() {
     <div className="public-page">
       <header className="public-header">
         <span className="brand">
-          <span className="brand-mark" aria-hidden="true">B</span>
+          <span className="brand-mark" aria-hidden="true">
+            B
+          </span>
           <span className="brand-name">Bebsy</span>
         </span>
         <LanguageSwitch compact />

@@ -67,7 +67,8 @@ function nextStep(t: TFunction, f: Format, referral: ReferralDetail, status: Ref
 function auditChange(t: TFunction, entry: AuditEntry): string {
   const before = entry.before?.status ?? entry.before?.reward_status;
   const after = entry.after?.status ?? entry.after?.reward_status;
-  const name = (value: unknown) => (typeof value === 'string' ? t(`status.${value}`, { defaultValue: t(`rewardStatus.${value}`, { defaultValue: value }) }) : '—');
+  const name = (value: unknown) =>
+    typeof value === 'string' ? t(`status.${value}`, { defaultValue: t(`rewardStatus.${value}`, { defaultValue: value }) }) : '—';
   return `${name(before)} → ${name(after)}`;
 }
 
@@ -80,7 +81,9 @@ function auditDetails(t: TFunction, f: Format, entry: AuditEntry): string {
   }
   const booking = after.booking as { reference?: string; valueCents?: number | null; currency?: string } | undefined;
   if (booking?.reference) {
-    parts.push(`${t('referral.bookingReference')}: ${booking.reference}${booking.valueCents != null ? ` (${f.money(booking.valueCents / 100, booking.currency ?? 'EUR')})` : ''}`);
+    parts.push(
+      `${t('referral.bookingReference')}: ${booking.reference}${booking.valueCents != null ? ` (${f.money(booking.valueCents / 100, booking.currency ?? 'EUR')})` : ''}`,
+    );
   }
   if (typeof after.voucher_code === 'string') parts.push(`${t('reward.voucher')}: ${after.voucher_code}`);
   return parts.join(' · ');
@@ -178,11 +181,20 @@ export default function ReferralDetailPage() {
           <h2 id="actions-heading">{t('review.decision')}</h2>
           {flagged && <p className="notice notice-warning">{t('review.flaggedWarning')}</p>}
           {rejecting ? (
-            <RejectForm busy={decide.isPending} onCancel={() => setRejecting(false)} onConfirm={(reason) => decide.mutate({ status: 'rejected', reason })} />
+            <RejectForm
+              busy={decide.isPending}
+              onCancel={() => setRejecting(false)}
+              onConfirm={(reason) => decide.mutate({ status: 'rejected', reason })}
+            />
           ) : (
             <div className="button-row">
               {canApprove(status) && (
-                <button type="button" className="btn btn-success" disabled={decide.isPending} onClick={() => decide.mutate({ status: 'approved' })}>
+                <button
+                  type="button"
+                  className="btn btn-success"
+                  disabled={decide.isPending}
+                  onClick={() => decide.mutate({ status: 'approved' })}
+                >
                   {decide.isPending ? t('common.saving') : t('review.approve')}
                 </button>
               )}
@@ -279,7 +291,11 @@ export default function ReferralDetailPage() {
               <dt>{t('reward.amount')}</dt>
               <dd>{f.money(r.reward_amount)}</dd>
               <dt>{t('reward.status')}</dt>
-              <dd>{status === 'approved' && live?.holdUntil ? t('reward.heldUntil', { date: f.dateTime(live.holdUntil) }) : t('reward.notYet')}</dd>
+              <dd>
+                {status === 'approved' && live?.holdUntil
+                  ? t('reward.heldUntil', { date: f.dateTime(live.holdUntil) })
+                  : t('reward.notYet')}
+              </dd>
             </dl>
           )}
         </section>

@@ -86,7 +86,11 @@ export default function ReferralsPage() {
     if (outcome) {
       // Keep only what may work on a second try (the workflow or the network did not answer) and
       // what a stop left unsent; the skipped ones go, the plan has said why.
-      const retryable = new Set(outcome.results.filter((r) => !r.ok && (r.error === 'workflow_unavailable' || r.error === 'network_error' || r.error === 'internal_error')).map((r) => r.id));
+      const retryable = new Set(
+        outcome.results
+          .filter((r) => !r.ok && (r.error === 'workflow_unavailable' || r.error === 'network_error' || r.error === 'internal_error'))
+          .map((r) => r.id),
+      );
       const sent = new Set(outcome.results.map((r) => r.id));
       const unsent = new Set(plan.eligible.map((r) => r.id).filter((id) => !sent.has(id)));
       setSelected((current) => new Map([...current].filter(([id]) => unsent.has(id) || retryable.has(id))));
@@ -106,12 +110,20 @@ export default function ReferralsPage() {
       </div>
 
       <div className="toolbar filters" role="search" aria-label={t('referrals.filters')}>
-        <SearchBox label={t('referrals.search')} placeholder={t('referrals.searchPlaceholder')} value={filters.search ?? ''} onSearch={(v) => update({ search: v })} />
+        <SearchBox
+          label={t('referrals.search')}
+          placeholder={t('referrals.searchPlaceholder')}
+          value={filters.search ?? ''}
+          onSearch={(v) => update({ search: v })}
+        />
         <SelectField
           id="filter-status"
           label={t('referrals.status')}
           value={filters.status ?? ''}
-          options={[{ value: '', label: t('referrals.allStatuses') }, ...REFERRAL_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) }))]}
+          options={[
+            { value: '', label: t('referrals.allStatuses') },
+            ...REFERRAL_STATUSES.map((s) => ({ value: s, label: t(`status.${s}`) })),
+          ]}
           onChange={(status) => update({ status })}
         />
         <SelectField
@@ -129,7 +141,10 @@ export default function ReferralsPage() {
           id="filter-period"
           label={t('referrals.period')}
           value={filters.period === undefined ? '' : String(filters.period)}
-          options={[{ value: '', label: t('referrals.periodAll') }, ...PERIODS.map((p) => ({ value: String(p), label: t('period.last', { count: p }) }))]}
+          options={[
+            { value: '', label: t('referrals.periodAll') },
+            ...PERIODS.map((p) => ({ value: String(p), label: t('period.last', { count: p }) })),
+          ]}
           onChange={(period) => update({ period })}
         />
         <SelectField
@@ -147,7 +162,10 @@ export default function ReferralsPage() {
             {t('referrals.clearFilters')}
           </button>
         )}
-        <ExportMenu entity="referrals" filters={{ status: filters.status, flagged: filters.flagged, period: filters.period, search: filters.search, sort: filters.sort }} />
+        <ExportMenu
+          entity="referrals"
+          filters={{ status: filters.status, flagged: filters.flagged, period: filters.period, search: filters.search, sort: filters.sort }}
+        />
       </div>
 
       {canDecide && selected.size > 0 && !busy && (
@@ -178,10 +196,20 @@ export default function ReferralsPage() {
             </div>
           ) : (
             <div className="button-row">
-              <button type="button" className="btn btn-success" onClick={() => setMode('approve')} disabled={approvePlan.eligible.length === 0}>
+              <button
+                type="button"
+                className="btn btn-success"
+                onClick={() => setMode('approve')}
+                disabled={approvePlan.eligible.length === 0}
+              >
                 {t('bulk.approve', { count: approvePlan.eligible.length })}
               </button>
-              <button type="button" className="btn btn-danger" onClick={() => setMode('reject')} disabled={rejectPlan.eligible.length === 0}>
+              <button
+                type="button"
+                className="btn btn-danger"
+                onClick={() => setMode('reject')}
+                disabled={rejectPlan.eligible.length === 0}
+              >
                 {t('bulk.reject', { count: rejectPlan.eligible.length })}
               </button>
               <button type="button" className="btn btn-ghost" onClick={() => setSelected(new Map())}>
@@ -224,13 +252,24 @@ export default function ReferralsPage() {
                       />
                     ),
                     cell: (r) => (
-                      <input type="checkbox" checked={selected.has(r.id)} onChange={() => toggle(r)} disabled={busy} aria-label={t('bulk.selectOne', { id: r.id })} />
+                      <input
+                        type="checkbox"
+                        checked={selected.has(r.id)}
+                        onChange={() => toggle(r)}
+                        disabled={busy}
+                        aria-label={t('bulk.selectOne', { id: r.id })}
+                      />
                     ),
                   }
                 : undefined
             }
           />
-          <Pagination info={referrals.data.pagination} busy={referrals.isFetching} onPage={(p) => update({ page: p > 1 ? String(p) : null, cursor: null })} onCursor={(cursor) => update({ cursor, page: null })} />
+          <Pagination
+            info={referrals.data.pagination}
+            busy={referrals.isFetching}
+            onPage={(p) => update({ page: p > 1 ? String(p) : null, cursor: null })}
+            onCursor={(cursor) => update({ cursor, page: null })}
+          />
           {[...selected.keys()].some((id) => !pageIds.includes(id)) && (
             <p className="muted">{t('bulk.acrossPages', { count: selected.size, n: f.number(selected.size) })}</p>
           )}

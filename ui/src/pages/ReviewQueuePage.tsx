@@ -63,7 +63,11 @@ export default function ReviewQueuePage() {
     onSuccess: (reply, input) => {
       setDoneFor(input.referral.id, true);
       setRejecting(false);
-      setOutcome({ id: input.referral.id, kind: 'success', text: t(reply.status === 'rejected' ? 'review.rejected' : 'review.approved', { id: input.referral.id }) });
+      setOutcome({
+        id: input.referral.id,
+        kind: 'success',
+        text: t(reply.status === 'rejected' ? 'review.rejected' : 'review.approved', { id: input.referral.id }),
+      });
     },
     onError: (error, input) => {
       setDoneFor(input.referral.id, false);
@@ -120,7 +124,12 @@ export default function ReviewQueuePage() {
     const referral = approval.undo();
     if (!referral) return;
     // back in its place, selected again
-    setIndex(Math.max(0, waiting.findIndex((r) => r.id === referral.id)));
+    setIndex(
+      Math.max(
+        0,
+        waiting.findIndex((r) => r.id === referral.id),
+      ),
+    );
   };
 
   useEffect(() => {
@@ -290,7 +299,8 @@ export default function ReviewQueuePage() {
                 <dd>{current.new_customer_email}</dd>
                 <dt>{t('referral.referrer')}</dt>
                 <dd>
-                  <Link to={`/customers/${current.referrer_id}`}>{current.referrer_name}</Link> <span className="mono muted">{current.referrer_code}</span>
+                  <Link to={`/customers/${current.referrer_id}`}>{current.referrer_name}</Link>{' '}
+                  <span className="mono muted">{current.referrer_code}</span>
                 </dd>
                 <dt>{t('referral.bookingReference')}</dt>
                 <dd className="mono">{current.booking_reference ?? '—'}</dd>
@@ -334,7 +344,13 @@ export default function ReviewQueuePage() {
                     <button type="button" className="btn btn-success" aria-keyshortcuts="a" onClick={() => approve(current)}>
                       {t('review.approve')} <kbd aria-hidden="true">a</kbd>
                     </button>
-                    <button type="button" className="btn btn-danger" disabled={decide.isPending} aria-keyshortcuts="r" onClick={() => setRejecting(true)}>
+                    <button
+                      type="button"
+                      className="btn btn-danger"
+                      disabled={decide.isPending}
+                      aria-keyshortcuts="r"
+                      onClick={() => setRejecting(true)}
+                    >
                       {t('review.reject')} <kbd aria-hidden="true">r</kbd>
                     </button>
                   </div>
