@@ -1,12 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import iconv from 'iconv-lite';
 import type pg from 'pg';
-import pgCopyStreams from 'pg-copy-streams';
 import {
   validateRecord,
   CsvRecordReader,
@@ -19,6 +17,7 @@ import {
 } from '../domain/csv-import/index.js';
 import { inspectCsvFile } from '../domain/csv-import/file.js';
 import { generateReferralCode } from '../domain/referral-code.js';
+import { CopyWriter, copyLine } from '../db/copy-writer.js';
 import type { Db } from '../db/knex.js';
 import { getImport, stagingTable, updateImport, type ImportRow } from '../db/repositories/imports.js';
 
@@ -36,68 +35,6 @@ export interface ImportCounts {
 }
 
 export type ImportOutcome = { status: 'failed'; error: string } | { status: 'cancelled' };
-
-/** COPY's text format escapes; a NUL byte, which no Postgres text can hold, is dropped. */
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '' };
-const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
-
-/** One value in COPY's text format. */
-function copyValue(value: string | number | null): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'number') return String(value);
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => COPY_ESCAPES[c]) : value;
-}
-
-/** One row in COPY's text format. */
-function copyLine(values: (string | number | null)[]): string {
-  let line = copyValue(values[0]);
-  for (let i = 1; i < values.length; i++) line += `\t${copyValue(values[i])}`;
-  return `${line}\n`;
-}
-
-/** A COPY … FROM STDIN on the client, written in 64 KB pieces with backpressure. */
-class CopyWriter {
-  private buffer = '';
-  private readonly stream: pgCopyStreams.CopyStreamQuery;
-  /** Postgres refused the COPY while nobody awaited the stream: thrown by the next call. */
-  private failure: Error | null = null;
-
-  constructor(client: pg.ClientBase, sql: string) {
-    this.stream = client.query(pgCopyStreams.from(sql));
-    this.stream.on('error', (error) => (this.failure ??= error));
-  }
-
-  /** Adds a line; true when the stream wants a `drained()` before more (no promise per row). */
-  write(line: string): boolean {
-    if (this.failure) throw this.failure;
-    this.buffer += line;
-    if (this.buffer.length < 65_536) return false;
-    const ok = this.stream.write(this.buffer);
-    this.buffer = '';
-    return !ok;
-  }
-
-  async drained(): Promise<void> {
-    if (this.failure) throw this.failure;
-    await once(this.stream, 'drain');
-  }
-
-  async end(): Promise<void> {
-    if (this.failure) throw this.failure;
-    const done = once(this.stream, 'finish');
-    this.stream.end(this.buffer);
-    this.buffer = '';
-    await done;
-  }
-
-  /** Abandons the COPY (CopyFail), so the connection can roll back instead of waiting on it. */
-  async abort(): Promise<void> {
-    if (this.stream.destroyed || this.stream.writableFinished) return;
-    const closed = once(this.stream, 'close').catch(() => undefined);
-    this.stream.destroy(new Error('import stopped'));
-    await closed;
-  }
-}
 
 /**
  * The file's records, a chunk's worth at a time (no promise per record): UTF-8 as it is (without
