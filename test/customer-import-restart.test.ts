@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getImportJson, importEnded, uploadImport, writeLargeCsv } from './support/imports.js';
 import { adminToken, eventually, startTestSystem, testEnv, type TestSystem } from './support/system.js';
+import { activityAttempts } from './support/workflows.js';
 
 const ROWS = 150_000;
 
@@ -114,7 +115,7 @@ describe('a customer import whose worker is killed', () => {
       assert.equal(Number(n), ROWS);
 
       // The retry started where the committed batches ended, and staged only the rest: the staged
-      // count never went back, and each batch boundary was committed once.
+      // count never went back (a restart from row 0 would write 0, then stage the first batch again).
       const writes = await progressWrites();
       const retry = writes.filter((w) => w.seq > committed.seq);
       assert.deepEqual(
@@ -128,20 +129,11 @@ describe('a customer import whose worker is killed', () => {
         [...staged].sort((a, b) => a - b),
         `the staged count only grows: ${staged.join(', ')}`,
       );
-      const batchCommits = writes.filter((w, i) => i > 0 && w.rows_staged > writes[i - 1].rows_staged).map((w) => w.rows_staged);
-      assert.deepEqual(batchCommits, [...new Set(batchCommits)], `no batch committed twice: ${batchCommits.join(', ')}`);
       assert.equal(staged.at(-1), ROWS);
 
       // The staging activity itself was retried: its completed attempt is the resumed one.
-      const history = await system.client.workflow.getHandle(`customer-import-${id}`).fetchHistory();
-      const events = history.events ?? [];
-      const stagingScheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'stageImportFile');
-      const stagingStarted = events.find(
-        (e) =>
-          e.activityTaskStartedEventAttributes &&
-          String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(stagingScheduled?.eventId),
-      );
-      assert.ok((stagingStarted?.activityTaskStartedEventAttributes?.attempt ?? 1) >= 2, 'stageImportFile ran again after the kill');
+      const attempts = await activityAttempts(system.client.workflow.getHandle(`customer-import-${id}`), 'stageImportFile');
+      assert.ok(attempts.length === 1 && attempts[0] >= 2, `stageImportFile ran again after the kill (attempts ${attempts.join(', ')})`);
     } finally {
       await dropProgressLog();
     }

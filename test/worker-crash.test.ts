@@ -13,8 +13,14 @@ import {
   unique,
   type TestSystem,
 } from './support/system.js';
+import { activityAttempts, activityStarted } from './support/workflows.js';
+import { referralStateQuery, referralWorkflowId } from '../workflows/definitions.js';
 
-/** A real worker process, killed with SIGKILL mid-lifecycle: Temporal's history carries the referral on. */
+/**
+ * A real worker process, killed with SIGKILL mid-lifecycle at two chosen points, each held
+ * there by a lock in Postgres until the kill: during the rule checks and during the payout.
+ * Temporal's history carries the referral on, and the retried activities change nothing twice.
+ */
 describe('a worker killed mid-lifecycle', () => {
   let system: TestSystem;
   let token: string;
@@ -57,8 +63,15 @@ describe('a worker killed mid-lifecycle', () => {
     await once(child, 'exit');
   }
 
-  it('completes the referral with exactly one reward, and one email per event at the provider, after restarts', async () => {
-    workerProcess = await startWorkerProcess();
+  /** The backends of other sessions that wait on a lock, with what they run (the held activity's SQL). */
+  const waitingOnLocks = async (): Promise<string[]> =>
+    (
+      await system.db.raw<{ rows: { query: string }[] }>(
+        "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database() AND pid <> pg_backend_pid()",
+      )
+    ).rows.map((r) => r.query);
+
+  it('completes the referral with exactly one reward, and one email per event at the provider, after kills during the rule checks and the payout', async () => {
     const referrer = await createCustomer(system.app, token);
     const friend = `${unique('f')}@example.nl`;
     const reference = unique('BK');
@@ -67,8 +80,22 @@ describe('a worker killed mid-lifecycle', () => {
       url: '/api/referrals',
       payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference: reference },
     });
+    assert.equal(submitted.statusCode, 201, submitted.body);
     const { id } = submitted.json();
-    await kill(workerProcess); // while the rule checks are in flight, or just after
+    const handle = system.client.workflow.getHandle(referralWorkflowId(id));
+
+    // Kill 1, during the rule checks: a lock on customers holds the check's query until the worker is gone.
+    const rulesHeld = await system.db.transaction();
+    try {
+      await rulesHeld.raw('LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
+      workerProcess = await startWorkerProcess();
+      assert.equal((await activityStarted(handle, 'checkReferralRules')).attempt, 1);
+      await eventually(async () => (await waitingOnLocks()).some((q) => q.includes('referee_is_customer')));
+      await kill(workerProcess);
+      assert.equal((await system.db('referrals').where({ id }).first()).status, 'submitted', 'killed before the rules decided');
+    } finally {
+      await rulesHeld.rollback();
+    }
 
     const hook = signedWebhook(system.config.webhooks.bookingSecret, {
       type: 'booking.confirmed',
@@ -84,19 +111,40 @@ describe('a worker killed mid-lifecycle', () => {
 
     workerProcess = await startWorkerProcess();
     await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'pending_approval', { timeoutMs: 30_000 });
-    const approved = await system.app.inject({
-      method: 'PUT',
-      url: `/api/referrals/${id}/status`,
-      headers: { authorization: `Bearer ${token}` },
-      payload: { status: 'approved' },
-    });
-    assert.equal(approved.statusCode, 200, approved.body);
-    await kill(workerProcess); // during the hold and payout
+    assert.deepEqual(await activityAttempts(handle, 'checkReferralRules'), [2], 'the rule check ran again after the kill');
+
+    // Kill 2, during the payout (the hold is 0 days): a SHARE lock on rewards holds the reward's insert.
+    const payoutHeld = await system.db.transaction();
+    try {
+      await payoutHeld.raw('LOCK TABLE rewards IN SHARE MODE');
+      const approved = await system.app.inject({
+        method: 'PUT',
+        url: `/api/referrals/${id}/status`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: { status: 'approved' },
+      });
+      assert.equal(approved.statusCode, 200, approved.body);
+      assert.equal(approved.json().status, 'approved');
+      assert.equal((await activityStarted(handle, 'payReward')).attempt, 1);
+      await eventually(async () => (await waitingOnLocks()).some((q) => q.includes('INSERT INTO rewards')));
+      await kill(workerProcess);
+      assert.equal((await system.db('referrals').where({ id }).first()).status, 'approved', 'killed before the payout was recorded');
+      assert.equal((await system.db('rewards').where({ referral_id: id })).length, 0, 'killed before the reward was stored');
+    } finally {
+      // The killed worker's insert, still waiting in Postgres, may now go through: the retry must not pay twice.
+      await payoutHeld.rollback();
+    }
 
     workerProcess = await startWorkerProcess();
     await eventually(async () => (await system.db('referrals').where({ id }).first()).status === 'paid', { timeoutMs: 30_000 });
+    assert.deepEqual(await activityAttempts(handle, 'payReward'), [2], 'the payout ran again after the kill');
     const rewards = await system.db('rewards').where({ referral_id: id });
     assert.equal(rewards.length, 1);
+    assert.equal(
+      (await handle.query(referralStateQuery)).voucherCode,
+      rewards[0].voucher_code,
+      'the workflow tells the voucher that was stored',
+    );
     const transitions = await system.db('audit_log').where({ entity_type: 'referral', entity_id: id }).orderBy('id').pluck('action');
     assert.deepEqual(transitions, ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid']);
     const emails = await eventually(

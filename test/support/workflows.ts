@@ -1,0 +1,52 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { eventually } from './system.js';
+
+const { PENDING_ACTIVITY_STATE_STARTED } = proto.temporal.api.enums.v1.PendingActivityState;
+
+/** What describe() tells of an activity a worker has picked up and not finished. */
+export interface StartedActivity {
+  activityType: string;
+  attempt: number;
+}
+
+/**
+ * Waits until a worker has started an activity of this type for the workflow (it shows among
+ * the pending activities as STARTED), and answers it: a point to stop a worker at on purpose.
+ */
+export async function activityStarted(handle: WorkflowHandle, activityType: string, { timeoutMs = 30_000 } = {}): Promise<StartedActivity> {
+  return eventually(
+    async () => {
+      const { raw } = await handle.describe();
+      const pending = (raw.pendingActivities ?? []).find(
+        (a) => a.activityType?.name === activityType && a.state === PENDING_ACTIVITY_STATE_STARTED,
+      );
+      return pending && { activityType, attempt: pending.attempt ?? 1 };
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
+}
+
+/** The activities the workflow scheduled, by type, in history order. */
+export async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+}
+
+/**
+ * The attempt each scheduled activity of this type completed (or last ran) with, from the
+ * history: an attempt above 1 is a retry, e.g. after the worker running it was killed.
+ */
+export async function activityAttempts(handle: WorkflowHandle, activityType: string): Promise<number[]> {
+  const { events } = await handle.fetchHistory();
+  const scheduled = new Set(
+    (events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId)),
+  );
+  return (events ?? []).flatMap((e) => {
+    const started = e.activityTaskStartedEventAttributes;
+    return started && scheduled.has(String(started.scheduledEventId)) ? [started.attempt ?? 1] : [];
+  });
+}
