@@ -105,3 +105,97 @@ export async function countUndelivered(db: Db): Promise<{ queued: number; retryi
 export async function getOutboxMessage(db: Db, id: string): Promise<OutboxRow | undefined> {
   return db<OutboxRow>('email_outbox').where({ id }).first();
 }
+
+/*
+ * The sending side (activities/email.ts and its transports): a message is stored once per
+ * idempotency key, then each attempt and its outcome are recorded on that row. The updates
+ * that settle a message touch it only while it is still `queued`, except the provider's
+ * acceptance, which always wins (the message did leave).
+ */
+
+export async function findOutboxMessageByKey(db: Db, idempotencyKey: string): Promise<OutboxRow | undefined> {
+  return db<OutboxRow>('email_outbox').where({ idempotency_key: idempotencyKey }).first();
+}
+
+/** A rendered message to store, `queued`. */
+export interface NewOutboxMessage {
+  idempotencyKey: string;
+  kind: string;
+  toAddress: string;
+  locale: Locale;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/**
+ * Stores the message unless its key is stored already, and answers the stored row: the first
+ * one's when two attempts race (`ON CONFLICT DO NOTHING`).
+ */
+export async function insertOutboxMessageOnce(db: Db, message: NewOutboxMessage): Promise<OutboxRow> {
+  await db('email_outbox')
+    .insert({
+      idempotency_key: message.idempotencyKey,
+      kind: message.kind,
+      to_address: message.toAddress,
+      locale: message.locale,
+      subject: message.subject,
+      html: message.html,
+      text: message.text,
+    })
+    .onConflict('idempotency_key')
+    .ignore();
+  return (await findOutboxMessageByKey(db, message.idempotencyKey))!;
+}
+
+/** An attempt at a provider begins: counted, with the provider named. */
+export async function recordSendAttempt(db: Db, id: string, provider: 'resend' | 'smtp'): Promise<void> {
+  await db('email_outbox')
+    .where({ id })
+    .update({ attempts: db.raw('attempts + 1'), provider, updated_at: db.fn.now() });
+}
+
+/** An attempt failed in a way a retry may fix: the error on the message, while it is queued. */
+export async function recordSendError(db: Db, id: string, reason: string): Promise<void> {
+  await db('email_outbox').where({ id, status: 'queued' }).update({ error: reason, updated_at: db.fn.now() });
+}
+
+/** The message can never be delivered: `failed_permanent` with the reason, while it is queued. */
+export async function markOutboxFailedPermanently(db: Db, id: string, reason: string): Promise<void> {
+  await db('email_outbox').where({ id, status: 'queued' }).update({ status: 'failed_permanent', error: reason, updated_at: db.fn.now() });
+}
+
+/** A provider accepted the message: `sent`, with its message id. */
+export async function markOutboxSent(db: Db, id: string, provider: 'resend' | 'smtp', providerMessageId: string): Promise<OutboxRow> {
+  const [sent] = await db<OutboxRow>('email_outbox')
+    .where({ id })
+    .update({
+      status: 'sent',
+      provider,
+      provider_message_id: providerMessageId,
+      sent_at: db.fn.now(),
+      updated_at: db.fn.now(),
+      error: null,
+    })
+    .returning('*');
+  return sent;
+}
+
+/**
+ * The outbox transport's attempt: a queued message is kept here as `sent` (provider `outbox`),
+ * counted as an attempt. Undefined when it was no longer queued: a concurrent attempt got there first.
+ */
+export async function keepInOutbox(db: Db, id: string): Promise<OutboxRow | undefined> {
+  const [sent] = await db<OutboxRow>('email_outbox')
+    .where({ id, status: 'queued' })
+    .update({
+      status: 'sent',
+      provider: 'outbox',
+      attempts: db.raw('attempts + 1'),
+      sent_at: db.fn.now(),
+      updated_at: db.fn.now(),
+      error: null,
+    })
+    .returning('*');
+  return sent;
+}
