@@ -30,27 +30,64 @@ describe('admin UI: customer import', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /**
+   * Holds the import mid-file: a trigger of the test's own makes the insert of the rejected row
+   * UI-X1 (in the last batch, after 50,000 rows were committed) wait for an advisory lock the
+   * test holds, so the page is looked at while the import is certainly running.
+   */
+  const HOLD_KEY = 74_210_001;
+  const holdName = `test_hold_import_${process.pid}`;
+  async function holdImportAtRejectedRow() {
+    await system.db.raw(`
+      CREATE FUNCTION ${holdName}_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_xact_lock_shared(${HOLD_KEY}); RETURN NEW; END $$`);
+    await system.db.raw(
+      `CREATE TRIGGER ${holdName}_trg BEFORE INSERT ON customer_import_errors FOR EACH ROW WHEN (NEW.bebsy_customer_id = 'UI-X1') EXECUTE FUNCTION ${holdName}_fn()`,
+    );
+    const hold = await system.db.transaction();
+    await hold.raw('SELECT pg_advisory_xact_lock(?)', [HOLD_KEY]);
+    return {
+      release: () => hold.rollback(),
+      async drop() {
+        if (!hold.isCompleted()) await hold.rollback();
+        await system.db.raw(`DROP TRIGGER IF EXISTS ${holdName}_trg ON customer_import_errors`);
+        await system.db.raw(`DROP FUNCTION IF EXISTS ${holdName}_fn()`);
+      },
+    };
+  }
+
   it('uploads a file, shows live progress, the counts and the error report', async () => {
     const file = path.join(dir, 'klanten-export.csv');
     await writeLargeCsv(file, ROWS, 'UI');
     await appendFile(file, 'UI-X1;;leeg@voorbeeld.nl;nl\r\nUI-X2;Piet Fout;geen-adres;nl\r\n');
 
-    await page.goto('/');
-    await page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Importeren' }).click();
-    await page.getByRole('heading', { name: 'Importeren', level: 1 }).waitFor();
-    await page.getByLabel('CSV-bestand').setInputFiles(file);
-    await page.getByRole('button', { name: 'Import starten' }).click();
+    const held = await holdImportAtRejectedRow();
+    try {
+      await page.goto('/');
+      await page.getByRole('navigation', { name: 'Hoofdmenu' }).getByRole('link', { name: 'Importeren' }).click();
+      await page.getByRole('heading', { name: 'Importeren', level: 1 }).waitFor();
+      await page.getByLabel('CSV-bestand').setInputFiles(file);
+      await page.getByRole('button', { name: 'Import starten' }).click();
 
-    await page.getByTestId('import-detail').waitFor();
-    await page.getByRole('heading', { name: 'klanten-export.csv', level: 1 }).waitFor();
-    // While it runs (the page polls): the progress bar moves and a stop button is offered.
-    await page
-      .getByTestId('import-status')
-      .filter({ hasText: /Bezig|Voltooid/ })
-      .waitFor({ timeout: 30_000 });
-    if (await page.getByTestId('import-progressbar').isVisible()) {
+      await page.getByTestId('import-detail').waitFor();
+      await page.getByRole('heading', { name: 'klanten-export.csv', level: 1 }).waitFor();
+      // While it runs (held after the first 50,000 rows; the page polls): status, progress bar, rows read, a stop button.
+      await page.getByTestId('import-status').filter({ hasText: 'Bezig' }).waitFor({ timeout: 30_000 });
+      const progressText = page.locator('.import-progress [role="status"]');
+      await progressText.filter({ hasText: '50.000 rijen gelezen' }).waitFor({ timeout: 30_000 });
+      const importId = page.url().split('/').pop()!;
+      const job = await system.db('customer_imports').where({ id: importId }).first();
+      assert.deepEqual([job.status, job.phase, job.rows_processed], ['running', 'staging', 50_000], 'held in the middle of the file');
+      const shown = Number(await page.getByTestId('import-progressbar').getAttribute('value'));
+      const expected = Math.floor((Number(job.bytes_processed) / Number(job.file_bytes)) * 100);
+      assert.equal(shown, expected, 'the bar shows the share of the file read');
+      assert.ok(shown > 0 && shown < 100, `a part of the file, not all or nothing: ${shown}%`);
+      assert.match(await progressText.innerText(), new RegExp(`^${shown}% · Bestand lezen · 50\\.000 rijen gelezen$`));
       await page.getByRole('button', { name: 'Import stoppen' }).waitFor();
       await page.screenshot({ path: `${screenshotDir}/import-running.png`, fullPage: true });
+      await held.release();
+    } finally {
+      await held.drop();
     }
 
     await page.getByTestId('import-status').filter({ hasText: 'Voltooid' }).waitFor({ timeout: 90_000 });
