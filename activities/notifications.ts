@@ -1,29 +1,16 @@
 import type { Db } from '../db/knex.js';
-import type { FlagReason } from '../domain/referral-rules.js';
-import type { EmailLocale, EmailMessage } from '../emails/messages.js';
+import { notificationFacts, type NotificationFacts } from '../db/repositories/notifications.js';
+import type { EmailMessage } from '../emails/messages.js';
 import type { SendEmailInput, SendEmailResult } from './email.js';
 
 /** The moments of a referral's life someone hears about (docs/architecture.md, Emails). */
 export type ReferralNotification =
   'friend_welcome' | 'admin_flagged' | 'friend_booked' | 'reward_approved' | 'reward_paid' | 'referral_expired';
 
-interface ReferralFacts {
-  id: string;
-  new_customer_email: string;
-  new_customer_locale: EmailLocale | null;
-  flag_reasons: FlagReason[];
-  reward_amount_cents: number;
-  referrer_name: string;
-  referrer_email: string;
-  referrer_code: string;
-  referrer_locale: EmailLocale;
-  voucher_code: string | null;
-}
-
 const firstName = (name: string) => name.trim().split(/\s+/)[0];
 
 /** The messages one notification sends: to the referrer, the friend, or every admin. */
-export function notificationMessages(notification: ReferralNotification, r: ReferralFacts, adminRecipients: string[]): EmailMessage[] {
+export function notificationMessages(notification: ReferralNotification, r: NotificationFacts, adminRecipients: string[]): EmailMessage[] {
   const referrer = { to: r.referrer_email, locale: r.referrer_locale };
   const referrerFirstName = firstName(r.referrer_name);
   switch (notification) {
@@ -67,22 +54,7 @@ export function createNotificationActivities(
 ) {
   return {
     async notifyReferral({ referralId, notification }: { referralId: string; notification: ReferralNotification }): Promise<number> {
-      const facts: ReferralFacts | undefined = await db('referrals as r')
-        .join('customers as c', 'c.id', 'r.referrer_id')
-        .leftJoin('rewards as w', 'w.referral_id', 'r.id')
-        .where('r.id', referralId)
-        .first(
-          'r.id',
-          'r.new_customer_email',
-          'r.new_customer_locale',
-          'r.flag_reasons',
-          'r.reward_amount_cents',
-          'c.name as referrer_name',
-          'c.email as referrer_email',
-          'c.referral_code as referrer_code',
-          'c.locale as referrer_locale',
-          'w.voucher_code',
-        );
+      const facts = await notificationFacts(db, referralId);
       if (!facts) throw new Error(`Referral ${referralId} does not exist`);
       const messages = notificationMessages(notification, facts, adminRecipients);
       for (const message of messages) {
