@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex.js';
+import { pendingApprovals } from '../db/repositories/approval-digest.js';
 import type { AdminDigestMessage } from '../emails/messages.js';
 import type { SendEmailInput, SendEmailResult } from './email.js';
 
@@ -19,18 +20,9 @@ export const approvalDigestKey = (day: string, recipient: string) => `approval-d
 export function createDigestActivities(db: Db, sendEmail: (input: SendEmailInput) => Promise<SendEmailResult>, adminRecipients: string[]) {
   return {
     async collectPendingApprovals(): Promise<ApprovalDigest> {
-      const [{ count }] = await db('referrals').where('status', 'pending_approval').count<{ count: string }[]>({ count: '*' });
-      const oldest: Array<{ id: string | number; referrer_name: string; submitted_at: Date }> = await db('referrals as r')
-        .join('customers as c', 'c.id', 'r.referrer_id')
-        .where('r.status', 'pending_approval')
-        .orderBy([
-          { column: 'r.submitted_at', order: 'asc' },
-          { column: 'r.id', order: 'asc' },
-        ])
-        .limit(DIGEST_OLDEST_LIMIT)
-        .select('r.id', 'c.name as referrer_name', 'r.submitted_at');
+      const { count, oldest } = await pendingApprovals(db, DIGEST_OLDEST_LIMIT);
       return {
-        pendingCount: Number(count),
+        pendingCount: count,
         oldest: oldest.map((r) => ({
           referralId: String(r.id),
           referrerName: r.referrer_name,
