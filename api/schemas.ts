@@ -100,6 +100,11 @@ export const Referral = Type.Object(
     referrer_name: Type.String(),
     new_customer_email: Type.String(),
     booking_reference: Nullable(Type.String()),
+    claimed_booking_reference: Nullable(
+      Type.String({
+        description: 'a booking reference given on the form that another referral already held (flagged booking_reference_in_use)',
+      }),
+    ),
     status: ReferralStatusSchema,
     reward_amount: Type.Number({ description: 'EUR' }),
     booking_value: Nullable(Type.Number({ description: 'EUR' })),

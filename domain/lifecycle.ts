@@ -27,7 +27,17 @@ export interface BookingEvent {
   currency: string;
   /** ISO date (YYYY-MM-DD) or null when the booking system did not send one. */
   departureDate: string | null;
+  /**
+   * How the booking was matched to this referral (set by the API, not the booking system):
+   * `friend` when its customer is the referred friend; `reference_only` when only the booking
+   * reference matched (another customer, or none named): the referral is then flagged
+   * (booking_customer_mismatch) and never approved without a human. Absent in events
+   * recorded before the check existed: treated as `friend`.
+   */
+  customerMatch?: BookingCustomerMatch;
 }
+
+export type BookingCustomerMatch = 'friend' | 'reference_only';
 
 export interface Booking {
   reference: string;

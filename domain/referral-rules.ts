@@ -9,7 +9,14 @@ import { canonicalMailbox, emailDomain, normaliseEmail } from './email.js';
 export type RejectionReason =
   'unknown_referrer' | 'self_referral' | 'already_customer' | 'already_referred' | 'referral_limit_reached' | 'booking_reference_required';
 
-export type FlagReason = 'similar_to_referrer_email' | 'disposable_email_domain' | 'high_referral_velocity';
+export type FlagReason =
+  | 'similar_to_referrer_email'
+  | 'disposable_email_domain'
+  | 'high_referral_velocity'
+  /** The booking reference given on the form belonged to another referral already. */
+  | 'booking_reference_in_use'
+  /** The confirmed booking's customer is not the referred friend (or the booking named none): matched by reference alone. */
+  | 'booking_customer_mismatch';
 
 export const REJECTION_MESSAGES: Record<RejectionReason, string> = {
   unknown_referrer: 'The referral code does not belong to a customer',
@@ -23,7 +30,10 @@ export const REJECTION_MESSAGES: Record<RejectionReason, string> = {
 export interface ReferralFacts {
   referrerEmail: string | null;
   refereeEmail: string;
+  /** The reference given on the form (held by this referral, or claimed while another holds it). */
   bookingReference: string | null;
+  /** The reference given on the form was already held by another referral. */
+  bookingReferenceInUse: boolean;
   refereeIsCustomer: boolean;
   /** An earlier, not rejected referral of the same person by another referrer exists. */
   refereeReferredEarlier: boolean;
@@ -74,5 +84,6 @@ export function evaluateReferralRules(facts: ReferralFacts, policy: ReferralPoli
   if (canonicalMailbox(facts.referrerEmail) === canonicalMailbox(facts.refereeEmail)) flags.push('similar_to_referrer_email');
   if (DISPOSABLE_DOMAINS.has(emailDomain(facts.refereeEmail))) flags.push('disposable_email_domain');
   if (facts.referrerReferralsLastHour > VELOCITY_FLAG_THRESHOLD) flags.push('high_referral_velocity');
+  if (facts.bookingReferenceInUse) flags.push('booking_reference_in_use');
   return { verdict: 'accept', flags };
 }

@@ -31,11 +31,15 @@ const nlFlags: Record<FlagReason, string> = {
   similar_to_referrer_email: 'Het e-mailadres van de vriend lijkt op dat van de aanbrenger',
   disposable_email_domain: 'Wegwerp-e-mailadres',
   high_referral_velocity: 'Veel verwijzingen van deze klant in het afgelopen uur',
+  booking_reference_in_use: 'Het boekingsnummer hoorde al bij een andere verwijzing',
+  booking_customer_mismatch: 'De klant van de boeking is niet de doorverwezen vriend',
 };
 const enFlags: Record<FlagReason, string> = {
   similar_to_referrer_email: "The friend's email address resembles the referrer's",
   disposable_email_domain: 'Disposable email address',
   high_referral_velocity: 'Many referrals from this customer in the past hour',
+  booking_reference_in_use: 'The booking reference already belonged to another referral',
+  booking_customer_mismatch: "The booking's customer is not the referred friend",
 };
 
 const nlClosing = ['Hartelijke groet,', 'Het team van Bebsy'];

@@ -270,7 +270,7 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
       assert.deepEqual(detailFields(body), ['locale']);
     });
 
-    it('answers 409 for a booking reference another referral already uses', async () => {
+    it('accepts a booking reference another referral already uses like any other, keeping it as claimed', async () => {
       const [first, second] = [await createCustomer(system.app, token), await createCustomer(system.app, token)];
       const { bookingReference } = freshFriend();
       const ok = await submitReferral(system.app, {
@@ -280,18 +280,17 @@ describe('API input: every endpoint answers bad input with a 4xx that names the 
       });
       assert.equal(ok.statusCode, 201, ok.body);
       const friend = freshFriend().email;
-      assertError(
-        await submitReferral(system.app, {
-          referrer_code: second.referral_code,
-          new_customer_email: friend,
-          booking_reference: bookingReference,
-        }),
-        409,
-        'booking_reference_taken',
-        new RegExp(bookingReference),
-      );
+      const taken = await submitReferral(system.app, {
+        referrer_code: second.referral_code,
+        new_customer_email: friend,
+        booking_reference: bookingReference,
+      });
+      assert.equal(taken.statusCode, 201, 'a 409 would tell anyone which references exist');
+      assert.equal(taken.json().booking_reference, bookingReference);
       assert.equal((await system.db('referrals').where({ booking_reference: bookingReference })).length, 1);
-      assert.equal((await system.db('referrals').where({ new_customer_email: friend })).length, 0);
+      const stored = await system.db('referrals').where({ new_customer_email: friend }).first();
+      assert.equal(stored.booking_reference, null);
+      assert.equal(stored.claimed_booking_reference, bookingReference);
     });
   });
 

@@ -33,6 +33,7 @@ describe('referral rules', () => {
     referrerEmail: 'anna@example.nl',
     refereeEmail: 'piet@example.nl',
     bookingReference: 'BK1',
+    bookingReferenceInUse: false,
     refereeIsCustomer: false,
     refereeReferredEarlier: false,
     referrerActiveReferrals: 0,

@@ -151,8 +151,21 @@ async function lifecycle(input: ReferralLifecycleInput, notify: (notification: R
 
   const confirmed = confirmation!;
   state.booking = bookingOf(confirmed);
-  await moveTo('pending_approval', { actor: 'booking-system', booking: state.booking, webhookId: confirmed.webhookId });
-  notify('friend_booked');
+  // Someone else's booking (matched by its reference alone) never pays without a human.
+  const someoneElsesBooking = confirmed.customerMatch === 'reference_only' && !state.flagReasons.includes('booking_customer_mismatch');
+  if (someoneElsesBooking) {
+    state.flagged = true;
+    state.flagReasons = [...state.flagReasons, 'booking_customer_mismatch'];
+  }
+  await moveTo('pending_approval', {
+    actor: 'booking-system',
+    booking: state.booking,
+    webhookId: confirmed.webhookId,
+    ...(someoneElsesBooking && { flagged: true, flagReasons: state.flagReasons }),
+  });
+  // The referrer hears of their friend's booking; of someone else's only the admins do (telling
+  // the referrer would confirm to a guesser that the reference exists).
+  notify(someoneElsesBooking ? 'admin_flagged' : 'friend_booked');
 
   // 3. Approval: by an admin, or by the rules for clean referrals when auto-approve is on.
   if (policy.autoApprove && !state.flagged) decision ??= { to: 'approved', actor: 'system:auto-approve' };

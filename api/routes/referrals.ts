@@ -28,6 +28,10 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
       schema: {
         tags: ['referrals'],
         summary: 'Submit a referral (public). The same submission again answers the same referral with 200.',
+        description:
+          'The answer says what was received, never what is known about the friend or the booking: no status (rules run ' +
+          'afterwards), and a booking reference that another referral holds is accepted like any other (the referral is ' +
+          'flagged for a human).',
         body: Type.Object(
           {
             referrer_code: Type.String({ minLength: 1, maxLength: 20 }),
@@ -42,13 +46,12 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
         response: {
           '2xx': Type.Object({
             id: Type.String(),
-            status: ReferralStatusSchema,
             referrer_code: Type.String(),
             new_customer_email: Type.String(),
             booking_reference: Type.Union([Type.String(), Type.Null()]),
             submitted_at: Type.String({ format: 'date-time' }),
           }),
-          ...errorReplies(400, 404, 409),
+          ...errorReplies(400, 404),
         },
       },
     },
@@ -67,10 +70,11 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
         newCustomerLocale: request.body.locale ?? null,
         bookingReference: request.body.booking_reference?.trim() || null,
       });
-      const { id, status, referrer_code, new_customer_email, booking_reference, submitted_at } = referral;
+      const { id, referrer_code, new_customer_email, submitted_at } = referral;
+      const booking_reference = referral.booking_reference ?? referral.claimed_booking_reference;
       return reply
         .status(created ? 201 : 200)
-        .send({ id, status, referrer_code, new_customer_email, booking_reference, submitted_at: submitted_at.toISOString() });
+        .send({ id, referrer_code, new_customer_email, booking_reference, submitted_at: submitted_at.toISOString() });
     },
   );
 

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../db/knex.js';
-import { bookingEventFromPayload, markBookingEventApplied, storeBookingEvent } from '../../db/repositories/lifecycle.js';
+import { bookingEventFromPayload, lockBookingEvent, markBookingEventApplied, storeBookingEvent } from '../../db/repositories/lifecycle.js';
 import { findReferralForBooking } from '../../db/repositories/referrals.js';
 import type { BookingEvent } from '../../domain/lifecycle.js';
 import { bookingEventSignal, referralWorkflowId } from '../../workflows/definitions.js';
@@ -46,15 +46,15 @@ export async function receiveBookingWebhook(
     payload: body,
   });
   return db.transaction(async (tx): Promise<WebhookOutcome> => {
-    const stored = await tx('booking_webhook_inbox').select('applied_at').where({ webhook_id: webhookId }).forUpdate().first();
-    if (stored?.applied_at) return { outcome: 'duplicate' };
+    if ((await lockBookingEvent(tx, webhookId)).applied) return { outcome: 'duplicate' };
 
-    const referral = await findReferralForBooking(tx, event.bookingReference, event.customerEmail);
+    const referral = await findReferralForBooking(tx, event);
     if (!referral)
       return { outcome: 'pending', message: 'No referral matches this booking yet; the event is kept and applied when it appears' };
     try {
       // The workflow ignores a webhook id it has seen, so a signal repeated by a retry is harmless.
-      await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, event);
+      const signalled: BookingEvent = { ...event, customerMatch: referral.customerMatch };
+      await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, signalled);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       return { outcome: 'pending', message: 'The referral has no running workflow; the event is kept in the inbox' };

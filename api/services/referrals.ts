@@ -51,13 +51,6 @@ export class ReferralService {
     });
     if (result.kind === 'unknown_referrer')
       throw new HttpError(404, 'unknown_referral_code', `No customer has the referral code ${submission.referrerCode}`);
-    if (result.kind === 'booking_reference_taken') {
-      throw new HttpError(
-        409,
-        'booking_reference_taken',
-        `Booking reference ${submission.bookingReference} is already used by another referral`,
-      );
-    }
     await this.startWorkflow(result.referral);
     return { referral: result.referral, created: result.kind === 'created' };
   }

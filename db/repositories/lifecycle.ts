@@ -84,7 +84,9 @@ export async function recordTransition(db: Db, t: TransitionRecord): Promise<voi
 /** The facts the rule checks need, read in one round trip. */
 export async function referralFacts(db: Db, referralId: string): Promise<ReferralFacts> {
   const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT c.email AS referrer_email, r.new_customer_email, r.booking_reference,
+    `SELECT c.email AS referrer_email, r.new_customer_email,
+            coalesce(r.booking_reference, r.claimed_booking_reference) AS booking_reference,
+            r.claimed_booking_reference IS NOT NULL AS booking_reference_in_use,
             EXISTS (SELECT 1 FROM customers x WHERE lower(x.email) = r.new_customer_email) AS referee_is_customer,
             EXISTS (SELECT 1 FROM referrals o WHERE o.new_customer_email = r.new_customer_email
                       AND o.id < r.id AND o.status <> 'rejected') AS referee_referred_earlier,
@@ -102,6 +104,7 @@ export async function referralFacts(db: Db, referralId: string): Promise<Referra
     referrerEmail: (row.referrer_email as string | null) ?? null,
     refereeEmail: row.new_customer_email as string,
     bookingReference: (row.booking_reference as string | null) ?? null,
+    bookingReferenceInUse: row.booking_reference_in_use as boolean,
     refereeIsCustomer: row.referee_is_customer as boolean,
     refereeReferredEarlier: row.referee_referred_earlier as boolean,
     referrerActiveReferrals: Number(row.referrer_active_referrals),
@@ -133,6 +136,15 @@ export async function storeBookingEvent(db: Db, event: StoredBookingEvent): Prom
   return inserted.length > 0;
 }
 
+/**
+ * Locks a stored webhook's inbox row for this transaction, so concurrent deliveries of one
+ * webhook apply it once; `applied` when an earlier delivery already did.
+ */
+export async function lockBookingEvent(tx: Db, webhookId: string): Promise<{ applied: boolean }> {
+  const stored = await tx('booking_webhook_inbox').select('applied_at').where({ webhook_id: webhookId }).forUpdate().first();
+  return { applied: Boolean(stored?.applied_at) };
+}
+
 export async function markBookingEventApplied(db: Db, webhookId: string, referralId: string): Promise<void> {
   await db('booking_webhook_inbox')
     .where({ webhook_id: webhookId })
@@ -141,24 +153,34 @@ export async function markBookingEventApplied(db: Db, webhookId: string, referra
 }
 
 /**
- * Claims the booking events that arrived before this referral existed (matched by booking
- * reference or the friend's email). Claiming sets referral_id, so a retry returns the same set.
+ * Claims the booking events that arrived before this referral existed (matched by the
+ * friend's email or the booking reference; a match by reference alone is `reference_only`, as
+ * in findReferralForBooking). Claiming sets referral_id, so a retry returns the same set.
  */
 export async function claimPendingBookingEvents(db: Db, referralId: string): Promise<BookingEvent[]> {
   const { rows } = await db.raw<{
-    rows: { id: string; webhook_id: string; event_type: BookingEvent['type']; payload: { data: Record<string, unknown> } }[];
+    rows: {
+      id: string;
+      webhook_id: string;
+      event_type: BookingEvent['type'];
+      payload: { data: Record<string, unknown> };
+      friend: boolean;
+    }[];
   }>(
     `UPDATE booking_webhook_inbox i SET referral_id = r.id
        FROM referrals r
       WHERE r.id = ?
         AND (i.referral_id = r.id OR (i.referral_id IS NULL AND i.applied_at IS NULL
              AND (i.booking_reference = r.booking_reference OR i.customer_email = r.new_customer_email)))
-      RETURNING i.webhook_id, i.event_type, i.payload, i.id`,
+      RETURNING i.webhook_id, i.event_type, i.payload, i.id, i.customer_email IS NOT DISTINCT FROM r.new_customer_email AS friend`,
     [referralId],
   );
   return rows
     .sort((a, b) => Number(a.id) - Number(b.id))
-    .map((row) => bookingEventFromPayload(row.webhook_id, row.event_type, row.payload.data));
+    .map((row) => ({
+      ...bookingEventFromPayload(row.webhook_id, row.event_type, row.payload.data),
+      customerMatch: row.friend ? 'friend' : 'reference_only',
+    }));
 }
 
 /** The workflow's view of a webhook body's `data` (amounts in euros become cents). */

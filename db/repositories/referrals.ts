@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
 import type { ReferralStatus } from '../../domain/referral-status.js';
+import type { BookingCustomerMatch } from '../../domain/lifecycle.js';
 import type { Locale } from '../../domain/locale.js';
 import { referralWorkflowId } from '../../domain/workflow-ids.js';
 import type { Db } from '../knex.js';
@@ -16,6 +17,8 @@ export interface ReferralRow {
   referrer_name: string;
   new_customer_email: string;
   booking_reference: string | null;
+  /** A reference given on the form that another referral already held (migration 011). */
+  claimed_booking_reference: string | null;
   status: ReferralStatus;
   reward_amount_cents: number;
   booking_value_cents: number | null;
@@ -51,48 +54,62 @@ export interface NewReferral {
   rewardAmountCents: number;
 }
 
-export type SubmitReferralResult =
-  { kind: 'created' | 'existing'; referral: ReferralRow } | { kind: 'unknown_referrer' } | { kind: 'booking_reference_taken' };
+export type SubmitReferralResult = { kind: 'created' | 'existing'; referral: ReferralRow } | { kind: 'unknown_referrer' };
 
 /**
  * Stores a submission once, in one round trip on the usual path (the submission endpoint is
  * the hottest write): the referrer is looked up, the referral inserted and returned with the
  * referrer's code and name by one statement. The same referrer and friend again return the
  * first referral (a retried form must never create a second one); the workflow id is derived
- * from the id.
+ * from the id. A booking reference another referral holds is kept as the claimed one
+ * (migration 011): the submission is answered like any other, so the form tells nobody which
+ * references exist, and the rule check flags it.
  */
 export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<SubmitReferralResult> {
   try {
-    const { rows } = await db.raw<{ rows: ReferralRow[] }>(
-      `WITH referrer AS (SELECT id, referral_code, name FROM customers WHERE referral_code = ?),
-            inserted AS (
-              INSERT INTO referrals (id, referrer_id, new_customer_email, new_customer_locale, booking_reference, reward_amount_cents, workflow_id)
-              SELECT next.id, referrer.id, ?, ?, ?, ?, ? || next.id
-                FROM referrer, LATERAL (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id) next
-              ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
-              RETURNING *)
-       SELECT inserted.*, referrer.referral_code AS referrer_code, referrer.name AS referrer_name
-         FROM inserted, referrer`,
-      [
-        input.referrerCode,
-        input.newCustomerEmail,
-        input.newCustomerLocale ?? null,
-        input.bookingReference,
-        input.rewardAmountCents,
-        referralWorkflowId(''),
-      ],
-    );
-    if (rows[0]) return { kind: 'created', referral: rows[0] };
+    const inserted = await insertReferral(db, input, 'booking_reference');
+    if (inserted) return { kind: 'created', referral: inserted };
   } catch (error) {
     if (uniqueViolation(error) !== 'referrals_booking_reference_key') throw error;
     // A concurrent identical submission can pass the ON CONFLICT check before the first one
     // inserted, then trip over the booking reference it shares with it: that is the same
     // referral, not a taken reference.
     const same = await existingReferral(db, input);
-    return same ? { kind: 'existing', referral: same } : { kind: 'booking_reference_taken' };
+    if (same) return { kind: 'existing', referral: same };
+    const claimed = await insertReferral(db, input, 'claimed_booking_reference');
+    if (claimed) return { kind: 'created', referral: claimed };
   }
   const existing = await existingReferral(db, input);
   return existing ? { kind: 'existing', referral: existing } : { kind: 'unknown_referrer' };
+}
+
+/** The insert of a new referral (undefined: no such referrer, or this referrer referred this friend already). */
+async function insertReferral(
+  db: Db,
+  input: NewReferral,
+  referenceColumn: 'booking_reference' | 'claimed_booking_reference',
+): Promise<ReferralRow | undefined> {
+  const { rows } = await db.raw<{ rows: ReferralRow[] }>(
+    `WITH referrer AS (SELECT id, referral_code, name FROM customers WHERE referral_code = ?),
+          inserted AS (
+            INSERT INTO referrals (id, referrer_id, new_customer_email, new_customer_locale, ??, reward_amount_cents, workflow_id)
+            SELECT next.id, referrer.id, ?, ?, ?, ?, ? || next.id
+              FROM referrer, LATERAL (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id) next
+            ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
+            RETURNING *)
+     SELECT inserted.*, referrer.referral_code AS referrer_code, referrer.name AS referrer_name
+       FROM inserted, referrer`,
+    [
+      input.referrerCode,
+      referenceColumn,
+      input.newCustomerEmail,
+      input.newCustomerLocale ?? null,
+      input.bookingReference,
+      input.rewardAmountCents,
+      referralWorkflowId(''),
+    ],
+  );
+  return rows[0];
 }
 
 function existingReferral(db: Db, input: NewReferral): Promise<ReferralRow | undefined> {
@@ -186,15 +203,44 @@ export async function listReferrals(db: Db, query: ReferralListQuery): Promise<K
   );
 }
 
-/** The referral a booking event belongs to: by booking reference, else by the friend's email. */
+export interface BookingMatch {
+  id: string;
+  customerMatch: BookingCustomerMatch;
+}
+
+/**
+ * The referral a booking event belongs to. A booking confirms the referral of its own
+ * customer: the friend's referral is found by the booking's customer email first (the oldest
+ * one not rejected; a friend referred twice stays with the first). Only when no referral has
+ * that friend does the booking reference decide, and such a match is `reference_only`: the
+ * workflow flags it for a human (references are guessable, so a stranger could have typed
+ * one on the form to take the credit). A cancellation goes to the referral its booking's
+ * confirmation went to, whatever it names.
+ */
 export async function findReferralForBooking(
   db: Db,
-  bookingReference: string,
-  customerEmail: string | null,
-): Promise<{ id: string } | undefined> {
-  const byReference = await db('referrals').select('id').where({ booking_reference: bookingReference }).first();
-  if (byReference || !customerEmail) return byReference;
-  return db('referrals').select('id').where({ new_customer_email: customerEmail }).whereNot('status', 'rejected').orderBy('id').first();
+  event: { type: 'booking.confirmed' | 'booking.cancelled'; bookingReference: string; customerEmail: string | null },
+): Promise<BookingMatch | undefined> {
+  if (event.type === 'booking.cancelled') {
+    const confirmedTo = await db('booking_webhook_inbox')
+      .select('referral_id')
+      .where({ booking_reference: event.bookingReference, event_type: 'booking.confirmed' })
+      .whereNotNull('referral_id')
+      .orderBy('id')
+      .first();
+    if (confirmedTo) return { id: String(confirmedTo.referral_id), customerMatch: 'friend' };
+  }
+  if (event.customerEmail) {
+    const friend = await db('referrals')
+      .select('id')
+      .where({ new_customer_email: normaliseEmail(event.customerEmail) })
+      .whereNot('status', 'rejected')
+      .orderBy('id')
+      .first();
+    if (friend) return { id: friend.id, customerMatch: 'friend' };
+  }
+  const byReference = await db('referrals').select('id').where({ booking_reference: event.bookingReference }).first();
+  return byReference && { id: byReference.id, customerMatch: 'reference_only' };
 }
 
 export async function auditTrail(db: Db, referralId: string) {

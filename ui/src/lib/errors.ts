@@ -43,7 +43,6 @@ export function errorText(t: TFunction, error: unknown): string {
     case 'not_found':
     case 'customer_exists':
     case 'unknown_referral_code':
-    case 'booking_reference_taken':
     case 'workflow_unavailable':
     case 'rate_limited':
     case 'internal_error':

@@ -50,11 +50,7 @@ export default function PublicReferralPage() {
       const fields = error.fieldProblems();
       setProblems({
         email: fields.new_customer_email ? fieldText(t, fields.new_customer_email) : undefined,
-        booking: fields.booking_reference
-          ? fieldText(t, fields.booking_reference)
-          : error.code === 'booking_reference_taken'
-            ? t('public.bookingTaken')
-            : undefined,
+        booking: fields.booking_reference ? fieldText(t, fields.booking_reference) : undefined,
       });
     },
   });
