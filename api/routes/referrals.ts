@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { auditTrail, getReferral, listReferrals } from '../../db/repositories/referrals.js';
+import { getReward } from '../../db/repositories/rewards.js';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
 import { ADMIN_DECISIONS } from '../../domain/referral-status.js';
@@ -114,10 +115,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
       if (!referral) throw notFound(`Referral ${request.params.id}`);
       const [live, reward, audit] = await Promise.all([
         referrals.liveState(referral),
-        db('rewards')
-          .select('amount_cents', 'currency', 'status', 'voucher_code', 'paid_at', 'clawback_at')
-          .where({ referral_id: referral.id })
-          .first(),
+        getReward(db, referral.id),
         auditTrail(db, referral.id),
       ]);
       return {
