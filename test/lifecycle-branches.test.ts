@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { referralStateQuery, referralWorkflowId } from '../workflows/definitions.js';
+import { assertError } from './support/http.js';
+import { Gates } from './support/gates.js';
 import { adminToken, createCustomer, eventually, signedWebhook, startTestSystem, unique, type TestSystem } from './support/system.js';
+import { scheduledActivities } from './support/workflows.js';
 
 /** Every non-timer branch of the lifecycle, through the HTTP API with a real worker. */
 describe('referral lifecycle branches', () => {
@@ -27,7 +31,7 @@ describe('referral lifecycle branches', () => {
       url: '/api/referrals',
       payload: { referrer_code: referrerCode, new_customer_email: email, booking_reference },
     });
-    assert.ok(res.statusCode === 201 || res.statusCode === 200, res.body);
+    assert.equal(res.statusCode, 201, res.body); // a new referral each time: 200 would be a repeated submission
     return res.json().id as string;
   }
   const row = (on: TestSystem, id: string) => on.db('referrals').where({ id }).first();
@@ -36,14 +40,27 @@ describe('referral lifecycle branches', () => {
       const r = await row(on, id);
       return r.status === status && r;
     });
-  async function confirmBooking(on: TestSystem, reference: string, email: string) {
+  /** A signed booking event; the referral's workflow got it (200 applied). */
+  async function bookingEvent(on: TestSystem, type: 'booking.confirmed' | 'booking.cancelled', reference: string, email: string) {
     const hook = signedWebhook(on.config.webhooks.bookingSecret, {
-      type: 'booking.confirmed',
+      type,
       data: { booking_reference: reference, customer_email: email, booking_value: 500, currency: 'EUR' },
     });
     const res = await on.app.inject({ method: 'POST', url: '/api/webhooks/bookings', headers: hook.headers, payload: hook.payload });
     assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().outcome, 'applied', res.body);
   }
+  const confirmBooking = (on: TestSystem, reference: string, email: string) => bookingEvent(on, 'booking.confirmed', reference, email);
+  const review = (on: TestSystem, as: string, id: string, status: 'approved' | 'rejected', reason?: string) =>
+    on.app.inject({
+      method: 'PUT',
+      url: `/api/referrals/${id}/status`,
+      headers: { authorization: `Bearer ${as}` },
+      payload: { status, ...(reason && { reason }) },
+    });
+  /** Waits until the workflow itself (not only the read model) is at `status`: the step that got it there is done. */
+  const workflowAt = (on: TestSystem, id: string, status: string) =>
+    eventually(async () => (await on.client.workflow.getHandle(referralWorkflowId(id)).query(referralStateQuery)).status === status);
 
   it('rejects a self-referral', async () => {
     const referrer = await createCustomer(system.app, token);
@@ -141,7 +158,15 @@ describe('referral lifecycle branches', () => {
     assert.ok(alerts[0].text.includes(`/referrals/${id}`), 'the alert links to the referral');
     await confirmBooking(autoApproving, reference, friend);
     await settled(autoApproving, id, 'pending_approval');
-    await new Promise((r) => setTimeout(r, 500));
+    // Once the workflow itself answers pending_approval, the step that got it there is in the
+    // history, and an auto-approval would have scheduled the next transition in that same step.
+    const handle = autoApproving.client.workflow.getHandle(referralWorkflowId(id));
+    await eventually(async () => (await handle.query(referralStateQuery)).status === 'pending_approval');
+    assert.deepEqual(
+      (await scheduledActivities(handle)).filter((a) => a === 'recordTransition'),
+      ['recordTransition', 'recordTransition'],
+      'awaiting_booking and pending_approval recorded, no approval after them',
+    );
     assert.equal((await row(autoApproving, id)).status, 'pending_approval');
     const flaggedList = await autoApproving.app.inject({
       method: 'GET',
@@ -149,6 +174,10 @@ describe('referral lifecycle branches', () => {
       headers: { authorization: `Bearer ${autoToken}` },
     });
     assert.ok(flaggedList.json().data.some((r: { id: string }) => r.id === id));
+    // The decision is still open, and an admin's to take.
+    const approved = await review(autoApproving, autoToken, id, 'approved');
+    assert.equal(approved.statusCode, 200, approved.body);
+    assert.deepEqual(approved.json(), { id, status: 'approved', actor: 'admin:admin' });
   });
 
   it('lets an admin reject a referral still waiting for its booking, but not approve it', async () => {
@@ -171,5 +200,142 @@ describe('referral lifecycle branches', () => {
     });
     assert.equal(reject.statusCode, 200, reject.body);
     assert.equal((await row(system, id)).status, 'rejected');
+  });
+
+  it('ignores a cancellation that comes while the referral still awaits its booking: the confirmation after it goes to approval', async () => {
+    const referrer = await createCustomer(system.app, token);
+    const friend = `${unique('f')}@example.nl`;
+    const reference = unique('BK');
+    const id = await submit(system, referrer.referral_code, friend, reference);
+    await settled(system, id, 'awaiting_booking');
+    await bookingEvent(system, 'booking.cancelled', reference, friend); // nothing was booked yet
+    await confirmBooking(system, reference, friend);
+    await settled(system, id, 'pending_approval');
+    await workflowAt(system, id, 'pending_approval');
+    const handle = system.client.workflow.getHandle(referralWorkflowId(id));
+    assert.deepEqual(
+      (await scheduledActivities(handle)).filter((a) => a === 'recordTransition'),
+      ['recordTransition', 'recordTransition'],
+      'no revocation recorded after pending_approval',
+    );
+    const approved = await review(system, token, id, 'approved');
+    assert.equal(approved.statusCode, 200, approved.body);
+    assert.equal(approved.json().status, 'approved');
+    await settled(system, id, 'paid');
+  });
+
+  /** A worker whose rule check and revocation wait at gates the tests open: the moments a review can race the workflow. */
+  describe('reviews that race the workflow', () => {
+    let gated: TestSystem;
+    let gatedToken: string;
+    const gates = new Gates();
+    before(async () => {
+      gated = await startTestSystem(
+        { REWARD_HOLD_DAYS: '0' },
+        {
+          activities: (real) => ({
+            async checkReferralRules(input) {
+              await gates.pass(`rules:${input.referralId}`);
+              return real.checkReferralRules(input);
+            },
+            async recordTransition(record) {
+              if (record.to === 'revoked') await gates.pass(`revoke:${record.referralId}`);
+              return real.recordTransition(record);
+            },
+          }),
+        },
+      );
+      gatedToken = await adminToken(gated.app);
+    });
+    after(async () => {
+      gates.releaseAll();
+      await gated.close();
+    });
+
+    it('answers 409 to a review while the rules are still being checked (submitted), and takes no decision', async () => {
+      const referrer = await createCustomer(gated.app, gatedToken);
+      const id = await submit(gated, referrer.referral_code, `${unique('f')}@example.nl`, unique('BK'));
+      await gates.arrived(`rules:${id}`);
+      assert.equal((await row(gated, id)).status, 'submitted');
+      assertError(await review(gated, gatedToken, id, 'approved'), 409, 'invalid_transition', /still being checked/);
+      assertError(await review(gated, gatedToken, id, 'rejected', 'te vroeg'), 409, 'invalid_transition', /still being checked/);
+      gates.release(`rules:${id}`);
+      const waiting = await settled(gated, id, 'awaiting_booking');
+      assert.equal(waiting.rejected_by, null, 'the refused rejection left nothing behind');
+      assert.deepEqual(await gated.db('audit_log').where({ entity_type: 'referral', entity_id: id }).pluck('action'), [
+        'referral.awaiting_booking',
+      ]);
+    });
+
+    it('answers 409 to an approval that loses the race with a cancellation (ReviewConflict): the referral is revoked, no reward', async () => {
+      const referrer = await createCustomer(gated.app, gatedToken);
+      const friend = `${unique('f')}@example.nl`;
+      const reference = unique('BK');
+      const id = await submit(gated, referrer.referral_code, friend, reference);
+      gates.release(`rules:${id}`);
+      await settled(gated, id, 'awaiting_booking');
+      await confirmBooking(gated, reference, friend);
+      await workflowAt(gated, id, 'pending_approval');
+
+      // The cancellation decides first: the workflow is recording the revocation (held), still pending_approval.
+      await bookingEvent(gated, 'booking.cancelled', reference, friend);
+      await gates.arrived(`revoke:${id}`);
+      const handle = gated.client.workflow.getHandle(referralWorkflowId(id));
+      // The approval passes the validator meanwhile (the status still allows it) and waits for the outcome.
+      const approval = review(gated, gatedToken, id, 'approved');
+      await eventually(async () =>
+        ((await handle.fetchHistory()).events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
+      );
+      gates.release(`revoke:${id}`);
+
+      assertError(await approval, 409, 'invalid_transition', /became revoked before it could be approved/);
+      const revoked = await settled(gated, id, 'revoked');
+      assert.equal(revoked.approved_by, null);
+      assert.equal(await gated.db('rewards').where({ referral_id: id }).first(), undefined);
+      assert.equal((await handle.result()).status, 'revoked');
+    });
+  });
+
+  describe('REQUIRE_BOOKING_REFERENCE=true', () => {
+    let strictApi: TestSystem;
+    let strictWorker: TestSystem;
+    before(async () => {
+      strictApi = await startTestSystem({ REQUIRE_BOOKING_REFERENCE: 'true' }, { worker: false });
+      // The API of an older configuration lets a referral without reference in; the worker's rule check has the last word.
+      strictWorker = await startTestSystem({}, { workerEnv: { REQUIRE_BOOKING_REFERENCE: 'true' } });
+    });
+    after(async () => {
+      await strictApi.close();
+      await strictWorker.close();
+    });
+
+    it('makes the API refuse a submission without a booking reference, naming the field, and tells the form', async () => {
+      const referrer = await createCustomer(strictApi.app, await adminToken(strictApi.app));
+      for (const booking_reference of [undefined, null, '   ']) {
+        const friend = `${unique('f')}@example.nl`;
+        const res = await strictApi.app.inject({
+          method: 'POST',
+          url: '/api/referrals',
+          payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference },
+        });
+        const body = assertError(res, 400, 'validation_error', /booking_reference is required/);
+        assert.deepEqual(body.details, [{ field: 'booking_reference', message: 'is required' }], String(booking_reference));
+        assert.equal(await strictApi.db('referrals').where({ new_customer_email: friend }).first(), undefined, 'nothing stored');
+      }
+      const config = await strictApi.app.inject({ method: 'GET', url: '/api/config' });
+      assert.equal(config.json().require_booking_reference, true);
+      const reference = unique('BK');
+      const withReference = await submit(strictApi, referrer.referral_code, `${unique('f')}@example.nl`, reference);
+      assert.equal((await row(strictApi, withReference)).booking_reference, reference);
+    });
+
+    it('makes the rule check reject a referral without a booking reference (booking_reference_required)', async () => {
+      const referrer = await createCustomer(strictWorker.app, await adminToken(strictWorker.app));
+      const without = await submit(strictWorker, referrer.referral_code, `${unique('f')}@example.nl`);
+      const rejected = await settled(strictWorker, without, 'rejected');
+      assert.deepEqual([rejected.rejection_reason, rejected.rejected_by], ['booking_reference_required', 'system:rules']);
+      const withReference = await submit(strictWorker, referrer.referral_code, `${unique('f')}@example.nl`, unique('BK'));
+      await settled(strictWorker, withReference, 'awaiting_booking');
+    });
   });
 });

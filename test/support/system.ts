@@ -8,6 +8,7 @@ import { ensureInitialAdmin } from '../../db/repositories/admin-users.js';
 import { createDb, type Db } from '../../db/knex.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
+import { createReferralActivities, type ReferralActivities } from '../../activities/index.js';
 import { createReferralWorker } from '../../worker/create-worker.js';
 
 export const testEnv = {
@@ -41,24 +42,36 @@ export interface TestSystem {
   close(): Promise<void>;
 }
 
+export interface TestSystemOptions {
+  /** Start the worker now (default), or leave the task queue without one (`startWorker()` later). */
+  worker?: boolean;
+  databaseUrl?: string;
+  /** Variables only the worker sees on top of `env`, as when the API and the worker are configured apart. */
+  workerEnv?: Record<string, string>;
+  /** Activities of the worker replaced by the test's own, built around the real ones (e.g. to hold one). */
+  activities?: (real: ReferralActivities) => Partial<ReferralActivities>;
+}
+
 /**
  * The real system against the shared Postgres and Temporal dev server: API (in-process via
  * inject), a worker on a task queue of its own, and the config from the given environment.
  */
 export async function startTestSystem(
   env: Record<string, string> = {},
-  { worker: withWorker = true, databaseUrl = testEnv.databaseUrl }: { worker?: boolean; databaseUrl?: string } = {},
+  { worker: withWorker = true, databaseUrl = testEnv.databaseUrl, workerEnv = {}, activities }: TestSystemOptions = {},
 ): Promise<TestSystem> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
-  const config = loadConfig({
+  const baseEnv = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     ...env,
-  });
+  };
+  const config = loadConfig(baseEnv);
+  const workerConfig = loadConfig({ ...baseEnv, ...workerEnv });
   const db = createDb(databaseUrl);
   await ensureInitialAdmin(db, config.auth.adminUsername, config.auth.adminPassword, false);
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
@@ -80,13 +93,14 @@ export async function startTestSystem(
     taskQueue,
     worker: null,
     async startWorker() {
+      const dependencies = { db, policy: workerConfig.referrals, email: workerConfig.email };
+      const real = activities && createReferralActivities(dependencies);
       system.worker = await createReferralWorker({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue,
-        db,
-        policy: config.referrals,
-        email: config.email,
+        ...dependencies,
+        ...(real && activities && { overrides: { activities: { ...real, ...activities(real) } } }),
       });
       running = system.worker.run();
     },
