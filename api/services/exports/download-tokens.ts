@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../../db/knex.js';
+import { redeemDownloadNonce } from '../../../db/repositories/download-redemptions.js';
 import type { AdminToken } from '../../plugins/auth.js';
 
 interface Grant extends AdminToken {
@@ -45,21 +46,9 @@ export class DownloadTokens {
     const grant = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Grant;
     if (grant.exp < Date.now()) return { ok: false, reason: 'The download token has expired; start the export again' };
     if (grant.target !== target) return { ok: false, reason: 'The download token was issued for another export' };
-    if (!(await this.firstUse(grant))) return { ok: false, reason: 'The download token has been used already; start the export again' };
+    const firstUse = await redeemDownloadNonce(this.db, grant.nonce, new Date(grant.exp));
+    if (!firstUse) return { ok: false, reason: 'The download token has been used already; start the export again' };
     return { ok: true, user: { sub: grant.sub, username: grant.username, role: grant.role } };
-  }
-
-  /**
-   * Records the grant as used, dropping the expired ones in the same statement; false when it
-   * was used already (by this or another API instance).
-   */
-  private async firstUse(grant: Grant): Promise<boolean> {
-    const { rows } = await this.db.raw<{ rows: unknown[] }>(
-      `WITH expired AS (DELETE FROM export_download_redemptions WHERE expires_at < now())
-       INSERT INTO export_download_redemptions (nonce, expires_at) VALUES (?, ?) ON CONFLICT (nonce) DO NOTHING RETURNING nonce`,
-      [grant.nonce, new Date(grant.exp)],
-    );
-    return rows.length === 1;
   }
 
   private sign(payload: string): string {
