@@ -14,6 +14,7 @@ import type { ReferralLifecycleInput } from '../domain/lifecycle.js';
 import { ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../domain/search-attributes.js';
 import type { referralLifecycle } from '../workflows/referral-lifecycle.js';
 import { sendAtFixedRate } from './pacing.js';
+import { noMisses, type Misses } from './stats.js';
 
 export interface DirectRunResult {
   seconds: number;
@@ -25,14 +26,17 @@ export interface DirectRunResult {
 
 export interface DirectOpenResult {
   seconds: number;
+  /** Measured calls (warm-up excluded): each one accepted or a miss. */
   sent: number;
   ok: number;
   /** Accepted starts including the warm-up ones. */
   okIncludingWarmup: number;
-  errors: number;
-  firstError?: string;
-  /** From the call to its answer (warm-up excluded). */
+  /** Failed calls (warm-up excluded), as connection/RPC errors. */
+  misses: Misses;
+  /** From the scheduled call time to its answer, a failed call as Infinity (warm-up excluded): as the API's judged latency. */
   latency: number[];
+  /** From the actual call to its answer, accepted calls only (diagnosis). */
+  serviceTime: number[];
   /** Lateness of the calls against their schedule. */
   sendLag: number[];
 }
@@ -113,11 +117,11 @@ export function directStarter(
       const warmupCount = Math.round(rate * warmupSeconds);
       const total = warmupCount + Math.round(rate * durationSeconds);
       const latency: number[] = [];
+      const serviceTime: number[] = [];
       const sendLag: number[] = [];
+      const misses = noMisses();
       let ok = 0;
       let okIncludingWarmup = 0;
-      let errors = 0;
-      let firstError: string | undefined;
       let lastEnd = 0;
       const send = async (index: number, scheduledAt: number) => {
         const t = performance.now();
@@ -128,18 +132,23 @@ export function directStarter(
           okIncludingWarmup++;
           if (measured) {
             ok++;
-            latency.push(performance.now() - t);
+            const end = performance.now();
+            latency.push(end - scheduledAt);
+            serviceTime.push(end - t);
           }
         } catch (error) {
-          if (measured) errors++;
-          firstError ??= error instanceof Error ? error.message : String(error);
+          if (measured) {
+            latency.push(Number.POSITIVE_INFINITY);
+            misses.connectionErrors++;
+            misses.firstError ??= error instanceof Error ? error.message : String(error);
+          }
         }
         lastEnd = Math.max(lastEnd, performance.now());
       };
       const t0 = await sendAtFixedRate(total, interval, send);
       const measureStart = t0 + warmupCount * interval;
       const seconds = (Math.max(lastEnd, t0 + total * interval) - measureStart) / 1000;
-      return { seconds, sent: total - warmupCount, ok, okIncludingWarmup, errors, firstError, latency, sendLag };
+      return { seconds, sent: total - warmupCount, ok, okIncludingWarmup, misses, latency, serviceTime, sendLag };
     },
   };
 }

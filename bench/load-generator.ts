@@ -7,9 +7,11 @@
  * - open loop (latency at a fixed rate): requests are sent on a fixed schedule (request i at
  *   t0 + i/rate) over a keep-alive pool, whatever the responses do. autocannon's own rate limit
  *   (-R) is a per-second budget per connection: it sends bursts at the start of each second,
- *   which would measure the latency of a burst, not of a steady rate. Latency is counted from the
- *   scheduled send time, so a generator or pool that falls behind shows up in the figures
- *   (no coordinated omission).
+ *   which would measure the latency of a burst, not of a steady rate. The judged latency is
+ *   completion − scheduled send time, so a generator, a timer or a pool that falls behind counts
+ *   (no coordinated omission), and every request that does not end in a 2xx answer (another
+ *   status, a timeout, a connection error) is a miss: an infinite latency in the percentiles, so
+ *   more misses than a percentile allows make it infinite. The misses are counted by kind.
  *
  * Every request is a new referral: a friend email unique over the whole run, spread over the
  * pre-created referrers' codes.
@@ -17,7 +19,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { summarise, type LatencySummary } from './stats.js';
+import { noMisses, summarise, type LatencySummary, type Misses } from './stats.js';
 import { sendAtFixedRate } from './pacing.js';
 
 export interface ClosedLoopJob {
@@ -60,16 +62,19 @@ export interface OpenLoopResult {
   kind: 'open';
   targetRate: number;
   seconds: number;
+  /** Measured requests (warm-up excluded): each one a 2xx answer or a miss. */
   sent: number;
   ok: number;
   /** 2xx answers including the warm-up requests (each one a stored referral). */
   okIncludingWarmup: number;
-  statusCounts: Record<string, number>;
-  errors: number;
-  /** From the send (before the keep-alive pool, so waiting for a free connection counts) to the end of the response. */
+  misses: Misses;
+  /**
+   * The judged figure: from the scheduled send time to the end of the answer, misses as an
+   * infinite latency (count = sent).
+   */
   latency: LatencySummary;
-  /** From the scheduled send time instead: adds the generator's own lateness (sendLag). */
-  scheduleLatency: LatencySummary;
+  /** For diagnosis only: from the actual send to the end of the answer, 2xx answers only. */
+  serviceTime: LatencySummary;
   /** How late the generator sent against its schedule (timer granularity, CPU starvation). */
   sendLag: LatencySummary;
   maxInFlight: number;
@@ -121,12 +126,12 @@ async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
   const interval = 1000 / job.rate;
   const warmupCount = Math.round(job.rate * job.warmupSeconds);
   const total = warmupCount + Math.round(job.rate * job.durationSeconds);
-  const latencies: number[] = [];
+  /** Completion − scheduled time of every measured request; Infinity for a miss. */
   const fromSchedule: number[] = [];
-  const statusCounts: Record<string, number> = {};
+  const serviceTimes: number[] = [];
+  const misses = noMisses();
   let ok = 0;
   let okIncludingWarmup = 0;
-  let errors = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const sendLags: number[] = [];
@@ -136,22 +141,33 @@ async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
     new Promise<void>((resolve) => {
       const body = nextBody();
       const sentAt = performance.now();
-      if (index >= warmupCount) sendLags.push(sentAt - scheduledAt);
+      const measured = index >= warmupCount;
+      if (measured) sendLags.push(sentAt - scheduledAt);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      const done = (status: string | null) => {
+      let settled = false;
+      let timedOut = false;
+      const done = (outcome: { status: string } | { error: Error }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         const end = performance.now();
         inFlight--;
-        if (status?.startsWith('2')) okIncludingWarmup++;
-        if (index >= warmupCount) {
+        const is2xx = 'status' in outcome && outcome.status.startsWith('2');
+        if (is2xx) okIncludingWarmup++;
+        if (measured) {
           measureEnd = Math.max(measureEnd, end);
-          if (status === null) errors++;
-          else {
-            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-            if (status.startsWith('2')) {
-              ok++;
-              latencies.push(end - sentAt);
-              fromSchedule.push(end - scheduledAt);
+          if (is2xx) {
+            ok++;
+            fromSchedule.push(end - scheduledAt);
+            serviceTimes.push(end - sentAt);
+          } else {
+            fromSchedule.push(Number.POSITIVE_INFINITY);
+            if ('status' in outcome) misses.byStatus[outcome.status] = (misses.byStatus[outcome.status] ?? 0) + 1;
+            else {
+              if (timedOut) misses.timeouts++;
+              else misses.connectionErrors++;
+              misses.firstError ??= outcome.error.message;
             }
           }
         }
@@ -164,17 +180,20 @@ async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
           path: url.pathname,
           method: 'POST',
           agent,
-          timeout: REQUEST_TIMEOUT_MS,
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           res.resume();
-          res.once('end', () => done(String(res.statusCode)));
-          res.once('error', () => done(null));
+          res.once('end', () => done({ status: String(res.statusCode) }));
+          res.once('error', (error) => done({ error }));
         },
       );
-      req.once('timeout', () => req.destroy(new Error('timeout')));
-      req.once('error', () => done(null));
+      // A deadline for the whole request (waiting for a pooled connection included), not an idle timer.
+      const timer = setTimeout(() => {
+        timedOut = true;
+        req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`));
+      }, REQUEST_TIMEOUT_MS);
+      req.once('error', (error) => done({ error }));
       req.end(body);
     });
 
@@ -189,10 +208,9 @@ async function openLoop(job: OpenLoopJob): Promise<OpenLoopResult> {
     sent: total - warmupCount,
     ok,
     okIncludingWarmup,
-    statusCounts,
-    errors,
-    latency: summarise(latencies),
-    scheduleLatency: summarise(fromSchedule),
+    misses,
+    latency: summarise(fromSchedule),
+    serviceTime: summarise(serviceTimes),
     sendLag: summarise(sendLags),
     maxInFlight,
   };

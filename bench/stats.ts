@@ -30,7 +30,9 @@ export function summarise(samples: ArrayLike<number>): LatencySummary {
   };
 }
 
-export const ms = (v: number, digits = 1) => (Number.isFinite(v) ? `${v.toFixed(digits)} ms` : 'n/a');
+/** A latency; infinite is what a percentile of samples with too many misses is. */
+export const ms = (v: number, digits = 1) =>
+  Number.isFinite(v) ? `${v.toFixed(digits)} ms` : v === Number.POSITIVE_INFINITY ? '∞ (misses)' : 'n/a';
 export const perSecond = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} req/s` : 'n/a');
 
 /** A plain text table: first row is the header; columns padded to the widest cell. */
@@ -43,4 +45,33 @@ export function table(rows: string[][], align: Array<'l' | 'r'> = []): string {
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The measured requests of an open loop that did not succeed, by kind. */
+export interface Misses {
+  /** Answers with another status than 2xx, by status code. */
+  byStatus: Record<string, number>;
+  /** No complete answer within the generator's deadline. */
+  timeouts: number;
+  /** The connection or the call failed (refused, reset, closed mid-answer; an RPC error on the direct side). */
+  connectionErrors: number;
+  firstError?: string;
+}
+
+export const noMisses = (): Misses => ({ byStatus: {}, timeouts: 0, connectionErrors: 0 });
+
+export function missCount(misses: Misses): number {
+  return Object.values(misses.byStatus).reduce((s, n) => s + n, 0) + misses.timeouts + misses.connectionErrors;
+}
+
+/** `0 non-2xx, 0 timeouts, 0 connection errors`, with the statuses and the first error when there are any. */
+export function missText(misses: Misses): string {
+  const statuses = Object.entries(misses.byStatus).sort(([a], [b]) => a.localeCompare(b));
+  const non2xx = statuses.reduce((s, [, n]) => s + n, 0);
+  const parts = [
+    `${non2xx} non-2xx${statuses.length ? ` (${statuses.map(([code, n]) => `${n}x HTTP ${code}`).join(', ')})` : ''}`,
+    `${misses.timeouts} timeout(s)`,
+    `${misses.connectionErrors} connection error(s)`,
+  ];
+  return `${parts.join(', ')}${misses.firstError ? `; first error: ${misses.firstError.slice(0, 120)}` : ''}`;
 }
