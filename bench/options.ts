@@ -16,7 +16,7 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Seconds per measured closed-loop run. */
   durationSeconds: number;
-  /** Measured rounds; each round runs direct, then API: short alternating runs cancel drift and bursts of other load. */
+  /** Measured rounds; each runs both sides, direct first in odd rounds and API first in even ones (AB BA ...); the median of the rounds' ratios is judged. */
   rounds: number;
   /** Seconds of the open-loop latency run (after a short warm-up at the same rate). */
   latencySeconds: number;
@@ -46,7 +46,13 @@ const spec = {
   concurrency: { env: 'BENCH_CONCURRENCY', default: 16, min: 1, max: 256, help: 'requests in flight in the saturation runs' },
   warmup: { env: 'BENCH_WARMUP', default: 3, min: 0, max: 60, help: 'warm-up seconds per side' },
   duration: { env: 'BENCH_DURATION', default: 6, min: 1, max: 120, help: 'seconds per measured saturation run' },
-  rounds: { env: 'BENCH_ROUNDS', default: 4, min: 1, max: 10, help: 'measured rounds (direct, API alternating)' },
+  rounds: {
+    env: 'BENCH_ROUNDS',
+    default: 4,
+    min: 1,
+    max: 10,
+    help: 'measured rounds, both sides each, the order alternating; the median round ratio is judged',
+  },
   'latency-duration': { env: 'BENCH_LATENCY_DURATION', default: 20, min: 1, max: 300, help: 'seconds of the open-loop latency run' },
   'latency-fraction': {
     env: 'BENCH_LATENCY_FRACTION',
