@@ -15,17 +15,32 @@ export interface ApiProcess {
   rssMb(): number;
 }
 
-export interface ScaleBenchContext {
-  /** The seeded bench database (fresh, dropped at the end). */
+/** A database with an API process (and a worker) on it. */
+export interface ScaleStack {
   databaseUrl: string;
-  /** A knex handle on it, for baselines that run the same SQL directly. */
+  /** A knex handle on the database, for baselines that run the same SQL directly. */
   db: Db;
   api: ApiProcess;
   /** Bearer token of an admin user. */
   token: string;
+}
+
+/** Another stack on a fresh, migrated, empty database; stop() ends its processes and drops the database. */
+export interface FreshStack extends ScaleStack {
+  stop(): Promise<void>;
+}
+
+export interface ScaleBenchContext extends ScaleStack {
+  /** The seeded bench database (fresh, dropped at the end), with the API and the worker on it. */
+  databaseUrl: string;
   rows: { customers: number; referrals: number };
   /** A scratch folder of this run's own (deleted at the end), for generated files. */
   workDir: string;
+  /**
+   * Starts another API and worker (the same build and settings, the same Temporal server) on a
+   * fresh, empty database of the same Postgres server, for a measurement that needs empty tables.
+   */
+  freshStack(tag: string): Promise<FreshStack>;
   log(line: string): void;
 }
 

@@ -11,16 +11,12 @@
  * measurements in a fixed order (the import last: it adds customers) and prints every target.
  * Exit code 0 when the benchmarks ran (a missed target is printed), 1 when one broke.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../../db/knex.js';
-import { API_NODE_FLAGS, buildServer } from '../../scripts/build-server.js';
-import { bundleWorkflows } from '../../scripts/bundle-workflows.js';
 import { seedLarge } from '../../scripts/seed-large/seed.js';
-import { freePort } from '../../scripts/infra/free-port.js';
 import { startInfra } from '../infra.js';
 import type { ScaleBench, ScaleBenchContext, ScaleBenchResult } from './context.js';
 import { benchDashboard } from './dashboard.js';
@@ -28,6 +24,7 @@ import { benchExport } from './export.js';
 import { benchFixedRate } from './fixed-rate.js';
 import { benchImport } from './import.js';
 import { benchCustomerSearch } from './search.js';
+import { buildStack, startFreshStack, startStack, type StackSettings } from './stack.js';
 
 const BENCHES: Record<string, ScaleBench> = {
   search: benchCustomerSearch,
@@ -65,44 +62,6 @@ function options() {
   return { customers: count('customers', values.customers), referrals: count('referrals', values.referrals), only };
 }
 
-interface ProjectProcess extends ChildProcess {
-  /** What it printed so far (LOG_LEVEL=warn keeps this small); shown when it dies early. */
-  output(): string;
-}
-
-/** A compiled project process (dist/server/*.mjs from `npm run build`), as the Docker image runs it. */
-function startProcess(entry: string, env: Record<string, string>, flags: string[] = []): ProjectProcess {
-  const child = spawn(process.execPath, [...flags, entry], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ProjectProcess;
-  const out: Buffer[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => out.push(chunk));
-  child.output = () => Buffer.concat(out).toString('utf8');
-  return child;
-}
-
-async function waitForHealth(url: string, child: ProjectProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the API process exited:\n${child.output()}`);
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the API process did not answer /api/health within a minute');
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
-
 async function main() {
   const { customers, referrals, only } = options();
   const started = performance.now();
@@ -127,48 +86,28 @@ async function main() {
 
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'bebsy-bench-scale-'));
     cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const env = {
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: infra.databaseUrl,
-      TEMPORAL_ADDRESS: infra.temporal.address,
-      TEMPORAL_NAMESPACE: infra.temporal.namespace,
-      TEMPORAL_TASK_QUEUE: `bench-scale-${process.pid}`,
-      IMPORT_STORAGE_DIR: path.join(workDir, 'imports'),
-      APPROVAL_DIGEST_CRON: 'off',
+    const settings: StackSettings = {
+      build: await buildStack(workDir),
+      temporal: { address: infra.temporal.address, namespace: infra.temporal.namespace },
+      workDir,
     };
-    const server = await buildServer();
-    const workflowBundle = await bundleWorkflows(path.join(workDir, 'workflow-bundle.js'));
-    const worker = startProcess(server.worker, { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle });
-    cleanups.push(() => void worker.kill('SIGTERM'));
-    const api = startProcess(server.api, env, API_NODE_FLAGS);
-    cleanups.push(() => void api.kill('SIGTERM'));
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHealth(url, api);
-    const login = await fetch(`${url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'admin123' }),
-    });
-    if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
-    const { token } = (await login.json()) as { token: string };
+    const stack = await startStack(settings, infra.databaseUrl, 'main');
+    cleanups.push(() => stack.stop());
     const db = createDb(infra.databaseUrl);
     cleanups.push(() => db.destroy());
     const context: ScaleBenchContext = {
       databaseUrl: infra.databaseUrl,
       db,
-      api: { url, pid: api.pid!, rssMb: () => rssMb(api.pid!) },
-      token,
+      api: stack.api,
+      token: stack.token,
       rows: { customers, referrals },
       workDir,
+      freshStack: (tag) => startFreshStack(settings, infra.databaseUrl, tag),
       log,
     };
     console.log(`postgres  ${infra.postgres.version}, ${infra.postgres.source}`);
     console.log(
-      `api       ${path.relative(process.cwd(), server.api)} (pid ${api.pid}) at ${url}, RSS ${context.api.rssMb().toFixed(0)} MB after start; worker ${path.relative(process.cwd(), server.worker)} (pid ${worker.pid})`,
+      `api       ${path.relative(process.cwd(), settings.build.api)} (pid ${stack.api.pid}) at ${stack.api.url}, RSS ${context.api.rssMb().toFixed(0)} MB after start; worker ${path.relative(process.cwd(), settings.build.worker)} (pid ${stack.workerPid})`,
     );
     for (const name of Object.keys(BENCHES).filter((n) => only.includes(n))) {
       log(`-- ${name}`);
