@@ -1,39 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { stringify } from 'csv-stringify';
 import { Type, type Static } from 'typebox';
-import { detectNotText, inspectCsvFile } from '../../domain/csv-import/file.js';
 import {
-  createImport,
   firstImportErrors,
   getImport,
   listImports,
   requestCancel,
   streamImportErrors,
-  updateImport,
   type ImportRow,
 } from '../../db/repositories/imports.js';
 import {
   IMPORT_PHASES,
   IMPORT_STATUSES,
-  NOT_TEXT_DESCRIPTIONS,
   NOT_TEXT_KINDS,
   REJECTION_REASONS,
   isFinished,
-  type ImportField,
-  type NotTextKind,
   type RejectionReason,
 } from '../../domain/csv-import/index.js';
-import { customerImportWorkflowId } from '../../workflows/definitions.js';
 import { HttpError, notFound } from '../errors.js';
 import { Nullable, PageQuery, Timestamp, errorReplies, pageOf, pagination } from '../schemas.js';
+import { ImportService } from '../services/imports.js';
 import type { ApiDeps } from '../app.js';
 
 const importFields = {
@@ -78,15 +67,6 @@ const CustomerImportDetail = Type.Object({
 export type ImportJson = Static<typeof CustomerImport>;
 export type ImportDetailJson = Static<typeof CustomerImportDetail>;
 
-/** `details[0]` of a 422 unrecognised_header and of a 415 not_a_text_file: the UI words them by code. */
-interface HeaderProblemDetail {
-  missing_columns: ImportField[];
-  columns_found: string[];
-}
-interface NotTextDetail {
-  detected: NotTextKind;
-}
-
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) });
 
 function percent(row: ImportRow): number | null {
@@ -109,13 +89,6 @@ function importJson(row: ImportRow) {
   };
 }
 
-/** The name the admin gave the file, safe to show and to put in a header. */
-const displayName = (name: string) =>
-  path
-    .basename(name)
-    .replace(/[^\p{L}\p{N} ._()-]/gu, '_')
-    .slice(0, 200) || 'import.csv';
-
 const REPORT_HEADERS = {
   nl: ['regel', 'klantnummer', 'naam', 'e-mail', 'code', 'reden'],
   en: ['line', 'customer_id', 'name', 'email', 'code', 'reason'],
@@ -129,6 +102,7 @@ const REPORT_HEADERS = {
  */
 const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config, temporal }) => {
   await app.register(fastifyMultipart, { limits: { fileSize: config.imports.maxBytes, files: 1, fields: 10, parts: 11 } });
+  const imports = new ImportService(db, temporal, config.imports);
   app.addHook('onRequest', app.authenticate);
 
   app.post(
@@ -153,71 +127,8 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         part.file.resume();
         throw new HttpError(400, 'file_missing', `The file must be sent in the multipart field "file", not "${part.fieldname}"`);
       }
-      await mkdir(config.imports.storageDir, { recursive: true });
-      const filePath = path.resolve(config.imports.storageDir, `${randomUUID()}.csv`);
-      const discard = () => rm(filePath, { force: true });
-      try {
-        await pipeline(part.file, createWriteStream(filePath));
-      } catch (error) {
-        await discard();
-        throw error;
-      }
-      if (part.file.truncated) {
-        await discard();
-        throw new HttpError(
-          413,
-          'file_too_large',
-          `The file is larger than the import limit of ${config.imports.maxBytes} bytes (IMPORT_MAX_BYTES)`,
-        );
-      }
-      const { size } = await stat(filePath);
-      if (size === 0) {
-        await discard();
-        throw new HttpError(422, 'empty_file', 'The file is empty');
-      }
-      const notText = await detectNotText(filePath);
-      if (notText) {
-        await discard();
-        const detail: NotTextDetail = { detected: notText };
-        throw new HttpError(
-          415,
-          'not_a_text_file',
-          `The file is not a CSV text file: it looks like ${NOT_TEXT_DESCRIPTIONS[notText]}. Save it as CSV (UTF-8 or Windows-1252) and upload that`,
-          [detail],
-        );
-      }
-      const { encoding, header } = await inspectCsvFile(filePath);
-      if (!header.result.ok) {
-        await discard();
-        const detail: HeaderProblemDetail = { missing_columns: header.result.missing, columns_found: header.result.found };
-        throw new HttpError(422, 'unrecognised_header', header.result.message, [detail]);
-      }
-      const row = await createImport(db, {
-        fileName: displayName(part.filename),
-        filePath,
-        fileBytes: size,
-        encoding,
-        delimiter: header.delimiter,
-        createdBy: request.user.username,
-        workflowId: customerImportWorkflowId,
-      });
-      try {
-        await temporal.client.workflow.start('customerImport', {
-          workflowId: row.workflow_id,
-          taskQueue: temporal.taskQueue,
-          args: [{ importId: row.id }],
-        });
-      } catch (error) {
-        await updateImport(db, row.id, {
-          status: 'failed',
-          phase: 'done',
-          error: 'The import could not be started',
-          finished_at: new Date(),
-        });
-        await discard();
-        throw error;
-      }
-      request.log.info({ importId: row.id, bytes: size }, 'customer import queued');
+      const row = await imports.queue({ file: part.file, filename: part.filename }, request.user.username);
+      request.log.info({ importId: row.id, bytes: Number(row.file_bytes) }, 'customer import queued');
       return reply.status(202).send(importJson(row));
     },
   );
