@@ -86,4 +86,23 @@ describe('configuration', () => {
     });
     assert.equal(ok.isProduction, true);
   });
+
+  it('refuses production without BOOKING_WEBHOOK_SECRET, and says why', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'a-long-unique-password' };
+    assert.throws(
+      () => loadConfig(production),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /BOOKING_WEBHOOK_SECRET: must be set in production \(booking webhooks are refused without it\)/);
+        assert.doesNotMatch(error.message, /JWT_SECRET|ADMIN_PASSWORD/, 'only the missing secret is named');
+        return true;
+      },
+    );
+    // Outside production the development secret stands in, so the README's curl examples can sign.
+    assert.match(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).webhooks.bookingSecret, /^whsec_/);
+    assert.equal(
+      loadConfig({ ...production, BOOKING_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }).webhooks.bookingSecret,
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    );
+  });
 });

@@ -5,6 +5,7 @@ import argon2 from 'argon2';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ImportDetailJson } from '../api/routes/imports.js';
+import { assertError, detailFields } from './support/http.js';
 import { getImportJson, importEnded, uploadImport, writeLargeCsv } from './support/imports.js';
 import { adminToken, createCustomer, eventually, startTestSystem, unique, type TestSystem } from './support/system.js';
 
@@ -163,9 +164,7 @@ describe('customer CSV import', () => {
 
   it('answers clear 4xx errors for bad uploads, storing nothing', async () => {
     const noHeader = await uploadImport(system.app, token, await fixture('no-header.csv'));
-    assert.equal(noHeader.statusCode, 422);
-    assert.equal(noHeader.json().error, 'unrecognised_header');
-    assert.match(noHeader.json().message, /lacks the column\(s\) bebsy_customer_id .* columns found: "foo", "bar", "baz"/);
+    assertError(noHeader, 422, 'unrecognised_header', /lacks the column\(s\) bebsy_customer_id .* columns found: "foo", "bar", "baz"/);
     assert.deepEqual(
       noHeader.json().details,
       [{ missing_columns: ['bebsy_customer_id', 'name', 'email'], columns_found: ['foo', 'bar', 'baz'] }],
@@ -175,19 +174,16 @@ describe('customer CSV import', () => {
     assert.deepEqual(noEmail.json().details, [{ missing_columns: ['email'], columns_found: ['Klantnummer', 'Naam', 'Woonplaats'] }]);
 
     const wrongField = await uploadImport(system.app, token, 'Klantnummer;Naam;E-mail\r\n', { field: 'upload' });
-    assert.equal(wrongField.statusCode, 400);
-    assert.match(wrongField.json().message, /field "file"/);
+    assertError(wrongField, 400, 'file_missing', /field "file", not "upload"/);
 
     const json = await system.app.inject({ method: 'POST', url: '/api/customers/import', headers: auth(), payload: { file: 'x' } });
-    assert.equal(json.statusCode, 415);
+    assertError(json, 415, 'unsupported_media_type', /multipart\/form-data in the field "file"/);
 
     const empty = await uploadImport(system.app, token, '');
-    assert.equal(empty.statusCode, 422);
-    assert.equal(empty.json().error, 'empty_file');
+    assertError(empty, 422, 'empty_file', /empty/);
 
     const tooBig = await uploadImport(system.app, token, Buffer.alloc(MAX_BYTES + 1, 'a'));
-    assert.equal(tooBig.statusCode, 413, tooBig.body);
-    assert.equal(tooBig.json().error, 'file_too_large');
+    assertError(tooBig, 413, 'file_too_large', /IMPORT_MAX_BYTES/);
     assert.deepEqual(await readdir(storageDir), [], 'nothing stored');
 
     const other = await system.app.inject({
@@ -195,15 +191,24 @@ describe('customer CSV import', () => {
       url: '/api/auth/login',
       payload: { username: 'x'.repeat(2 * 1024 * 1024), password: 'x' },
     });
-    assert.equal(other.statusCode, 413, 'the rest of the API keeps its 1 MB body limit');
+    assertError(other, 413, 'payload_too_large'); // the rest of the API keeps its 1 MB body limit
 
-    assert.equal((await system.app.inject({ method: 'GET', url: '/api/imports/999999999', headers: auth() })).statusCode, 404);
-    assert.equal((await system.app.inject({ method: 'GET', url: '/api/imports/999999999/errors.csv', headers: auth() })).statusCode, 404);
-    assert.equal((await system.app.inject({ method: 'POST', url: '/api/imports/999999999/cancel', headers: auth() })).statusCode, 404);
-    assert.equal((await system.app.inject({ method: 'GET', url: '/api/imports/abc', headers: auth() })).statusCode, 400);
+    for (const [method, url] of [
+      ['GET', '/api/imports/999999999'],
+      ['GET', '/api/imports/999999999/errors.csv'],
+      ['POST', '/api/imports/999999999/cancel'],
+    ] as const) {
+      assertError(await system.app.inject({ method, url, headers: auth() }), 404, 'not_found', /Import 999999999 does not exist/);
+    }
+    const badId = assertError(
+      await system.app.inject({ method: 'GET', url: '/api/imports/abc', headers: auth() }),
+      400,
+      'validation_error',
+    );
+    assert.deepEqual(detailFields(badId), ['id']);
     const imports = await system.db('customer_imports').count<{ n: string }[]>({ n: '*' });
     const list = await system.app.inject({ method: 'GET', url: '/api/imports?limit=100', headers: auth() });
-    assert.equal(list.statusCode, 200);
+    assert.equal(list.statusCode, 200, list.body);
     assert.equal(list.json().pagination.total, Number(imports[0].n), 'none of the refused uploads became an import');
   });
 
@@ -273,8 +278,7 @@ describe('customer CSV import', () => {
       assert.deepEqual(await readdir(storageDir), []);
 
       const again = await system.app.inject({ method: 'POST', url: `/api/imports/${id}/cancel`, headers: auth() });
-      assert.equal(again.statusCode, 409);
-      assert.equal(again.json().error, 'import_finished');
+      assertError(again, 409, 'import_finished');
     } finally {
       await rm(file, { force: true });
     }
@@ -285,11 +289,17 @@ describe('customer CSV import', () => {
     await system.db('admin_users').insert({ username, password_hash: await argon2.hash('viewer-password-1'), role: 'viewer' });
     const headers = { authorization: `Bearer ${await adminToken(system.app, username, 'viewer-password-1')}` };
     const list = await system.app.inject({ method: 'GET', url: '/api/imports', headers });
-    assert.equal(list.statusCode, 200);
+    assert.equal(list.statusCode, 200, list.body);
     const [latest] = list.json().data;
-    assert.equal((await system.app.inject({ method: 'GET', url: `/api/imports/${latest.id}`, headers })).statusCode, 200);
+    const asAdmin = await getImportJson(system.app, token, latest.id);
+    const detail = await system.app.inject({ method: 'GET', url: `/api/imports/${latest.id}`, headers });
+    assert.equal(detail.statusCode, 200, detail.body);
+    assert.deepEqual(detail.json(), asAdmin, 'a viewer reads the same import an admin does');
+    const before = await system.db('customer_imports').count<{ n: string }[]>({ n: '*' });
     const upload = await system.app.inject({ method: 'POST', url: '/api/customers/import', headers, payload: {} });
-    assert.equal(upload.statusCode, 403);
-    assert.equal((await system.app.inject({ method: 'POST', url: `/api/imports/${latest.id}/cancel`, headers })).statusCode, 403);
+    assertError(upload, 403, 'forbidden', /viewer/);
+    assertError(await system.app.inject({ method: 'POST', url: `/api/imports/${latest.id}/cancel`, headers }), 403, 'forbidden', /viewer/);
+    assert.deepEqual(await system.db('customer_imports').count<{ n: string }[]>({ n: '*' }), before, 'no import queued by a viewer');
+    assert.deepEqual(await getImportJson(system.app, token, latest.id), asAdmin, 'nor one cancelled');
   });
 });

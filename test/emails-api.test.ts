@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createEmailActivities } from '../activities/email.js';
 import { EMAIL_KINDS, EMAIL_LOCALES, renderEmail, type EmailKind } from '../emails/render.js';
 import { sampleMessage } from '../emails/samples.js';
+import { assertError, detailFields } from './support/http.js';
 import { adminToken, startTestSystem, unique, type TestSystem } from './support/system.js';
 
 /** The outbox and template previews for admins: GET /api/emails, /api/emails/:id, /api/emails/preview/:template. */
@@ -33,9 +34,7 @@ describe('emails API', () => {
 
   it('answers 401 without a token', async () => {
     for (const url of ['/api/emails', '/api/emails/1', '/api/emails/preview/reward_paid']) {
-      const res = await get(url, false);
-      assert.equal(res.statusCode, 401, url);
-      assert.equal(typeof res.json().error, 'string');
+      assertError(await get(url, false), 401, 'unauthorized', /Sign in first/);
     }
   });
 
@@ -82,8 +81,12 @@ describe('emails API', () => {
       [keys.paid],
     );
 
-    assert.equal((await get('/api/emails?status=bounced')).statusCode, 400);
-    assert.equal((await get('/api/emails?kind=nonsense')).statusCode, 400);
+    assert.deepEqual(detailFields(assertError(await get('/api/emails?status=bounced'), 400, 'validation_error', /status must be one of/)), [
+      'status',
+    ]);
+    assert.deepEqual(detailFields(assertError(await get('/api/emails?kind=nonsense'), 400, 'validation_error', /kind must be one of/)), [
+      'kind',
+    ]);
   });
 
   it('answers one message with its html and text', async () => {
@@ -96,10 +99,8 @@ describe('emails API', () => {
     assert.match(message.html, /BEBSY-7KQ2-M9XD/);
     assert.match(message.text, /BEBSY-7KQ2-M9XD/);
 
-    const missing = await get('/api/emails/999999999999');
-    assert.equal(missing.statusCode, 404);
-    assert.equal(missing.json().error, 'not_found');
-    assert.equal((await get('/api/emails/abc')).statusCode, 400);
+    assertError(await get('/api/emails/999999999999'), 404, 'not_found', /999999999999/);
+    assert.deepEqual(detailFields(assertError(await get('/api/emails/abc'), 400, 'validation_error')), ['id']);
   });
 
   it('previews every template in both languages with sample data', async () => {
@@ -125,18 +126,19 @@ describe('emails API', () => {
   });
 
   it('answers 404 with the known templates for an unknown one, and 400 for a bad locale', async () => {
-    const unknown = await get('/api/emails/preview/no_such_template');
-    assert.equal(unknown.statusCode, 404);
-    const body = unknown.json();
-    assert.equal(body.error, 'not_found');
+    const body = assertError(await get('/api/emails/preview/no_such_template'), 404, 'not_found');
     for (const kind of EMAIL_KINDS) assert.ok(body.message.includes(kind), kind);
     assert.deepEqual(
       body.details,
       EMAIL_KINDS.map((template) => ({ template })),
     );
 
-    const bad = await get('/api/emails/preview/reward_paid?locale=de');
-    assert.equal(bad.statusCode, 400);
-    assert.equal(bad.json().error, 'validation_error');
+    const bad = assertError(
+      await get('/api/emails/preview/reward_paid?locale=de'),
+      400,
+      'validation_error',
+      /locale must be one of: "nl", "en"/,
+    );
+    assert.deepEqual(detailFields(bad), ['locale']);
   });
 });
