@@ -367,11 +367,11 @@ async function measureFile(
     return {
       lines: [
         `${FILE_NAMES[kind]}: ${fmt(rows)} rows, ${(size / 1024 / 1024).toFixed(1)} MB (${mix})`,
+        `  baseline, bare psql \\copy into a table of text columns: ${seconds(bareMs)}`,
         `  baseline, hand-written SQL (psql \\copy into a temp table + one INSERT … ON CONFLICT (bebsy_customer_id) DO UPDATE, one transaction): ${seconds(pipeline.ms)}` +
           ` (attempt ${pipeline.attempts}${pipeline.attempts > 1 ? `; ${pipeline.attempts - 1} rolled back on a referral code collision` : ''}; ` +
           `copied ${fmt(pipeline.copied)}, wrote ${fmt(pipeline.applied)} rows, expected ${fmt(expected.inserted + expected.updated)})`,
         `    into ${PIPELINE_TABLE}, LIKE customers INCLUDING ALL: ${pipeline.table.indexes} indexes checked equal, ${fmt(pipeline.table.rows)} rows copied (setup ${seconds(pipeline.table.ms)}, not timed)`,
-        `  baseline, bare psql \\copy into a table of text columns: ${seconds(bareMs)}`,
         `  API import ${job.id} (${job.status}${job.error ? `: ${job.error}` : ''}): ${seconds(totalMs)} = upload ${seconds(uploadedMs)}` +
           (validatingAt !== null ? `, staging until ${seconds(validatingAt)}, validate + apply ${seconds(totalMs - validatingAt)}` : ''),
         `  ratio import / hand-written SQL: ${pipelineRatio.toFixed(2)}× (target <= ${TARGET_PIPELINE_RATIO}×)`,
