@@ -1,5 +1,5 @@
 import { evaluateReferralRules, type RuleVerdict } from '../domain/referral-rules.js';
-import type { BookingEvent } from '../domain/lifecycle.js';
+import type { BookingEvent, TransitionRecord } from '../domain/lifecycle.js';
 import type { Db } from '../db/knex.js';
 import * as lifecycle from '../db/repositories/lifecycle.js';
 import type { EmailConfig, ReferralPolicyConfig } from '../config/env.js';
@@ -9,7 +9,6 @@ import { createDigestActivities } from './digest.js';
 import { createNotificationActivities } from './notifications.js';
 import { createImportActivities } from './imports.js';
 
-export type { TransitionRecord } from '../db/repositories/lifecycle.js';
 export type { SendEmailInput, SendEmailResult } from './email.js';
 
 export interface ActivityDependencies {
@@ -35,7 +34,7 @@ export function createReferralActivities({ db, policy, email, resend }: Activity
     async checkReferralRules({ referralId }: { referralId: string }): Promise<RuleVerdict> {
       return evaluateReferralRules(await lifecycle.referralFacts(db, referralId), policy);
     },
-    async recordTransition(record: lifecycle.TransitionRecord): Promise<void> {
+    async recordTransition(record: TransitionRecord): Promise<void> {
       await lifecycle.recordTransition(db, record);
     },
     async takePendingBookingEvents({ referralId }: { referralId: string }): Promise<BookingEvent[]> {

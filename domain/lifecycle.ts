@@ -46,6 +46,24 @@ export interface Booking {
   departureDate: string | null;
 }
 
+/** One status transition as the workflow records it: the `recordTransition` activity writes it with its audit row. */
+export interface TransitionRecord {
+  referralId: string;
+  /** The workflow's transition counter: with the referral id, the idempotency key. */
+  seq: number;
+  from: ReferralStatus;
+  to: ReferralStatus;
+  at: string;
+  actor: string;
+  reason?: string;
+  flagged?: boolean;
+  flagReasons?: string[];
+  rejectionReason?: string;
+  booking?: Booking;
+  webhookId?: string;
+  voucherCode?: string;
+}
+
 export interface ReviewInput {
   /** Who decided, e.g. `admin:jan` or `system:auto-approve`. */
   actor: string;

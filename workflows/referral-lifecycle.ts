@@ -8,9 +8,17 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReferralActivities, TransitionRecord } from '../activities/index.js';
+import type { ReferralActivities } from '../activities/index.js';
 import type { ReferralNotification } from '../activities/notifications.js';
-import type { Booking, BookingEvent, ReferralLifecycleInput, ReferralState, ReviewInput, ReviewOutcome } from '../domain/lifecycle.js';
+import type {
+  Booking,
+  BookingEvent,
+  ReferralLifecycleInput,
+  ReferralState,
+  ReviewInput,
+  ReviewOutcome,
+  TransitionRecord,
+} from '../domain/lifecycle.js';
 import type { ReferralStatus } from '../domain/referral-status.js';
 import { rewardHoldEnds } from '../domain/reward-hold.js';
 import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey } from '../domain/search-attributes.js';

@@ -1,30 +1,13 @@
 import { randomInt } from 'node:crypto';
-import type { Booking, BookingEvent } from '../../domain/lifecycle.js';
+import type { BookingEvent, TransitionRecord } from '../../domain/lifecycle.js';
 import type { ReferralFacts } from '../../domain/referral-rules.js';
 import { eurosToCents } from '../../domain/money.js';
 import { generateReferralCode } from '../../domain/referral-code.js';
-import { STATUS_TIMESTAMP_COLUMN, type ReferralStatus } from '../../domain/referral-status.js';
+import { STATUS_TIMESTAMP_COLUMN } from '../../domain/referral-status.js';
 import type { Db } from '../knex.js';
 import { uniqueViolation } from '../pg-errors.js';
 
 /** The write side of the referral read model: what the lifecycle activities persist. */
-
-export interface TransitionRecord {
-  referralId: string;
-  /** The workflow's transition counter: with the referral id, the idempotency key. */
-  seq: number;
-  from: ReferralStatus;
-  to: ReferralStatus;
-  at: string;
-  actor: string;
-  reason?: string;
-  flagged?: boolean;
-  flagReasons?: string[];
-  rejectionReason?: string;
-  booking?: Booking;
-  webhookId?: string;
-  voucherCode?: string;
-}
 
 /**
  * Writes one transition and its audit row in one transaction. A retry finds the audit row
