@@ -21,10 +21,11 @@ export interface ActivityDependencies {
 }
 
 /**
- * The referral workflow's side effects. Each is idempotent: Temporal retries an activity
+ * Every activity of the worker: the referral lifecycle's, its emails (notifications and the
+ * approval digest) and the customer import's. Each is idempotent: Temporal retries an activity
  * whose result it did not record, so running one twice must change nothing the second time.
  */
-export function createReferralActivities({ db, policy, email, resend }: ActivityDependencies) {
+export function createWorkerActivities({ db, policy, email, resend }: ActivityDependencies) {
   const emailActivities = createEmailActivities({ db, email, resend });
   return {
     ...emailActivities,
@@ -49,4 +50,4 @@ export function createReferralActivities({ db, policy, email, resend }: Activity
   };
 }
 
-export type ReferralActivities = ReturnType<typeof createReferralActivities>;
+export type WorkerActivities = ReturnType<typeof createWorkerActivities>;

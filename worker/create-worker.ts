@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createReferralActivities, type ActivityDependencies } from '../activities/index.js';
+import { createWorkerActivities, type ActivityDependencies } from '../activities/index.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -21,7 +21,7 @@ export async function createReferralWorker(options: ReferralWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
-    activities: createReferralActivities(options),
+    activities: createWorkerActivities(options),
     shutdownGraceTime: '10 seconds',
     ...options.overrides,
   });

@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReferralActivities } from '../activities/index.js';
+import type { WorkerActivities } from '../activities/index.js';
 import type { ReferralNotification } from '../activities/notifications.js';
 import type {
   Booking,
@@ -27,7 +27,7 @@ import { approveUpdate, bookingEventSignal, referralStateQuery, rejectUpdate } f
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Emails wait out a provider outage for a day (retrying), then give up without failing the referral. */
-const notifications = proxyActivities<ReferralActivities>({
+const notifications = proxyActivities<WorkerActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 day',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2 },
@@ -36,7 +36,7 @@ const NOTIFICATIONS_PATCH = 'email-notifications';
 /** The hold lasts until the departure day is over in Amsterdam (domain/reward-hold.ts); before: 00:00 UTC of that day. */
 const HOLD_UNTIL_DEPARTURE_DAY_ENDS_PATCH = 'hold-until-departure-day-ends';
 
-const activities = proxyActivities<ReferralActivities>({
+const activities = proxyActivities<WorkerActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });

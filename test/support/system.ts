@@ -8,7 +8,7 @@ import { ensureInitialAdmin } from '../../db/repositories/admin-users.js';
 import { createDb, type Db } from '../../db/knex.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
-import { createReferralActivities, type ReferralActivities } from '../../activities/index.js';
+import { createWorkerActivities as createReferralActivities, type WorkerActivities as ReferralActivities } from '../../activities/index.js';
 import { createReferralWorker } from '../../worker/create-worker.js';
 
 export const testEnv = {
