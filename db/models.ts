@@ -1,7 +1,7 @@
 import { Model } from 'objection';
 
 /**
- * Thin objection models: table, relations, jsonSchema. Queries live in the repositories,
+ * Thin objection models: table and jsonSchema. Queries live in the repositories,
  * and reporting, upserts and COPY use knex or SQL directly (docs/architecture.md, Layers).
  */
 
@@ -15,7 +15,6 @@ export class CustomerModel extends Model {
   locale!: 'nl' | 'en';
   created_at!: Date;
   updated_at!: Date;
-  referrals?: ReferralModel[];
 
   static jsonSchema = {
     type: 'object',
@@ -28,36 +27,6 @@ export class CustomerModel extends Model {
       locale: { type: 'string', enum: ['nl', 'en'] },
     },
   };
-
-  static get relationMappings() {
-    return {
-      referrals: {
-        relation: Model.HasManyRelation,
-        modelClass: ReferralModel,
-        join: { from: 'customers.id', to: 'referrals.referrer_id' },
-      },
-    };
-  }
-}
-
-export class ReferralModel extends Model {
-  static tableName = 'referrals';
-  id!: string;
-  referrer_id!: string;
-  new_customer_email!: string;
-  booking_reference!: string | null;
-  status!: string;
-  workflow_id!: string;
-
-  static get relationMappings() {
-    return {
-      referrer: {
-        relation: Model.BelongsToOneRelation,
-        modelClass: CustomerModel,
-        join: { from: 'referrals.referrer_id', to: 'customers.id' },
-      },
-    };
-  }
 }
 
 export class AdminUserModel extends Model {
