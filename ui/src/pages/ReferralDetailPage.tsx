@@ -1,10 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api } from '../api/client';
 import { useReferral } from '../api/queries';
-import type { AuditEntry, ReferralDetail, ReferralStatus, ReviewReply } from '../api/types';
+import type { AuditEntry, ReferralDetail, ReferralStatus } from '../api/types';
 import { useSession } from '../auth/auth-store';
 import { RejectForm } from '../components/RejectForm';
 import { ErrorState, Loading, Notice } from '../components/States';
@@ -14,7 +12,7 @@ import { actorText, reasonText } from '../lib/actors';
 import { useErrorText } from '../lib/errors';
 import { useFormat, type Format } from '../lib/format';
 import { usePageTitle } from '../lib/hooks';
-import { canApprove, canReject } from '../lib/review';
+import { canApprove, canReject, useReviewReferral } from '../lib/review';
 import type { TFunction } from 'i18next';
 
 /** Ended without a payout: there is no reward, so no amount to show either. */
@@ -110,21 +108,11 @@ export default function ReferralDetailPage() {
   const errorText = useErrorText();
   const { id = '' } = useParams();
   const session = useSession();
-  const queryClient = useQueryClient();
   const referral = useReferral(id);
   const [rejecting, setRejecting] = useState(false);
   usePageTitle(t('referral.title', { id }));
 
-  const decide = useMutation({
-    mutationFn: (input: { status: 'approved' | 'rejected'; reason?: string }) =>
-      api<ReviewReply>(`/referrals/${encodeURIComponent(id)}/status`, { method: 'PUT', body: input }),
-    onSuccess: () => setRejecting(false),
-    onSettled: () => {
-      void queryClient.invalidateQueries({ queryKey: ['referral', id] });
-      void queryClient.invalidateQueries({ queryKey: ['referrals'] });
-      void queryClient.invalidateQueries({ queryKey: ['dashboard'] });
-    },
-  });
+  const decide = useReviewReferral({ onSuccess: () => setRejecting(false) });
 
   if (referral.isPending) return <Loading />;
   if (referral.isError) return <ErrorState error={referral.error} onRetry={() => void referral.refetch()} />;
@@ -184,7 +172,7 @@ export default function ReferralDetailPage() {
             <RejectForm
               busy={decide.isPending}
               onCancel={() => setRejecting(false)}
-              onConfirm={(reason) => decide.mutate({ status: 'rejected', reason })}
+              onConfirm={(reason) => decide.mutate({ id, status: 'rejected', reason })}
             />
           ) : (
             <div className="button-row">
@@ -193,7 +181,7 @@ export default function ReferralDetailPage() {
                   type="button"
                   className="btn btn-success"
                   disabled={decide.isPending}
-                  onClick={() => decide.mutate({ status: 'approved' })}
+                  onClick={() => decide.mutate({ id, status: 'approved' })}
                 >
                   {decide.isPending ? t('common.saving') : t('review.approve')}
                 </button>

@@ -1,10 +1,8 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
-import { api } from '../api/client';
 import { useReferrals } from '../api/queries';
-import type { Referral, ReviewReply } from '../api/types';
+import type { Referral } from '../api/types';
 import { useSession } from '../auth/auth-store';
 import { RejectForm } from '../components/RejectForm';
 import { EmptyState, ErrorState, Loading, Notice } from '../components/States';
@@ -13,6 +11,7 @@ import { UndoToast } from '../components/UndoToast';
 import { useErrorText } from '../lib/errors';
 import { useFormat } from '../lib/format';
 import { usePageTitle } from '../lib/hooks';
+import { useReviewReferral } from '../lib/review';
 import { useUndoWindow } from '../lib/undo';
 
 const LIMIT = 50;
@@ -40,7 +39,6 @@ export default function ReviewQueuePage() {
   const navigate = useNavigate();
   const session = useSession();
   const admin = session?.user.role === 'admin';
-  const queryClient = useQueryClient();
   const queue = useReferrals({ status: 'pending_approval', sort: 'oldest', limit: LIMIT, page: 1 });
   const [done, setDone] = useState<Set<string>>(new Set());
   const [index, setIndex] = useState(0);
@@ -57,31 +55,21 @@ export default function ReviewQueuePage() {
       return next;
     });
 
-  const decide = useMutation({
-    mutationFn: (input: { referral: Referral; status: 'approved' | 'rejected'; reason?: string }) =>
-      api<ReviewReply>(`/referrals/${input.referral.id}/status`, { method: 'PUT', body: { status: input.status, reason: input.reason } }),
-    onSuccess: (reply, input) => {
-      setDoneFor(input.referral.id, true);
+  const decide = useReviewReferral({
+    onSuccess: (reply, { id }) => {
+      setDoneFor(id, true);
       setRejecting(false);
-      setOutcome({
-        id: input.referral.id,
-        kind: 'success',
-        text: t(reply.status === 'rejected' ? 'review.rejected' : 'review.approved', { id: input.referral.id }),
-      });
+      setOutcome({ id, kind: 'success', text: t(reply.status === 'rejected' ? 'review.rejected' : 'review.approved', { id }) });
     },
-    onError: (error, input) => {
-      setDoneFor(input.referral.id, false);
-      setOutcome({ id: input.referral.id, kind: 'error', text: `#${input.referral.id}: ${errorText(error)}` });
-    },
-    onSettled: () => {
-      void queryClient.invalidateQueries({ queryKey: ['referrals'] });
-      void queryClient.invalidateQueries({ queryKey: ['dashboard'] });
+    onError: (error, { id }) => {
+      setDoneFor(id, false);
+      setOutcome({ id, kind: 'error', text: `#${id}: ${errorText(error)}` });
     },
   });
   // Sent when the undo window closes: out of the list until the answer says otherwise.
   const approval = useUndoWindow((referral: Referral) => {
     setDoneFor(referral.id, true);
-    decide.mutate({ referral, status: 'approved' });
+    decide.mutate({ id: referral.id, status: 'approved' });
   });
 
   const waiting = (queue.data?.data ?? []).filter((r) => !done.has(r.id) && r.status === 'pending_approval');
@@ -337,7 +325,7 @@ export default function ReviewQueuePage() {
                       setRejecting(false);
                       itemRefs.current.get(current.id)?.focus();
                     }}
-                    onConfirm={(reason) => decide.mutate({ referral: current, status: 'rejected', reason })}
+                    onConfirm={(reason) => decide.mutate({ id: current.id, status: 'rejected', reason })}
                   />
                 ) : (
                   <div className="button-row">
