@@ -8,7 +8,7 @@ import { ensureInitialAdmin } from '../../db/repositories/admin-users.js';
 import { createDb, type Db } from '../../db/knex.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
-import { createWorkerActivities as createReferralActivities, type WorkerActivities as ReferralActivities } from '../../activities/index.js';
+import { createWorkerActivities, type WorkerActivities } from '../../activities/index.js';
 import { createReferralWorker } from '../../worker/create-worker.js';
 
 export const testEnv = {
@@ -49,8 +49,22 @@ export interface TestSystemOptions {
   /** Variables only the worker sees on top of `env`, as when the API and the worker are configured apart. */
   workerEnv?: Record<string, string>;
   /** Activities of the worker replaced by the test's own, built around the real ones (e.g. to hold one). */
-  activities?: (real: ReferralActivities) => Partial<ReferralActivities>;
+  activities?: (real: WorkerActivities) => Partial<WorkerActivities>;
+  /**
+   * 'raised' (default): every rate limit far above what a test sends from its one address, so
+   * suites that sign in or submit many times are not cut off; 'real': the configured limits
+   * (the defaults, or the RATE_LIMIT_* variables in `env`), for the tests of the limits.
+   */
+  rateLimits?: 'raised' | 'real';
 }
+
+/** Rate limits no test reaches: the limiter runs (headers and all), but never answers 429. */
+export const RAISED_RATE_LIMITS: Record<string, string> = Object.fromEntries(
+  ['API', 'ADMIN', 'LOGIN_IP', 'LOGIN_ACCOUNT', 'REFERRAL_FORM', 'CODE_LOOKUP', 'WEBHOOKS'].map((name) => [
+    `RATE_LIMIT_${name}`,
+    '1000000/1m',
+  ]),
+);
 
 /**
  * The real system against the shared Postgres and Temporal dev server: API (in-process via
@@ -58,7 +72,7 @@ export interface TestSystemOptions {
  */
 export async function startTestSystem(
   env: Record<string, string> = {},
-  { worker: withWorker = true, databaseUrl = testEnv.databaseUrl, workerEnv = {}, activities }: TestSystemOptions = {},
+  { worker: withWorker = true, databaseUrl = testEnv.databaseUrl, workerEnv = {}, activities, rateLimits = 'raised' }: TestSystemOptions = {},
 ): Promise<TestSystem> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
@@ -68,6 +82,7 @@ export async function startTestSystem(
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    ...(rateLimits === 'raised' && RAISED_RATE_LIMITS),
     ...env,
   };
   const config = loadConfig(baseEnv);
@@ -94,7 +109,7 @@ export async function startTestSystem(
     worker: null,
     async startWorker() {
       const dependencies = { db, policy: workerConfig.referrals, email: workerConfig.email };
-      const real = activities && createReferralActivities(dependencies);
+      const real = activities && createWorkerActivities(dependencies);
       system.worker = await createReferralWorker({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
