@@ -29,3 +29,11 @@ export const STATUS_TIMESTAMP_COLUMN: Record<ReferralStatus, string> = {
 /** Statuses an admin may set through `PUT /api/referrals/:id/status`. */
 export const ADMIN_DECISIONS = ['approved', 'rejected'] as const;
 export type AdminDecision = (typeof ADMIN_DECISIONS)[number];
+
+/**
+ * A rejection needs a reason, and white space is none. The one rule for the API (a 400), the
+ * admin UI's reject form and the workflow's update validator.
+ */
+export function lacksRejectionReason(decision: AdminDecision, reason: string | null | undefined): boolean {
+  return decision === 'rejected' && !reason?.trim();
+}

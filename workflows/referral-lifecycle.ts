@@ -19,7 +19,7 @@ import type {
   ReviewOutcome,
   TransitionRecord,
 } from '../domain/lifecycle.js';
-import type { ReferralStatus } from '../domain/referral-status.js';
+import { lacksRejectionReason, type ReferralStatus } from '../domain/referral-status.js';
 import { rewardHoldEnds } from '../domain/reward-hold.js';
 import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey } from '../domain/search-attributes.js';
 import { approveUpdate, bookingEventSignal, referralStateQuery, rejectUpdate } from './definitions.js';
@@ -235,7 +235,7 @@ interface ReviewContext {
 
 function validateReview(to: Decision['to'], review: ReviewInput, context: ReviewContext): void {
   if (!review?.actor) throw new Error('A review needs the actor who made it');
-  if (to === 'rejected' && !review.reason?.trim()) throw new Error('A rejection needs a reason');
+  if (lacksRejectionReason(to, review.reason)) throw new Error('A rejection needs a reason');
   assertReviewable(to, context);
 }
 

@@ -4,7 +4,7 @@ import { auditTrail, getReferral, listReferrals } from '../../db/repositories/re
 import { getReward } from '../../db/repositories/rewards.js';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { isReferralCode, normaliseReferralCode } from '../../domain/referral-code.js';
-import { ADMIN_DECISIONS } from '../../domain/referral-status.js';
+import { ADMIN_DECISIONS, lacksRejectionReason } from '../../domain/referral-status.js';
 import { EMAIL_LOCALES } from '../../emails/messages.js';
 import { HttpError, notFound } from '../errors.js';
 import { referralJson } from '../serializers.js';
@@ -151,7 +151,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
     },
     async (request) => {
       const { status, reason } = request.body;
-      if (status === 'rejected' && !reason?.trim()) {
+      if (lacksRejectionReason(status, reason)) {
         throw new HttpError(400, 'validation_error', 'reason is required when rejecting', [
           { field: 'reason', message: 'is required when rejecting' },
         ]);
@@ -187,7 +187,7 @@ const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, ref
     },
     async (request) => {
       const { status, reason } = request.body;
-      if (status === 'rejected' && !reason?.trim()) {
+      if (lacksRejectionReason(status, reason)) {
         throw new HttpError(400, 'validation_error', 'reason is required when rejecting', [
           { field: 'reason', message: 'is required when rejecting' },
         ]);

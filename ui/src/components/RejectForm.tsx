@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { lacksRejectionReason } from '../../../domain/referral-status';
 
 /** The reason field for a rejection (required), with confirm and cancel. Escape cancels. */
 export function RejectForm({
@@ -19,7 +20,7 @@ export function RejectForm({
   const [touched, setTouched] = useState(false);
   const field = useRef<HTMLTextAreaElement>(null);
   useEffect(() => field.current?.focus(), []);
-  const missing = !reason.trim();
+  const missing = lacksRejectionReason('rejected', reason);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
