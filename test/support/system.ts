@@ -72,7 +72,13 @@ export const RAISED_RATE_LIMITS: Record<string, string> = Object.fromEntries(
  */
 export async function startTestSystem(
   env: Record<string, string> = {},
-  { worker: withWorker = true, databaseUrl = testEnv.databaseUrl, workerEnv = {}, activities, rateLimits = 'raised' }: TestSystemOptions = {},
+  {
+    worker: withWorker = true,
+    databaseUrl = testEnv.databaseUrl,
+    workerEnv = {},
+    activities,
+    rateLimits = 'raised',
+  }: TestSystemOptions = {},
 ): Promise<TestSystem> {
   quietTemporalRuntime();
   const taskQueue = `test-${randomUUID()}`;
