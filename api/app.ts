@@ -5,6 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/env.js';
 import type { Db } from '../db/knex.js';
 import { installErrorHandler } from './errors.js';
+import { refuseUnstorableValues } from './plugins/refuse-unstorable-values.js';
 import { TerminalLogController } from './request-log.js';
 import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
@@ -67,6 +68,7 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app, await adminUi(app, config));
+  refuseUnstorableValues(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   await app.register(fastifySwagger, {

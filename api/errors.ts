@@ -1,4 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../db/pg-errors.js';
+import { isTemporalUnavailable } from '../temporal-config/unavailable.js';
+
+/** Seconds a client should wait before retrying a 503 (a dependency restarting, an update nobody took yet). */
+export const RETRY_AFTER_SECONDS = 5;
 
 /** Answers a browser's GET for a page the router does not know (the single-page app). */
 export type PageFallback = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
@@ -57,6 +62,7 @@ function describeValidation(error: FastifyError): { message: string; details: un
 /** One error shape for the whole API; 5xx answers never carry internals. */
 export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFallback): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpError && error.statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     if (error instanceof HttpError) {
       return reply
         .status(error.statusCode)
@@ -65,6 +71,19 @@ export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFal
     if (error.validation) {
       const { message, details } = describeValidation(error);
       return reply.status(400).send({ error: 'validation_error', message, details });
+    }
+    const unavailable = isDatabaseUnavailable(error)
+      ? 'The database'
+      : isTemporalUnavailable(error)
+        ? 'The workflow service (Temporal)'
+        : null;
+    if (unavailable) {
+      // Nothing about the request was wrong and nothing was acknowledged: the same request again later is safe.
+      request.log.warn({ err: error }, `${unavailable} is unavailable`);
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send({ error: 'service_unavailable', message: `${unavailable} is not reachable right now; try again in a few seconds.` });
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {

@@ -16,8 +16,12 @@ export const ErrorReply = Type.Object(
 
 export const errorReplies = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorReply')]));
 
+/** The deepest page a list serves by OFFSET (100,000 pages of up to 100 rows). */
+export const MAX_OFFSET_PAGE = 100_000;
+
 export const PageQuery = {
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  // An OFFSET page: bounded (the answer's page must stay an exact integer); deeper lists move by cursor.
+  page: Type.Integer({ minimum: 1, maximum: MAX_OFFSET_PAGE, default: 1, description: `at most ${MAX_OFFSET_PAGE}; use cursor beyond` }),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   search: Type.Optional(Type.String({ maxLength: 200 })),
 };

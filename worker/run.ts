@@ -1,8 +1,11 @@
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Config } from '../config/env.js';
+import { waitForDatabase } from '../db/connect.js';
 import type { Db } from '../db/knex.js';
+import { waitUntilAvailable } from '../domain/retry.js';
 import { ensureApprovalDigestSchedule } from '../temporal-config/schedules.js';
+import { isTemporalUnavailable } from '../temporal-config/unavailable.js';
 import { createReferralWorker } from './create-worker.js';
 
 let runtimeInstalled = false;
@@ -22,7 +25,15 @@ export function installTemporalRuntime(config: Config): void {
 /** Starts the referral worker; `stop()` drains it (shutdownGraceTime) and closes the connection. */
 export async function startWorker(config: Config, db: Db, temporalAddress: string) {
   installTemporalRuntime(config);
-  const connection = await NativeConnection.connect({ address: temporalAddress });
+  await waitForDatabase(db);
+  const connection = await waitUntilAvailable(
+    `Temporal at ${temporalAddress}`,
+    () => NativeConnection.connect({ address: temporalAddress }),
+    {
+      isUnavailable: isTemporalUnavailable,
+      log: (line) => console.warn(line),
+    },
+  );
   const worker = await createReferralWorker({
     connection,
     namespace: config.temporal.namespace,

@@ -38,6 +38,26 @@ export function encodeCursor(payload: CursorPayload): string {
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
+/**
+ * A timestamptz as Postgres writes it as text (`2026-11-26 09:30:00.123456+00`) and would read
+ * it back: a tampered date (month 13, 31 February, year 0) is an invalid cursor, never a 500.
+ */
+function isPostgresTimestamp(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-]\d{2}(:\d{2})?)$/.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60
+  );
+}
+
 export function decodeCursor(cursor: string, order: SortOrder): CursorPayload {
   let payload: CursorPayload;
   try {
@@ -51,7 +71,7 @@ export function decodeCursor(cursor: string, order: SortOrder): CursorPayload {
     Array.isArray(payload.k) &&
     payload.k.length === 2 &&
     typeof payload.k[0] === 'string' &&
-    !Number.isNaN(Date.parse(payload.k[0])) &&
+    isPostgresTimestamp(payload.k[0]) &&
     typeof payload.k[1] === 'string' &&
     /^[0-9]{1,18}$/.test(payload.k[1]) &&
     Number.isSafeInteger(payload.p) &&
