@@ -48,6 +48,7 @@ const REFERRAL_FIELDS: ExportField[] = [
   field('referrer_name', 'text', 'c.name'),
   referralField('new_customer_email', 'text'),
   referralField('booking_reference', 'text'),
+  referralField('claimed_booking_reference', 'text'),
   referralField('status', 'text'),
   field('reward_amount', 'money', 'r.reward_amount_cents'),
   field('booking_value', 'money', 'r.booking_value_cents'),
