@@ -12,6 +12,7 @@ import {
   type ColumnMap,
   type CsvEncoding,
   type CsvRecord,
+  type ImportFailure,
 } from '../domain/csv-import/index.js';
 import { inspectCsvFile } from '../domain/csv-import/file.js';
 import type { Db } from '../db/knex.js';
@@ -55,6 +56,11 @@ function throwIfCancelled(): void {
   if (signal.aborted) throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('import cancelled');
 }
 
+/** The file's own problem: not retried, and its code and facts travel in the failure's details to the import row. */
+function fileFailure(message: string, failure: ImportFailure): ApplicationFailure {
+  return ApplicationFailure.create({ type: IMPORT_FILE_ERROR, message, nonRetryable: true, details: [failure] });
+}
+
 async function loadImport(db: Db, importId: string): Promise<ImportRow> {
   const row = await getImport(db, importId);
   if (!row) throw ApplicationFailure.nonRetryable(`import ${importId} does not exist`, IMPORT_FILE_ERROR);
@@ -83,11 +89,14 @@ export function createImportActivities(db: Db) {
       inspected = await inspectCsvFile(job.file_path, job.encoding ?? undefined);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        throw ApplicationFailure.nonRetryable('The uploaded file is no longer in storage', IMPORT_FILE_ERROR);
+        throw fileFailure('The uploaded file is no longer in storage', { code: 'file_missing' });
       throw error;
     }
     const { encoding, header } = inspected;
-    if (!header.result.ok) throw ApplicationFailure.nonRetryable(header.result.message, IMPORT_FILE_ERROR);
+    if (!header.result.ok) {
+      const { message, missing, found } = header.result;
+      throw fileFailure(message, { code: 'unrecognised_header', missing_columns: missing, columns_found: found });
+    }
     const columns: ColumnMap = header.result.columns;
 
     return ImportStaging.use(db, importId, async (staging) => {
@@ -164,10 +173,10 @@ export function createImportActivities(db: Db) {
         file.destroy();
         if (batch) await batch.abort();
         if (error instanceof UnclosedQuoteError)
-          throw ApplicationFailure.nonRetryable(
-            `The file is not readable as CSV near line ${error.line}: ${error.message}`,
-            IMPORT_FILE_ERROR,
-          );
+          throw fileFailure(`The file is not readable as CSV near line ${error.line}: ${error.message}`, {
+            code: 'unreadable_csv',
+            line: error.line,
+          });
         throw error;
       }
     });

@@ -1,6 +1,13 @@
-import { ActivityCancellationType, CancellationScope, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+} from '@temporalio/workflow';
 import type { ImportActivities, ImportCounts } from '../activities/imports.js';
-import { IMPORT_FILE_ERROR } from '../domain/csv-import/status.js';
+import { IMPORT_FILE_ERROR, type ImportFailure } from '../domain/csv-import/status.js';
 
 export interface CustomerImportInput {
   importId: string;
@@ -35,10 +42,20 @@ export async function customerImport({ importId }: CustomerImportInput): Promise
   } catch (error) {
     const outcome = isCancellation(error)
       ? ({ status: 'cancelled' } as const)
-      : ({ status: 'failed', error: failureMessage(error) } as const);
+      : ({ status: 'failed', error: failureMessage(error), failure: importFailureOf(error) } as const);
     await CancellationScope.nonCancellable(() => cleanup.finishImport({ importId, outcome }));
     throw error;
   }
+}
+
+/** The file's problem an activity reported (its failure's details), or `internal` for anything else. */
+function importFailureOf(error: unknown): ImportFailure {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof ApplicationFailure && current.type === IMPORT_FILE_ERROR && current.details?.[0]) {
+      return current.details[0] as ImportFailure;
+    }
+  }
+  return { code: 'internal' };
 }
 
 /** The root cause's message: an activity failure wraps the activity's own error. */

@@ -41,7 +41,18 @@ const importFields = {
   updated: Type.Integer(),
   unchanged: Type.Integer(),
   rejected: Type.Integer({ description: 'rows in the error report (known once staging has read them)' }),
-  error: Nullable(Type.String()),
+  error: Nullable(Type.String({ description: 'the technical message, in English (for the logs)' })),
+  failure: Nullable(
+    Type.Object(
+      {
+        code: Type.Enum(['file_missing', 'unreadable_csv', 'unrecognised_header', 'internal']),
+        line: Type.Optional(Type.Integer({ description: 'unreadable_csv: near this line' })),
+        missing_columns: Type.Optional(Type.Array(Type.String())),
+        columns_found: Type.Optional(Type.Array(Type.String())),
+      },
+      { description: 'why a failed import failed, as a code and its facts: what the admin UI words in its language' },
+    ),
+  ),
   created_by: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   started_at: Timestamp,

@@ -111,6 +111,7 @@ export class ImportService {
         status: 'failed',
         phase: 'done',
         error: 'The import could not be started',
+        failure: { code: 'internal' },
         finished_at: new Date(),
       });
       await discard();

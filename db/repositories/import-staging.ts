@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
-import type { ImportRow as FileRow, RawRow, RejectionReason } from '../../domain/csv-import/index.js';
+import type { ImportFailure, ImportRow as FileRow, RawRow, RejectionReason } from '../../domain/csv-import/index.js';
 import { generateReferralCode } from '../../domain/referral-code.js';
 import { CopyWriter, copyLine } from '../copy-writer.js';
 import type { Db } from '../knex.js';
@@ -19,7 +19,7 @@ export interface ImportCounts {
   rejected: number;
 }
 
-export type ImportOutcome = { status: 'failed'; error: string } | { status: 'cancelled' };
+export type ImportOutcome = { status: 'failed'; error: string; failure?: ImportFailure } | { status: 'cancelled' };
 
 /** How far staging got, recorded with each committed batch. */
 export interface StagingProgress {
@@ -228,6 +228,7 @@ export async function endImport(db: Db, importId: string, outcome: ImportOutcome
       status: outcome.status,
       phase: 'done',
       error: outcome.status === 'failed' ? outcome.error : null,
+      failure: outcome.status === 'failed' ? (outcome.failure ?? { code: 'internal' }) : null,
       ...(outcome.status === 'cancelled' && { rejected: 0 }),
       finished_at: new Date(),
     });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { CsvEncoding, ImportPhase, ImportStatus, RejectionReason } from '../../domain/csv-import/index.js';
+import type { CsvEncoding, ImportFailure, ImportPhase, ImportStatus, RejectionReason } from '../../domain/csv-import/index.js';
 import type { Db } from '../knex.js';
 import { guardFormula } from './exports.js';
 
@@ -23,6 +23,8 @@ export interface ImportRow {
   unchanged: number;
   rejected: number;
   error: string | null;
+  /** Why it failed, for the admin's language (migration 013); null unless failed. */
+  failure: ImportFailure | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;

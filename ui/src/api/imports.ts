@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import type { NotTextKind } from '../../../domain/csv-import/binary';
 import type { ImportField } from '../../../domain/csv-import/header';
 import type { RejectionReason } from '../../../domain/csv-import/rows';
-import { isFinished, type ImportPhase, type ImportStatus } from '../../../domain/csv-import/status';
+import { isFinished, type ImportFailure, type ImportPhase, type ImportStatus } from '../../../domain/csv-import/status';
 import { authStore } from '../auth/auth-store';
 import { ApiError, api, qs } from './client';
 import type { Page } from './types';
@@ -22,6 +22,8 @@ export interface CustomerImport {
   unchanged: number;
   rejected: number;
   error: string | null;
+  /** Why it failed (status failed), worded by the UI; `error` is the technical message. */
+  failure: ImportFailure | null;
   created_by: string;
   created_at: string;
   started_at: string | null;

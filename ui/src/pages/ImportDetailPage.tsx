@@ -8,7 +8,7 @@ import { ErrorState, Loading, Notice } from '../components/States';
 import { useSession } from '../auth/auth-store';
 import { useFormat } from '../lib/format';
 import { usePageTitle } from '../lib/hooks';
-import { useImportErrorText } from './import-errors';
+import { useImportErrorText, useImportFailureText } from './import-errors';
 
 const COUNTS = ['inserted', 'updated', 'unchanged', 'rejected'] as const;
 
@@ -20,6 +20,7 @@ export default function ImportDetailPage() {
   const query = useImport(id);
   const cancel = useCancelImport(id);
   const errorText = useImportErrorText();
+  const failureText = useImportFailureText();
   const [downloadError, setDownloadError] = useState<unknown>(null);
   usePageTitle(query.data ? t('imports.detailTitle', { name: query.data.file_name }) : t('imports.title'));
 
@@ -75,7 +76,7 @@ export default function ImportDetailPage() {
           ))}
         {job.status === 'failed' && (
           <Notice kind="error" testId="import-failed">
-            {t('imports.failed', { error: job.error ?? '' })}
+            {t('imports.failed', { error: job.failure ? failureText(job.failure) : (job.error ?? '') })}
           </Notice>
         )}
         {job.status === 'cancelled' && <Notice kind="info">{t('imports.cancelledNote')}</Notice>}
