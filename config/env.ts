@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isEmail } from '../domain/email.js';
 import { eurosToCents } from '../domain/money.js';
+import { passwordProblem } from '../domain/password-policy.js';
 
 /**
  * The process configuration, parsed and validated once at start-up. The seed's variable
@@ -15,6 +16,20 @@ const DEVELOPMENT_JWT_SECRET = 'development-only-jwt-secret-change-me-in-product
 /** Development only, so the README's curl examples can sign webhooks; production must set its own. */
 export const DEVELOPMENT_WEBHOOK_SECRET = `whsec_${Buffer.from('bebsy-development-webhook-secret').toString('base64')}`;
 
+/**
+ * Secrets anyone can read, refused in production: the development defaults above (in this
+ * public repository, the webhook one printed by the README's curl walk), and the example of the
+ * Standard Webhooks specification (its test vector, copied into every library's docs). A value
+ * shown as an example in the README, docs/ or .env.example belongs here too
+ * (test/config-production.test.ts scans them).
+ */
+const PUBLIC_SECRETS: Record<'JWT_SECRET' | 'BOOKING_WEBHOOK_SECRET', string[]> = {
+  JWT_SECRET: [DEVELOPMENT_JWT_SECRET],
+  BOOKING_WEBHOOK_SECRET: [DEVELOPMENT_WEBHOOK_SECRET, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+};
+/** Database passwords documented as defaults: docker-compose.yml's when POSTGRES_PASSWORD is unset. */
+const PUBLIC_DATABASE_PASSWORDS = ['bebsy'];
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -25,6 +40,36 @@ const euros = z.coerce
   .transform(eurosToCents);
 const optionalString = z.string().min(1).optional();
 
+/** A rate limit: `<max>/<window>` (window in s, m or h, e.g. `100/15m`), or `off`. */
+export interface RateLimitSetting {
+  max: number;
+  windowMs: number;
+}
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+const rateLimit = z
+  .string()
+  .trim()
+  .regex(/^(off|[1-9]\d*\/[1-9]\d*[smh])$/i, 'must be "<max>/<window>" with the window in s, m or h (e.g. 100/15m), or off')
+  .transform((v): RateLimitSetting | null => {
+    if (v.toLowerCase() === 'off') return null;
+    const [, max, amount, unit] = /^(\d+)\/(\d+)([smh])$/i.exec(v)!;
+    return { max: Number(max), windowMs: Number(amount) * UNIT_MS[unit.toLowerCase() as keyof typeof UNIT_MS] };
+  });
+
+/** Fastify's trustProxy: false, true (every hop), a hop count, or the proxies' addresses / CIDR ranges. */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v): boolean | number | string[] => {
+    if (/^(false|no|0)$/i.test(v)) return false;
+    if (/^(true|yes)$/i.test(v)) return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+  });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: int(0).max(65535).default(3001),
@@ -33,6 +78,9 @@ const schema = z.object({
   FRONTEND_URL: z.string().url('must be a URL').optional(),
   BOOKING_SITE_URL: z.string().url('must be a URL').default('https://www.bebsy.nl'),
   DATA_DIR: z.string().default('.data'),
+  /** Unset: on outside production, off in production. */
+  API_DOCS: bool.optional(),
+  TRUST_PROXY: trustProxy.default(false),
 
   JWT_SECRET: optionalString,
   JWT_EXPIRES_IN: z.string().default('8h'),
@@ -93,6 +141,15 @@ const schema = z.object({
   SMTP_PASSWORD: optionalString,
   SMTP_SECURE: bool.default(false),
   REDIS_URL: optionalString,
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_API: rateLimit.prefault('100/15m'),
+  RATE_LIMIT_ADMIN: rateLimit.prefault('3000/15m'),
+  RATE_LIMIT_LOGIN_IP: rateLimit.prefault('5/15m'),
+  RATE_LIMIT_LOGIN_ACCOUNT: rateLimit.prefault('10/15m'),
+  RATE_LIMIT_REFERRAL_FORM: rateLimit.prefault('20/15m'),
+  RATE_LIMIT_CODE_LOOKUP: rateLimit.prefault('60/15m'),
+  RATE_LIMIT_WEBHOOKS: rateLimit.prefault('1200/1m'),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default('bebsy:rate-limit:'),
   S3_BUCKET: optionalString,
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
@@ -116,8 +173,18 @@ export type Env = z.infer<typeof schema>;
 export interface Config {
   env: Env['NODE_ENV'];
   isProduction: boolean;
-  /** bookingSiteUrl: where a referred friend books (the public page links there). */
-  http: { host: string; port: number; frontendUrl: string; bookingSiteUrl: string };
+  /**
+   * bookingSiteUrl: where a referred friend books (the public page links there); apiDocs: serve
+   * /api/docs; trustProxy: which proxies' X-Forwarded-For to believe for the client's address.
+   */
+  http: {
+    host: string;
+    port: number;
+    frontendUrl: string;
+    bookingSiteUrl: string;
+    apiDocs: boolean;
+    trustProxy: boolean | number | string[];
+  };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   /** JSON lines (production, files, log shippers) or pino-pretty's coloured lines (a developer's terminal). */
@@ -150,6 +217,31 @@ export interface Config {
   imports: { maxBytes: number; storageDir: string };
   /** A download whose client has read nothing for this long is cut off (it holds a database connection). */
   exports: { stallTimeoutMs: number };
+  rateLimit: RateLimitConfig;
+}
+
+/**
+ * Request limits (api/plugins/rate-limit.ts, docs/operations.md); null: that limit is off.
+ * Counted in Redis when redisUrl is set (shared by every API instance), else in memory.
+ */
+export interface RateLimitConfig {
+  enabled: boolean;
+  /** /api requests without a valid token, per client address. */
+  api: RateLimitSetting | null;
+  /** /api requests with a valid token, per signed-in user. */
+  admin: RateLimitSetting | null;
+  /** Failed sign-ins per client address; successful ones are not counted. */
+  loginIp: RateLimitSetting | null;
+  /** Failed sign-ins per username (known or not). */
+  loginAccount: RateLimitSetting | null;
+  /** POST /api/referrals per client address. */
+  referralForm: RateLimitSetting | null;
+  /** GET /api/public/referral-codes/:code per client address. */
+  codeLookup: RateLimitSetting | null;
+  /** POST /api/webhooks/bookings per client address. */
+  webhooks: RateLimitSetting | null;
+  redisUrl: string | null;
+  redisPrefix: string;
 }
 
 /**
@@ -196,6 +288,41 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** The problems of production's secrets: every one the world knows is refused, by name, never printing the value. */
+function productionSecretProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
+    problems.push('JWT_SECRET: must be set to at least 32 characters in production');
+  } else if (PUBLIC_SECRETS.JWT_SECRET.includes(env.JWT_SECRET)) {
+    problems.push(
+      'JWT_SECRET: is the development secret from config/env.ts, publicly known; set a random one (e.g. openssl rand -base64 48)',
+    );
+  }
+  if (!env.BOOKING_WEBHOOK_SECRET) {
+    problems.push('BOOKING_WEBHOOK_SECRET: must be set in production (booking webhooks are refused without it)');
+  } else if (PUBLIC_SECRETS.BOOKING_WEBHOOK_SECRET.includes(env.BOOKING_WEBHOOK_SECRET)) {
+    problems.push(
+      'BOOKING_WEBHOOK_SECRET: is a publicly known example (the development default or the Standard Webhooks example); use the secret your booking system generated',
+    );
+  }
+  if (env.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD) {
+    problems.push('ADMIN_PASSWORD: the default admin password is not allowed in production; set your own');
+  } else {
+    const weak = passwordProblem(env.ADMIN_PASSWORD, [env.ADMIN_USERNAME]);
+    if (weak) problems.push(`ADMIN_PASSWORD: ${weak}; set your own`);
+  }
+  const urlPassword = env.DATABASE_URL ? decodeURIComponent(new URL(env.DATABASE_URL).password) : '';
+  if (PUBLIC_DATABASE_PASSWORDS.includes(urlPassword)) {
+    problems.push(
+      "DATABASE_URL: its password is docker-compose.yml's default, publicly known; set POSTGRES_PASSWORD (or your own password)",
+    );
+  }
+  if (!env.DATABASE_URL && env.DB_PASSWORD && PUBLIC_DATABASE_PASSWORDS.includes(env.DB_PASSWORD)) {
+    problems.push("DB_PASSWORD: is docker-compose.yml's default database password, publicly known; set your own");
+  }
+  return problems;
 }
 
 function databaseUrl(env: Env): string | null {
@@ -245,18 +372,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const isProduction = env.NODE_ENV === 'production';
   const frontendUrl = env.FRONTEND_URL ?? `http://localhost:${env.PORT}`;
-  const problems: string[] = [];
-  if (isProduction) {
-    if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
-      problems.push('JWT_SECRET: must be set to at least 32 characters in production');
-    }
-    if (env.ADMIN_PASSWORD === DEFAULT_ADMIN_PASSWORD) {
-      problems.push('ADMIN_PASSWORD: the default admin password is not allowed in production; set your own');
-    }
-    if (!env.BOOKING_WEBHOOK_SECRET) {
-      problems.push('BOOKING_WEBHOOK_SECRET: must be set in production (booking webhooks are refused without it)');
-    }
-  }
+  const problems: string[] = isProduction ? productionSecretProblems(env) : [];
   if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
   const transport = emailTransport(env, problems);
   if (problems.length) throw new ConfigError(problems);
@@ -264,7 +380,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: env.NODE_ENV,
     isProduction,
-    http: { host: env.HOST, port: env.PORT, frontendUrl, bookingSiteUrl: env.BOOKING_SITE_URL },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      frontendUrl,
+      bookingSiteUrl: env.BOOKING_SITE_URL,
+      apiDocs: env.API_DOCS ?? !isProduction,
+      trustProxy: env.TRUST_PROXY,
+    },
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT ?? (!isProduction && process.stdout.isTTY ? 'pretty' : 'json'),
@@ -312,6 +435,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     faro: env.FARO_COLLECTOR_URL ? { collectorUrl: env.FARO_COLLECTOR_URL, appName: env.FARO_APP_NAME } : null,
     exports: { stallTimeoutMs: env.EXPORT_STALL_TIMEOUT_SECONDS * 1000 },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      api: env.RATE_LIMIT_API,
+      admin: env.RATE_LIMIT_ADMIN,
+      loginIp: env.RATE_LIMIT_LOGIN_IP,
+      loginAccount: env.RATE_LIMIT_LOGIN_ACCOUNT,
+      referralForm: env.RATE_LIMIT_REFERRAL_FORM,
+      codeLookup: env.RATE_LIMIT_CODE_LOOKUP,
+      webhooks: env.RATE_LIMIT_WEBHOOKS,
+      redisUrl: env.REDIS_URL ?? null,
+      redisPrefix: env.RATE_LIMIT_REDIS_PREFIX,
+    },
     imports: { maxBytes: env.IMPORT_MAX_BYTES, storageDir: env.IMPORT_STORAGE_DIR ?? path.join(env.DATA_DIR, 'imports') },
     approvalDigest: {
       cron: env.APPROVAL_DIGEST_CRON.toLowerCase() === 'off' ? null : env.APPROVAL_DIGEST_CRON,
