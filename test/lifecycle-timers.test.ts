@@ -170,35 +170,27 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
     assert.deepEqual(await db('audit_log').where({ entity_id: referral.id, action: 'reward.clawback_due' }), []);
   });
 
-  // BUG (api/services/booking-webhooks.ts, receiveBookingWebhook): the signal to the ended
-  // workflow throws WorkflowNotFoundError, which is answered as `pending` (HTTP 202, "the event is
-  // kept in the inbox") and leaves the inbox row unapplied for good: no workflow will ever claim it
-  // (takePendingBookingEvents runs only when a referral starts waiting for its booking), so the
-  // booking system is told to expect an effect that never comes, on every redelivery too. The same
-  // holds for any event about a referral whose workflow has ended (rejected, expired, revoked).
-  it(
-    'answers a cancellation after the clawback window as final, not as pending forever',
-    { todo: 'receiveBookingWebhook answers pending (202) for a referral whose workflow has ended, and the event waits forever' },
-    async () => {
-      const { referral, handle } = await submitReferral();
-      await booking('booking.confirmed', referral);
-      await env.sleep('15 days');
-      await handle.result();
-      const webhookId = unique('msg_');
-      const answer = await receiveBookingWebhook(db, temporal, webhookId, {
-        type: 'booking.cancelled',
-        data: {
-          booking_reference: referral.booking_reference!,
-          customer_email: referral.new_customer_email,
-          booking_value: 899,
-          currency: 'EUR',
-        },
-      });
-      assert.notEqual(answer.outcome, 'pending', `answered ${JSON.stringify(answer)}`);
-      const inbox = await db('booking_webhook_inbox').where({ webhook_id: webhookId }).first();
-      assert.notEqual(inbox.applied_at, null, 'the event is settled, not left waiting for a workflow that has ended');
-    },
-  );
+  // Before: the signal to the ended workflow was answered as `pending` (HTTP 202, "kept in the
+  // inbox") and the inbox row waited for good: no workflow would ever claim it.
+  it('answers a cancellation after the clawback window as final, not as pending forever', async () => {
+    const { referral, handle } = await submitReferral();
+    await booking('booking.confirmed', referral);
+    await env.sleep('15 days');
+    await handle.result();
+    const webhookId = unique('msg_');
+    const answer = await receiveBookingWebhook(db, temporal, webhookId, {
+      type: 'booking.cancelled',
+      data: {
+        booking_reference: referral.booking_reference!,
+        customer_email: referral.new_customer_email,
+        booking_value: 899,
+        currency: 'EUR',
+      },
+    });
+    assert.equal(answer.outcome, 'ended', `answered ${JSON.stringify(answer)}`);
+    const inbox = await db('booking_webhook_inbox').where({ webhook_id: webhookId }).first();
+    assert.notEqual(inbox.applied_at, null, 'the event is settled, not left waiting for a workflow that has ended');
+  });
 
   it('gives a notification up after its day of retries without failing the referral', async () => {
     // A worker of its own whose emails always fail (a provider that stays down).

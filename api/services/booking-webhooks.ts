@@ -18,7 +18,10 @@ export interface BookingWebhook {
 }
 
 export type WebhookOutcome =
-  { outcome: 'applied'; referral_id: string } | { outcome: 'pending'; message: string } | { outcome: 'duplicate' };
+  | { outcome: 'applied'; referral_id: string }
+  | { outcome: 'pending'; message: string }
+  | { outcome: 'ended'; referral_id: string; message: string }
+  | { outcome: 'duplicate' };
 
 /**
  * A verified booking event: stored in the inbox once (deduplicated on the webhook id), then
@@ -57,9 +60,29 @@ export async function receiveBookingWebhook(
       await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, signalled);
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
-      return { outcome: 'pending', message: 'The referral has no running workflow; the event is kept in the inbox' };
+      // Ended (paid, rejected, expired, revoked; a cancellation after the clawback window): the
+      // event can change nothing, so it is settled and answered as final. Never started (its
+      // start failed during an outage): it stays in the inbox, and the workflow claims it when it starts.
+      const status = await workflowStatus(temporal, referralWorkflowId(referral.id));
+      if (!status) return { outcome: 'pending', message: 'The referral has no running workflow; the event is kept in the inbox' };
+      await markBookingEventApplied(tx, webhookId, referral.id);
+      return {
+        outcome: 'ended',
+        referral_id: referral.id,
+        message: `The referral's workflow has ended (${status}); the event is recorded and changes nothing`,
+      };
     }
     await markBookingEventApplied(tx, webhookId, referral.id);
     return { outcome: 'applied', referral_id: referral.id };
   });
+}
+
+/** The workflow's execution status (COMPLETED, FAILED, …), or null when no such workflow was ever started. */
+async function workflowStatus(temporal: TemporalDeps, workflowId: string): Promise<string | null> {
+  try {
+    return (await temporal.client.workflow.getHandle(workflowId).describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   isGrpcServiceError,
 } from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -111,7 +112,10 @@ export class ReferralService {
       const current = await getReferral(this.db, referralId);
       return new HttpError(409, 'invalid_transition', `The referral is already ${current?.status ?? 'closed'}`);
     }
-    if (isGrpcServiceError(error) && error.code === grpcStatus.DEADLINE_EXCEEDED) {
+    // The client throws WorkflowUpdateRPCTimeoutOrCancelledError when the deadline passes (the
+    // gRPC DEADLINE_EXCEEDED is its cause): nobody took the update in time.
+    const timedOut = error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+    if (timedOut || (isGrpcServiceError(error) && error.code === grpcStatus.DEADLINE_EXCEEDED)) {
       return new HttpError(503, 'workflow_unavailable', 'The referral workflow did not answer in time (is a worker running?); try again');
     }
     return error as Error;

@@ -239,7 +239,11 @@ export async function findReferralForBooking(
       .first();
     if (friend) return { id: friend.id, customerMatch: 'friend' };
   }
-  const byReference = await db('referrals').select('id').where({ booking_reference: event.bookingReference }).first();
+  const byReference = await db('referrals')
+    .select('id')
+    .where({ booking_reference: event.bookingReference })
+    .whereNot('status', 'rejected')
+    .first();
   return byReference && { id: byReference.id, customerMatch: 'reference_only' };
 }
 
