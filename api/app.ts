@@ -57,6 +57,12 @@ export function apiLoggerOptions(level: string, format: Config['logFormat'] = 'j
   };
 }
 
+/** A client's X-Request-Id for the logs: the first one, only characters that cannot forge a log line, at most 64; undefined when nothing is left. */
+export function clientRequestIdOf(header: string | string[] | undefined): string | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.replace(/[^A-Za-z0-9._:-]/g, '').slice(0, 64);
+  return value || undefined;
+}
+
 /** Builds the Fastify app (without listening): plugins, shared schemas, routes under /api. */
 export async function buildApi({ config, db, temporal, logger }: BuildApiOptions) {
   const app = Fastify({
@@ -64,7 +70,12 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     ...(config.logFormat === 'pretty' && { logController: new TerminalLogController() }),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
-    genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) ?? crypto.randomUUID(),
+    // our own id for every request; a client's X-Request-Id is logged beside it (clientRequestId), never as it
+    genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: (logger, bindings, options, rawRequest) => {
+      const clientRequestId = clientRequestIdOf(rawRequest.headers['x-request-id']);
+      return logger.child(clientRequestId ? { ...bindings, clientRequestId } : bindings, options);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app, await adminUi(app, config));
@@ -82,8 +93,9 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
-  await app.register(authPlugin, { secret: config.auth.jwtSecret, expiresIn: config.auth.jwtExpiresIn });
+  // API_DOCS: the interactive documentation and the OpenAPI document, off by default in production
+  if (config.http.apiDocs) await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(authPlugin, { secret: config.auth.jwtSecret, expiresIn: config.auth.jwtExpiresIn, db });
 
   const deps: ApiDeps = {
     db,

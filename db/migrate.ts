@@ -11,6 +11,7 @@ import * as searchStatistics from './migrations/008_search_statistics.js';
 import * as exportDownloadRedemptions from './migrations/009_export_download_redemptions.js';
 import * as referralFriendLocale from './migrations/010_referral_friend_locale.js';
 import * as claimedBookingReference from './migrations/011_claimed_booking_reference.js';
+import * as adminSessions from './migrations/012_admin_sessions.js';
 import * as importFailure from './migrations/013_import_failure.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
@@ -26,6 +27,7 @@ const migrations: Record<string, Knex.Migration> = {
   '009_export_download_redemptions': exportDownloadRedemptions,
   '010_referral_friend_locale': referralFriendLocale,
   '011_claimed_booking_reference': claimedBookingReference,
+  '012_admin_sessions': adminSessions,
   '013_import_failure': importFailure,
 };
 

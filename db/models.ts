@@ -37,6 +37,10 @@ export class AdminUserModel extends Model {
   role!: 'admin' | 'viewer';
   must_change_password!: boolean;
   last_login_at!: Date | null;
+  /** Tokens carry the version they were issued under; signing out, a new password or disabling adds one. */
+  token_version!: number;
+  /** Set: the account no longer signs in, and its tokens are refused. */
+  disabled_at!: Date | null;
 
   static jsonSchema = {
     type: 'object',

@@ -6,6 +6,7 @@
  * - Migrations, the worker and the API (PORT) in this process. Ctrl-C stops everything; data stays.
  */
 import path from 'node:path';
+import { defaultPasswordRefusal } from '../api/plugins/auth.js';
 import { startApiServer } from '../api/server.js';
 import { loadConfigOrExit, onShutdownSignal } from '../config/load-or-exit.js';
 import { openDatabase } from '../db/connect.js';
@@ -40,6 +41,8 @@ async function start(): Promise<void> {
   }
   const db = await openDatabase(config, databaseUrl);
   stops.push(() => db.destroy());
+  const refusal = config.isProduction ? await defaultPasswordRefusal(db) : null;
+  if (refusal) throw new StartupError(refusal);
 
   let temporalAddress = config.temporal.address;
   let temporalWeb = config.temporal.webUrl;
@@ -78,7 +81,7 @@ async function start(): Promise<void> {
   Bebsy referrals is running (${config.env}).
     Admin UI       ${apiUrl}/
     API            ${apiUrl}/api        (health: ${apiUrl}/api/health)
-    API docs       ${apiUrl}/api/docs
+    API docs       ${config.http.apiDocs ? `${apiUrl}/api/docs` : 'off (API_DOCS=true serves them)'}
     Temporal Web   ${temporalWeb}/namespaces/${config.temporal.namespace}/workflows
     Temporal gRPC  ${temporalAddress}
     Postgres       ${config.database.url ? 'DATABASE_URL' : `embedded, data in ${path.join(config.dataDir, 'postgres')}`}
