@@ -9,6 +9,7 @@ import { refuseUnstorableValues } from './plugins/refuse-unstorable-values.js';
 import { TerminalLogController } from './request-log.js';
 import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
 import analyticsRoutes from './routes/analytics.js';
 import authRoutes from './routes/auth.js';
 import customerRoutes from './routes/customers.js';
@@ -63,6 +64,11 @@ export function clientRequestIdOf(header: string | string[] | undefined): string
   return value || undefined;
 }
 
+/** TRUST_PROXY as Fastify takes it: a hop count becomes "the n proxies nearest to us". */
+function trustedProxies(setting: Config['http']['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 /** Builds the Fastify app (without listening): plugins, shared schemas, routes under /api. */
 export async function buildApi({ config, db, temporal, logger }: BuildApiOptions) {
   const app = Fastify({
@@ -76,6 +82,8 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
       const clientRequestId = clientRequestIdOf(rawRequest.headers['x-request-id']);
       return logger.child(clientRequestId ? { ...bindings, clientRequestId } : bindings, options);
     },
+    // behind a proxy or load balancer: whose X-Forwarded-For to believe for the client's address (rate limits, logs)
+    trustProxy: trustedProxies(config.http.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app, await adminUi(app, config));
@@ -96,6 +104,7 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
   // API_DOCS: the interactive documentation and the OpenAPI document, off by default in production
   if (config.http.apiDocs) await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
   await app.register(authPlugin, { secret: config.auth.jwtSecret, expiresIn: config.auth.jwtExpiresIn, db });
+  await app.register(rateLimitPlugin, { config: config.rateLimit });
 
   const deps: ApiDeps = {
     db,

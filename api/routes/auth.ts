@@ -32,21 +32,25 @@ const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config 
     {
       schema: {
         tags: ['auth'],
-        summary: 'Sign in as an admin; answers a bearer token',
+        summary: 'Sign in as an admin; answers a bearer token (failed attempts are limited per address and per username)',
         body: Type.Object({
           username: Type.String({ minLength: 1, maxLength: 100 }),
           password: Type.String({ minLength: 1, maxLength: 200 }),
         }),
-        response: { 200: Type.Object({ token: Type.String(), user: User }), ...errorReplies(400, 401) },
+        response: { 200: Type.Object({ token: Type.String(), user: User }), ...errorReplies(400, 401, 429) },
       },
     },
     async (request, reply) => {
       const { username, password } = request.body;
       reply.header('cache-control', 'no-store');
+      await app.loginThrottle.check(request, reply, username);
       // production never lets the default password in, whatever the stored hash says
       const refused = config.isProduction && password === DEFAULT_ADMIN_PASSWORD;
       const account = refused ? null : await verifyAdminLogin(db, username, password);
-      if (!account) throw new HttpError(401, 'invalid_credentials', 'Unknown username or wrong password');
+      if (!account) {
+        await app.loginThrottle.recordFailure(request, username);
+        throw new HttpError(401, 'invalid_credentials', 'Unknown username or wrong password');
+      }
       return { token: app.signSession(account), user: publicUser(account) };
     },
   );
@@ -66,14 +70,19 @@ const authRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config 
           current_password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
           new_password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
         }),
-        response: { 200: Type.Object({ token: Type.String(), user: User }), ...errorReplies(400, 401) },
+        response: { 200: Type.Object({ token: Type.String(), user: User }), ...errorReplies(400, 401, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { current_password: current, new_password: next } = request.body;
       const { username } = request.user;
+      // a stolen token must not become a way to guess the password: failures count as failed sign-ins
+      await app.loginThrottle.check(request, reply, username);
       const verified = await verifyAdminLogin(db, username, current);
-      if (!verified) throw new HttpError(401, 'invalid_credentials', 'The current password is wrong');
+      if (!verified) {
+        await app.loginThrottle.recordFailure(request, username);
+        throw new HttpError(401, 'invalid_credentials', 'The current password is wrong');
+      }
       if (next === current) throw new HttpError(400, 'validation_error', 'new_password must differ from the current password');
       const problem = passwordProblem(next, [username]);
       if (problem) {
