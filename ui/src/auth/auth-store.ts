@@ -38,6 +38,22 @@ function write(next: Session | null): void {
   for (const listener of listeners) listener();
 }
 
+/**
+ * Ends the session on the server too (POST /api/auth/logout), so the token stops working
+ * everywhere, not only in this browser. Sent with keepalive and not waited for: signing out is
+ * immediate, also when the page navigates away at once or the network is gone (the token then
+ * still expires on its own).
+ */
+function endServerSession(token: string): void {
+  try {
+    void window
+      .fetch('/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, keepalive: true })
+      .catch(() => undefined);
+  } catch {
+    // no fetch: nothing to tell the server
+  }
+}
+
 export const authStore = {
   get: () => session,
   signIn: (next: Session) => {
@@ -45,7 +61,11 @@ export const authStore = {
     write(next);
   },
   updateUser: (user: User) => session && write({ ...session, user }),
+  /** After a password change: the API ended every earlier session and answered a new token. */
+  replaceSession: (next: Session) => write(next),
+  /** 'user': the admin signed out (the server ends the session too); 'expired': the API said the session is over. */
   signOut: (reason: 'user' | 'expired' = 'user') => {
+    if (reason === 'user' && session?.token) endServerSession(session.token);
     expired = reason === 'expired';
     write(null);
   },

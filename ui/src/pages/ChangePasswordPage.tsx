@@ -34,9 +34,13 @@ export default function ChangePasswordPage() {
 
   const change = useMutation({
     mutationFn: () =>
-      api<{ user: User }>('/auth/change-password', { method: 'POST', body: { current_password: current, new_password: next } }),
-    onSuccess: ({ user }) => {
-      authStore.updateUser(user);
+      api<{ token: string; user: User }>('/auth/change-password', {
+        method: 'POST',
+        body: { current_password: current, new_password: next },
+      }),
+    onSuccess: ({ token, user }) => {
+      // the change ended every earlier session, this one's token included
+      authStore.replaceSession({ token, user });
       void navigate(from && from !== '/login' ? from : '/', { replace: true, state: { passwordChanged: true } });
     },
   });
@@ -49,13 +53,14 @@ export default function ChangePasswordPage() {
   };
 
   const currentWrong = change.error instanceof ApiError && change.error.code === 'invalid_credentials';
+  const tooWeak = change.error instanceof ApiError && change.error.code === 'weak_password';
   const forced = session?.user.must_change_password;
 
   return (
     <AuthCard>
       <h1>{t('password.title')}</h1>
       <p className="muted">{forced ? t('password.forced') : t('password.intro')}</p>
-      {change.error && !currentWrong && <Notice kind="error">{errorText(change.error)}</Notice>}
+      {change.error && !currentWrong && !tooWeak && <Notice kind="error">{errorText(change.error)}</Notice>}
       <form onSubmit={submit} noValidate>
         <TextField
           id="current-password"
@@ -77,7 +82,7 @@ export default function ChangePasswordPage() {
           minLength={MIN_LENGTH}
           value={next}
           hint={t('password.hint', { min: MIN_LENGTH })}
-          error={touched && problems.next}
+          error={(touched && problems.next) || (tooWeak && t('password.weak'))}
           errorInHint
           onChange={(e) => setNext(e.target.value)}
         />
