@@ -5,22 +5,9 @@
  * which admins saw as "1 jul, 02:00", hours before the friend left); and at least
  * `rewardHoldDays` after approval. Pure and deterministic: the workflow computes it.
  */
-
-export const BUSINESS_TIME_ZONE = 'Europe/Amsterdam';
+import { amsterdamClock } from './amsterdam-time.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The wall-clock hour and minute of a moment in Amsterdam. */
-function amsterdamClock(at: number): { hour: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: BUSINESS_TIME_ZONE,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  return { hour: part('hour'), minute: part('minute') };
-}
 
 /** The moment the departure day (YYYY-MM-DD) ends in Amsterdam: 00:00 local on the next day (CET +1 or CEST +2). */
 export function endOfDepartureDay(departureDate: string): number {

@@ -1,8 +1,9 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DigestActivities } from '../activities/digest.js';
+import { amsterdamDay, BUSINESS_TIME_ZONE } from '../domain/amsterdam-time.js';
 
 /** The digest's clock: admins read it in Dutch time, and its day names the idempotency key. */
-export const APPROVAL_DIGEST_TIME_ZONE = 'Europe/Amsterdam';
+export const APPROVAL_DIGEST_TIME_ZONE = BUSINESS_TIME_ZONE;
 
 const activities = proxyActivities<DigestActivities>({
   startToCloseTimeout: '1 minute',
@@ -34,16 +35,4 @@ export async function approvalDigest(input: ApprovalDigestInput = {}): Promise<A
   const sent = await activities.sendApprovalDigest({ day, digest });
   log.info('approval digest sent', { day, pendingCount: digest.pendingCount, sent });
   return { skipped: false, day, pendingCount: digest.pendingCount, sent };
-}
-
-/** YYYY-MM-DD of a moment on the Amsterdam calendar. */
-export function amsterdamDay(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: APPROVAL_DIGEST_TIME_ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((p) => p.type === type)!.value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
 }

@@ -1,3 +1,4 @@
+import { amsterdamDay } from '../../../domain/amsterdam-time.js';
 /** The export formats: `format=` of `GET /api/export/{customers|referrals}`. */
 export const EXPORT_FORMATS = ['csv', 'excel-csv', 'json', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -15,9 +16,7 @@ export const FORMAT_SPECS: Record<ExportFormat, FormatSpec> = {
   ndjson: { contentType: 'application/x-ndjson; charset=utf-8', extension: 'ndjson' },
 };
 
-const amsterdamDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit', day: '2-digit' });
-
 /** e.g. `bebsy-referrals-2026-11-26.csv`, dated in Amsterdam (the admins' day). */
 export function exportFilename(entity: string, format: ExportFormat, now = new Date()): string {
-  return `bebsy-${entity}-${amsterdamDate.format(now)}.${FORMAT_SPECS[format].extension}`;
+  return `bebsy-${entity}-${amsterdamDay(now)}.${FORMAT_SPECS[format].extension}`;
 }
