@@ -9,6 +9,7 @@ import { refuseUnstorableValues } from './plugins/refuse-unstorable-values.js';
 import { TerminalLogController } from './request-log.js';
 import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
+import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import analyticsRoutes from './routes/analytics.js';
 import authRoutes from './routes/auth.js';
@@ -86,6 +87,7 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
     trustProxy: trustedProxies(config.http.trustProxy),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  await app.register(metricsPlugin, { db });
   installErrorHandler(app, await adminUi(app, config));
   refuseUnstorableValues(app);
   for (const schema of sharedSchemas) app.addSchema(schema);

@@ -106,6 +106,19 @@ const schema = z.object({
   TEMPORAL_PORT: int(0).max(65535).default(7233),
   TEMPORAL_UI_PORT: int(0).max(65535).default(8233),
   TEMPORAL_WEB_URL: z.string().url('must be a URL').optional(),
+  /** Unset: TLS when any TEMPORAL_TLS_* or TEMPORAL_API_KEY is set (Temporal Cloud), else plain gRPC. */
+  TEMPORAL_TLS: bool.optional(),
+  /** mTLS client certificate and key, and the CA to trust: a PEM file's path or the PEM itself. */
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** Temporal Cloud API key (sent as `Authorization: Bearer`; implies TLS). */
+  TEMPORAL_API_KEY: optionalString,
+  /** host:port where the worker's Temporal SDK runtime serves its Prometheus metrics; unset: off. */
+  TEMPORAL_METRICS_ADDRESS: optionalString,
+  /** Port of the worker's own /metrics (business metrics); unset: off. */
+  WORKER_METRICS_PORT: int(0).max(65535).optional(),
 
   DEFAULT_REWARD_AMOUNT: euros.prefault('25'),
   AVERAGE_BOOKING_VALUE: euros.prefault('1500'),
@@ -205,7 +218,12 @@ export interface Config {
     devPort: number;
     devUiPort: number;
     webUrl: string;
+    /** TLS / mTLS and API-key authentication (temporal-config/connection.ts); null: plain gRPC. */
+    tls: TemporalTlsConfig | null;
+    apiKey: string | null;
   };
+  /** Prometheus endpoints of the worker (the API serves /metrics on its own port). */
+  metrics: { temporalSdkAddress: string | null; workerPort: number | null };
   referrals: ReferralPolicyConfig;
   webhooks: { bookingSecret: string };
   email: EmailConfig;
@@ -218,6 +236,14 @@ export interface Config {
   /** A download whose client has read nothing for this long is cut off (it holds a database connection). */
   exports: { stallTimeoutMs: number };
   rateLimit: RateLimitConfig;
+}
+
+/** TLS towards Temporal: each PEM as given (a path or the PEM itself), read by temporal-config/connection.ts. */
+export interface TemporalTlsConfig {
+  clientCert: string | null;
+  clientKey: string | null;
+  ca: string | null;
+  serverName: string | null;
 }
 
 /**
@@ -325,6 +351,20 @@ function productionSecretProblems(env: Env): string[] {
   return problems;
 }
 
+/** TLS is on when asked for, or when a certificate, a CA, a server name or an API key is given (Temporal Cloud needs TLS). */
+function temporalTls(env: Env): TemporalTlsConfig | null {
+  const given = [env.TEMPORAL_TLS_CERT, env.TEMPORAL_TLS_KEY, env.TEMPORAL_TLS_CA, env.TEMPORAL_TLS_SERVER_NAME, env.TEMPORAL_API_KEY].some(
+    Boolean,
+  );
+  if (!(env.TEMPORAL_TLS ?? given)) return null;
+  return {
+    clientCert: env.TEMPORAL_TLS_CERT ?? null,
+    clientKey: env.TEMPORAL_TLS_KEY ?? null,
+    ca: env.TEMPORAL_TLS_CA ?? null,
+    serverName: env.TEMPORAL_TLS_SERVER_NAME ?? null,
+  };
+}
+
 function databaseUrl(env: Env): string | null {
   if (env.DATABASE_URL) return env.DATABASE_URL;
   if (!env.DB_HOST) return null;
@@ -374,6 +414,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const frontendUrl = env.FRONTEND_URL ?? `http://localhost:${env.PORT}`;
   const problems: string[] = isProduction ? productionSecretProblems(env) : [];
   if (env.DB_POOL_MIN > env.DB_POOL_MAX) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) {
+    problems.push('TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY: mTLS needs both the client certificate and its key');
+  }
+  if (env.TEMPORAL_TLS === false && (env.TEMPORAL_API_KEY || env.TEMPORAL_TLS_CERT)) {
+    problems.push('TEMPORAL_TLS: cannot be false with TEMPORAL_API_KEY or a client certificate (both need TLS)');
+  }
   const transport = emailTransport(env, problems);
   if (problems.length) throw new ConfigError(problems);
 
@@ -415,7 +461,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       devPort: env.TEMPORAL_PORT,
       devUiPort: env.TEMPORAL_UI_PORT,
       webUrl: env.TEMPORAL_WEB_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`,
+      tls: temporalTls(env),
+      apiKey: env.TEMPORAL_API_KEY ?? null,
     },
+    metrics: { temporalSdkAddress: env.TEMPORAL_METRICS_ADDRESS ?? null, workerPort: env.WORKER_METRICS_PORT ?? null },
     referrals: {
       rewardAmountCents: env.DEFAULT_REWARD_AMOUNT,
       averageBookingValueCents: env.AVERAGE_BOOKING_VALUE,

@@ -4,6 +4,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/load-or-exit.js';
+import { temporalConnectionOptions } from './connection.js';
 import { registerSearchAttributes } from './search-attributes.js';
 
 const config = loadConfigOrExit();
@@ -11,7 +12,7 @@ if (!config.temporal.address) {
   console.error('TEMPORAL_ADDRESS is not set: `npm start` registers the attributes on its own dev server.');
   process.exit(1);
 }
-const connection = await Connection.connect({ address: config.temporal.address });
+const connection = await Connection.connect(temporalConnectionOptions(config, config.temporal.address));
 const added = await registerSearchAttributes(connection, config.temporal.namespace);
 console.log(
   added.length

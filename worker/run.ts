@@ -4,9 +4,11 @@ import type { Config } from '../config/env.js';
 import { waitForDatabase } from '../db/connect.js';
 import type { Db } from '../db/knex.js';
 import { waitUntilAvailable } from '../domain/retry.js';
-import { ensureApprovalDigestSchedule } from '../temporal-config/schedules.js';
+import { temporalConnectionOptions } from '../temporal-config/connection.js';
+import { ensureApprovalDigestSchedule, ensureBackupSchedule, ensureHousekeepingSchedule } from '../temporal-config/schedules.js';
 import { isTemporalUnavailable } from '../temporal-config/unavailable.js';
 import { createReferralWorker } from './create-worker.js';
+import { startWorkerMetrics } from './metrics.js';
 
 let runtimeInstalled = false;
 
@@ -16,7 +18,13 @@ export function installTemporalRuntime(config: Config): void {
   const level = config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN';
   Runtime.install({
     logger: new DefaultLogger(level),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: level }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: level }) },
+      // the SDK's own Prometheus endpoint (temporal_* metrics: task slots, polls, failures, latencies)
+      ...(config.metrics.temporalSdkAddress && {
+        metrics: { prometheus: { bindAddress: config.metrics.temporalSdkAddress, useSecondsForDurations: true } },
+      }),
+    },
     shutdownSignals: [],
   });
   runtimeInstalled = true;
@@ -28,7 +36,7 @@ export async function startWorker(config: Config, db: Db, temporalAddress: strin
   await waitForDatabase(db);
   const connection = await waitUntilAvailable(
     `Temporal at ${temporalAddress}`,
-    () => NativeConnection.connect({ address: temporalAddress }),
+    () => NativeConnection.connect(temporalConnectionOptions(config, temporalAddress)),
     {
       isUnavailable: isTemporalUnavailable,
       log: (line) => console.warn(line),
@@ -41,15 +49,25 @@ export async function startWorker(config: Config, db: Db, temporalAddress: strin
     db,
     policy: config.referrals,
     email: config.email,
+    backups: { config: config.backups, ssl: config.database.ssl },
+    housekeeping: config.housekeeping,
   });
+  const metrics = config.metrics.workerPort === null ? null : await startWorkerMetrics(db, config.metrics.workerPort);
   const running = worker.run();
   // The worker that runs the digest workflow keeps its Schedule in line with APPROVAL_DIGEST_CRON.
   let digestSchedule: Awaited<ReturnType<typeof ensureApprovalDigestSchedule>>;
+  let backupSchedule: typeof digestSchedule;
+  let housekeepingSchedule: typeof digestSchedule;
   try {
-    digestSchedule = await ensureApprovalDigestSchedule(new Client({ connection, namespace: config.temporal.namespace }), config);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    digestSchedule = await ensureApprovalDigestSchedule(client, config);
+    // and the nightly backup (BACKUP_CRON) and housekeeping (HOUSEKEEPING_CRON) Schedules alike
+    backupSchedule = await ensureBackupSchedule(client, config);
+    housekeepingSchedule = await ensureHousekeepingSchedule(client, config);
   } catch (error) {
     worker.shutdown();
     await running.catch(() => undefined);
+    await metrics?.close();
     await connection.close();
     throw error;
   }
@@ -57,9 +75,11 @@ export async function startWorker(config: Config, db: Db, temporalAddress: strin
     worker,
     running,
     digestSchedule,
+    metricsPort: metrics?.port ?? null,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      await metrics?.close();
       await connection.close();
     },
   };

@@ -49,6 +49,31 @@ const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, tempo
       return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', database, temporal: temporalStatus, emails });
     },
   );
+
+  // Kubernetes' two questions, answered apart: live restarts a stuck process, ready takes a pod
+  // out of the Service while Postgres or Temporal is out of its reach (restarting would not help).
+  app.get(
+    '/health/live',
+    { schema: { tags: ['health'], summary: 'Liveness: 200 while the process answers; checks nothing else' }, logLevel: 'warn' },
+    async () => ({ status: 'live' }),
+  );
+  app.get(
+    '/health/ready',
+    {
+      schema: { tags: ['health'], summary: 'Readiness: 200 when Postgres and Temporal answer, else 503 naming the one that does not' },
+      logLevel: 'warn',
+    },
+    async (_request, reply) => {
+      const [database, temporalStatus] = await Promise.all([
+        check(() => db.raw('select 1')),
+        check(() =>
+          temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({})),
+        ),
+      ]);
+      const ready = database.status === 'up' && temporalStatus.status === 'up';
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, temporal: temporalStatus });
+    },
+  );
 };
 
 export default healthRoutes;
