@@ -77,7 +77,18 @@ describe('worker business metrics', () => {
           attempts: 1,
         });
 
+        const backups = Boolean((await system.db.raw("select to_regclass('database_backups') is not null as present")).rows[0].present);
+        const goodAt = new Date('2026-01-01T02:00:00Z');
+        if (backups) {
+          await system.db('database_backups').insert([
+            { name: 'bebsy_backup_20260101_020000', status: 'verified', finished_at: goodAt, drill_status: 'passed', drilled_at: goodAt },
+            { name: 'bebsy_backup_20260102_020000', status: 'failed', finished_at: new Date('2026-01-02T02:00:00Z') },
+          ]);
+        }
+
         const figures = await readBusinessFigures(system.db);
+        if (backups) assert.deepEqual(figures.backup, { lastSuccess: goodAt.getTime() / 1000, lastRunOk: false, lastDrillOk: true });
+        else assert.equal(figures.backup, null);
         assert.deepEqual(Object.fromEntries(figures.referrals.map((r) => [r.status, r.count])), { paid: 1, submitted: 1 });
         assert.deepEqual(figures.rewards, [{ status: 'paid', count: 1, euros: 25 }]);
         assert.deepEqual(figures.webhookEvents, [{ outcome: 'pending', count: 1 }]);
@@ -96,6 +107,11 @@ describe('worker business metrics', () => {
           assert.equal(sample(text, 'bebsy_booking_webhook_events', 'outcome="pending"'), 1);
           assert.equal(sample(text, 'bebsy_emails', 'status="failed_permanent"'), 1);
           assert.equal(sample(text, 'bebsy_business_metrics_up'), 1);
+          if (backups) {
+            assert.equal(sample(text, 'bebsy_backup_last_success_timestamp_seconds'), goodAt.getTime() / 1000);
+            assert.equal(sample(text, 'bebsy_backup_last_run_success'), 0);
+            assert.equal(sample(text, 'bebsy_backup_drill_last_success'), 1);
+          }
           assert.equal((await fetch(`http://127.0.0.1:${served.port}/other`)).status, 404);
         } finally {
           await served.close();

@@ -22,11 +22,12 @@ export interface BusinessFigures {
   webhookEvents: { outcome: string; count: number }[];
   emails: { status: string; count: number }[];
   imports: { status: string; count: number; rows: number; rejected: number }[];
-  /** null: no `backups` table yet (issue 12). */
+  /** null: no `database_backups` table (migration 014, issue 12). */
   backup: { lastSuccess: number | null; lastRunOk: boolean | null; lastDrillOk: boolean | null } | null;
 }
 
 const num = (v: unknown) => Number(v ?? 0);
+const GOOD_BACKUP_STATUSES = ['uploaded', 'verified', 'pruned'];
 type Row = Record<string, unknown>;
 
 /** One read of the business figures (the queries are aggregates over indexed columns). */
@@ -55,7 +56,7 @@ export async function readBusinessFigures(db: Db): Promise<BusinessFigures> {
       .sum({ rows: 'rows_processed' })
       .sum({ rejected: 'rejected' })
       .groupBy('status'),
-    db.raw("select to_regclass('public.backups') is not null as present"),
+    db.raw("select to_regclass('database_backups') is not null as present"),
   ]);
   return {
     referrals: (referrals as Row[]).map((r) => ({ status: String(r.status), count: num(r.count) })),
@@ -75,26 +76,22 @@ export async function readBusinessFigures(db: Db): Promise<BusinessFigures> {
 }
 
 /**
- * The backup hook (issue 12): expects `backups(kind text, status text, finished_at timestamptz)`
- * with kind 'backup' | 'drill' and status 'succeeded' | 'failed'. Any other shape reads as
- * unknown (null), so a different table never breaks the scrape.
+ * The backup figures from `database_backups` (issue 12, migration 014): the last backup that
+ * finished and was not refused (uploaded, verified or since pruned), whether the last finished
+ * run succeeded (failed and drill_failed did not), and the last restore drill's result.
  */
 async function readBackupFigures(db: Db): Promise<NonNullable<BusinessFigures['backup']>> {
-  try {
-    const last = async (kind: string, status?: string) =>
-      db('backups')
-        .where({ kind, ...(status && { status }) })
-        .orderBy('finished_at', 'desc')
-        .first('status', db.raw('extract(epoch from finished_at)::float8 as at'));
-    const [success, run, drill] = await Promise.all([last('backup', 'succeeded'), last('backup'), last('drill')]);
-    return {
-      lastSuccess: success ? num(success.at) : null,
-      lastRunOk: run ? run.status === 'succeeded' : null,
-      lastDrillOk: drill ? drill.status === 'succeeded' : null,
-    };
-  } catch {
-    return { lastSuccess: null, lastRunOk: null, lastDrillOk: null };
-  }
+  const [success, run, drill] = await Promise.all([
+    db('database_backups').whereIn('status', GOOD_BACKUP_STATUSES).max({ at: 'finished_at' }).first(),
+    db('database_backups').whereNotNull('finished_at').orderBy('finished_at', 'desc').first('status'),
+    db('database_backups').whereNotNull('drilled_at').orderBy('drilled_at', 'desc').first('drill_status'),
+  ]);
+  const at = success?.at ? new Date(success.at as string | Date).getTime() / 1000 : null;
+  return {
+    lastSuccess: at,
+    lastRunOk: run ? GOOD_BACKUP_STATUSES.includes(String(run.status)) : null,
+    lastDrillOk: drill ? drill.drill_status === 'passed' : null,
+  };
 }
 
 /** The worker's registry: process metrics and the business gauges, read through `read` (cached). */
@@ -166,7 +163,7 @@ export function workerMetricsRegistry(read: () => Promise<BusinessFigures>): Reg
   );
   gauge(
     'bebsy_backup_last_success_timestamp_seconds',
-    'When the last successful backup finished (absent: no backups table)',
+    'When the last good backup finished (uploaded or verified); absent before the first',
     [],
     (g, f) => {
       if (f.backup?.lastSuccess != null) g.set(f.backup.lastSuccess);
