@@ -83,7 +83,7 @@ describe('configuration', () => {
       NODE_ENV: 'production',
       JWT_SECRET: 'x'.repeat(32),
       ADMIN_PASSWORD: 'a-long-unique-password',
-      BOOKING_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      BOOKING_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
     });
     assert.equal(ok.isProduction, true);
   });
