@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,7 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
   let start: ChildProcess;
   let output = '';
   let api: string;
+  let port: number;
   let db: Db;
 
   before(async () => {
@@ -37,7 +38,7 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
     symlinkSync(path.resolve('node_modules'), path.join(clone, 'node_modules'));
     assert.equal(existsSync(path.join(clone, 'ui', 'dist')), false, 'the clone has no built UI');
 
-    const port = await freePort();
+    port = await freePort();
     api = `http://127.0.0.1:${port}/api`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -46,6 +47,7 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
       TEMPORAL_TASK_QUEUE: unique('first-start-'),
       APPROVAL_DIGEST_CRON: 'off',
       PORT: String(port),
+      REWARD_HOLD_DAYS: '0', // as the README's curl walk asks
     };
     for (const name of ['NODE_ENV', 'WORKFLOW_BUNDLE_PATH', 'TEST_DATABASE_URL', 'TEST_TEMPORAL_ADDRESS']) delete env[name];
     start = spawn('npm', ['start'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -129,5 +131,16 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
     const preview = await fetch(`${api}/emails/preview/friend_welcome?locale=nl`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(preview.status, 200, await preview.clone().text());
     assert.match(((await preview.json()) as { html: string }).html, /<html/);
+  });
+
+  it("runs the README's curl walk as pasted, from submission to paid", async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const walk = /```bash\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Walk a referral')))?.[1];
+    assert.ok(walk, "the README's walk section has a bash block");
+    const run = spawnSync('bash', ['-c', walk], { env: { ...process.env, PORT: String(port) }, encoding: 'utf8', timeout: 90_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.ok(lines.includes('paid'), `the walk ended without paid:\n${run.stdout}\n${run.stderr}`);
+    assert.match(lines.at(-1)!, /^BEBSY-[A-Z0-9]{8}$/, 'the last line is the voucher');
   });
 });
