@@ -44,12 +44,16 @@ export function errorText(t: TFunction, error: unknown): string {
     case 'customer_exists':
     case 'unknown_referral_code':
     case 'workflow_unavailable':
+    case 'service_unavailable':
+    case 'password_change_required':
+    case 'weak_password':
     case 'rate_limited':
     case 'internal_error':
       return t(`errors.${error.code}`);
     default:
       if (error.status === 404) return t('errors.not_found');
       if (error.status === 429) return t('errors.rate_limited');
+      if (error.status === 503) return t('errors.service_unavailable');
       if (error.status >= 500) return t('errors.internal_error');
       return t('errors.generic', { status: error.status });
   }
