@@ -2,12 +2,15 @@ import { evaluateReferralRules, type RuleVerdict } from '../domain/referral-rule
 import type { BookingEvent, TransitionRecord } from '../domain/lifecycle.js';
 import type { Db } from '../db/knex.js';
 import * as lifecycle from '../db/repositories/lifecycle.js';
-import type { EmailConfig, ReferralPolicyConfig } from '../config/env.js';
+import type { BackupConfig, EmailConfig, ReferralPolicyConfig } from '../config/env.js';
 import type { Resend } from 'resend';
 import { createEmailActivities } from './email.js';
 import { createDigestActivities } from './digest.js';
 import { createNotificationActivities } from './notifications.js';
 import { createImportActivities } from './imports.js';
+import { createBackupActivities } from './backups.js';
+import { createBackupAlertActivities } from './backups-alerts.js';
+import { createHousekeepingActivities } from './housekeeping.js';
 
 export type { SendEmailInput, SendEmailResult } from './email.js';
 
@@ -18,17 +21,48 @@ export interface ActivityDependencies {
   email: EmailConfig;
   /** A ready Resend client (tests); by default one is made from `email.transport` when it is Resend. */
   resend?: Resend;
+  /**
+   * Backups (`config.backups`) and the live database's URL they dump; by default the URL the db
+   * client connects to and backups in .data/backups.
+   */
+  backups?: { config: BackupConfig; databaseUrl?: string; ssl?: boolean };
+  /** Housekeeping (`config.housekeeping`); by default a year of audit rows is kept. */
+  housekeeping?: { auditRetentionDays: number };
 }
+
+/** The URL the knex client connects with (db/knex.ts createDb). */
+function connectionUrl(db: Db): string {
+  const connection = db.client.config.connection as { connectionString?: string } | string;
+  return typeof connection === 'string' ? connection : (connection.connectionString ?? '');
+}
+
+const DEFAULT_BACKUPS: BackupConfig = {
+  cron: null,
+  timeZone: 'Europe/Amsterdam',
+  retentionDays: 30,
+  dir: '.data/backups',
+  s3: null,
+  pgBinDir: null,
+};
 
 /**
  * Every activity of the worker: the referral lifecycle's, its emails (notifications and the
- * approval digest) and the customer import's. Each is idempotent: Temporal retries an activity
+ * approval digest), the customer import's, the backups' (dump, drill, retention, restore,
+ * alerts) and housekeeping's. Each is idempotent: Temporal retries an activity
  * whose result it did not record, so running one twice must change nothing the second time.
  */
-export function createWorkerActivities({ db, policy, email, resend }: ActivityDependencies) {
+export function createWorkerActivities({ db, policy, email, resend, backups, housekeeping }: ActivityDependencies) {
   const emailActivities = createEmailActivities({ db, email, resend });
   return {
     ...emailActivities,
+    ...createBackupActivities({
+      db,
+      databaseUrl: backups?.databaseUrl ?? connectionUrl(db),
+      ssl: backups?.ssl,
+      config: backups?.config ?? DEFAULT_BACKUPS,
+    }),
+    ...createBackupAlertActivities(db, email),
+    ...createHousekeepingActivities(db, housekeeping ?? { auditRetentionDays: 365 }),
     ...createNotificationActivities(db, emailActivities.sendEmail, email.adminRecipients),
     ...createDigestActivities(db, emailActivities.sendEmail, email.adminRecipients),
     ...createImportActivities(db),

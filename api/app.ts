@@ -12,6 +12,7 @@ import authPlugin from './plugins/auth.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import analyticsRoutes from './routes/analytics.js';
+import backupRoutes from './routes/backups.js';
 import authRoutes from './routes/auth.js';
 import customerRoutes from './routes/customers.js';
 import emailRoutes from './routes/emails.js';
@@ -126,6 +127,7 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
       await api.register(emailRoutes, deps);
       await api.register(exportRoutes, deps);
       await api.register(importRoutes, deps);
+      await api.register(backupRoutes, deps);
     },
     { prefix: '/api' },
   );

@@ -179,6 +179,22 @@ const schema = z.object({
     .trim()
     .regex(/^(off|@\w+|\S+(\s+\S+){4,6})$/i, 'must be a cron expression (e.g. "0 8 * * *", Europe/Amsterdam time) or "off"')
     .default('0 8 * * *'),
+  BACKUP_CRON: z
+    .string()
+    .trim()
+    .regex(/^(off|@\w+|\S+(\s+\S+){4,6})$/i, 'must be a cron expression (e.g. "0 2 * * *", Europe/Amsterdam time) or "off"')
+    .default('0 2 * * *'),
+  BACKUP_DIR: optionalString,
+  BACKUP_RETENTION_DAYS: int(1).default(30),
+  AWS_REGION: z.string().min(1).default('eu-central-1'),
+  S3_ENDPOINT: z.string().url('must be the URL of an S3-compatible endpoint, e.g. http://minio:9000').optional(),
+  PG_BIN_DIR: optionalString,
+  HOUSEKEEPING_CRON: z
+    .string()
+    .trim()
+    .regex(/^(off|@\w+|\S+(\s+\S+){4,6})$/i, 'must be a cron expression (e.g. "30 3 * * *", Europe/Amsterdam time) or "off"')
+    .default('30 3 * * *'),
+  AUDIT_RETENTION_DAYS: int(1).default(365),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -233,6 +249,10 @@ export interface Config {
   approvalDigest: { cron: string | null; timeZone: string };
   /** Customer CSV imports: the upload limit (413 above it) and where uploads wait for the worker. */
   imports: { maxBytes: number; storageDir: string };
+  /** Nightly database backups (a Temporal Schedule) and their restore drill; cron null: switched off. */
+  backups: BackupConfig;
+  /** The housekeeping Schedule: prunes old audit rows, processed inbox rows, finished import files, old outbox bodies. */
+  housekeeping: { cron: string | null; timeZone: string; auditRetentionDays: number };
   /** A download whose client has read nothing for this long is cut off (it holds a database connection). */
   exports: { stallTimeoutMs: number };
   rateLimit: RateLimitConfig;
@@ -296,6 +316,20 @@ export interface EmailConfig {
   transport: EmailTransportConfig;
   /** Who gets the admin messages (flagged referrals, the daily digest); may be empty. */
   adminRecipients: string[];
+}
+
+/**
+ * Where backups go: the S3 bucket (S3_BUCKET; S3_ENDPOINT for an S3-compatible store) or, with
+ * no bucket, the folder `dir` (BACKUP_DIR, default DATA_DIR/backups). pgBinDir: where pg_dump and
+ * pg_restore are (PG_BIN_DIR; null: the PATH, then /usr/lib/postgresql/<server major>/bin).
+ */
+export interface BackupConfig {
+  cron: string | null;
+  timeZone: string;
+  retentionDays: number;
+  dir: string;
+  s3: { bucket: string; region: string; endpoint: string | null; accessKeyId: string | null; secretAccessKey: string | null } | null;
+  pgBinDir: string | null;
 }
 
 export interface ReferralPolicyConfig {
@@ -500,6 +534,27 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     approvalDigest: {
       cron: env.APPROVAL_DIGEST_CRON.toLowerCase() === 'off' ? null : env.APPROVAL_DIGEST_CRON,
       timeZone: 'Europe/Amsterdam',
+    },
+    backups: {
+      cron: env.BACKUP_CRON.toLowerCase() === 'off' ? null : env.BACKUP_CRON,
+      timeZone: 'Europe/Amsterdam',
+      retentionDays: env.BACKUP_RETENTION_DAYS,
+      dir: env.BACKUP_DIR ?? path.join(env.DATA_DIR, 'backups'),
+      s3: env.S3_BUCKET
+        ? {
+            bucket: env.S3_BUCKET,
+            region: env.AWS_REGION,
+            endpoint: env.S3_ENDPOINT ?? null,
+            accessKeyId: env.AWS_ACCESS_KEY_ID ?? null,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? null,
+          }
+        : null,
+      pgBinDir: env.PG_BIN_DIR ?? null,
+    },
+    housekeeping: {
+      cron: env.HOUSEKEEPING_CRON.toLowerCase() === 'off' ? null : env.HOUSEKEEPING_CRON,
+      timeZone: 'Europe/Amsterdam',
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     },
   };
 }

@@ -13,6 +13,7 @@ import * as referralFriendLocale from './migrations/010_referral_friend_locale.j
 import * as claimedBookingReference from './migrations/011_claimed_booking_reference.js';
 import * as adminSessions from './migrations/012_admin_sessions.js';
 import * as importFailure from './migrations/013_import_failure.js';
+import * as backups from './migrations/014_backups.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
 const migrations: Record<string, Knex.Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Knex.Migration> = {
   '011_claimed_booking_reference': claimedBookingReference,
   '012_admin_sessions': adminSessions,
   '013_import_failure': importFailure,
+  '014_backups': backups,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -66,3 +66,94 @@ export async function ensureApprovalDigestSchedule(
   }));
   return 'updated';
 }
+
+/** The Schedule (and workflow id prefix) of the nightly database backup and its restore drill. */
+export const NIGHTLY_BACKUP_SCHEDULE_ID = 'nightly-backup';
+/** The Schedule (and workflow id prefix) of housekeeping: the seed's maintenance section. */
+export const HOUSEKEEPING_SCHEDULE_ID = 'housekeeping';
+
+type NamedScheduleConfig = { cron: string | null; timeZone: string };
+
+/** A Schedule that starts `workflowType` on `cron` in `timeZone`, never overlapping (a run still going skips the next). */
+export function workflowSchedule(
+  config: { temporal: Pick<Config['temporal'], 'taskQueue'> },
+  scheduleId: string,
+  workflowType: 'databaseBackup' | 'housekeeping',
+  cron: string,
+  timeZone: string,
+) {
+  return {
+    scheduleId,
+    spec: { cronExpressions: [cron], timezone: timeZone },
+    action: {
+      type: 'startWorkflow',
+      workflowType, // workflows/database-backup.ts, workflows/housekeeping.ts
+      args: [],
+      taskQueue: config.temporal.taskQueue,
+      workflowId: scheduleId,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP },
+  } satisfies ScheduleOptions;
+}
+
+/** Creates, updates or (cron null) deletes a Schedule, as ensureApprovalDigestSchedule does for the digest. */
+async function ensureSchedule(
+  client: Client,
+  wanted: ReturnType<typeof workflowSchedule> | null,
+  scheduleId: string,
+): Promise<EnsureScheduleOutcome> {
+  const handle = client.schedule.getHandle(scheduleId);
+  if (!wanted) {
+    try {
+      await handle.delete();
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) return 'absent';
+      throw error;
+    }
+  }
+  try {
+    await client.schedule.create(wanted);
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  await handle.update((current) => ({
+    ...current,
+    spec: wanted.spec,
+    action: wanted.action,
+    policies: { ...current.policies, overlap: ScheduleOverlapPolicy.SKIP },
+  }));
+  return 'updated';
+}
+
+/** Makes the `nightly-backup` Schedule match BACKUP_CRON (Europe/Amsterdam; `off` deletes it). */
+export function ensureBackupSchedule(
+  client: Client,
+  config: { backups: NamedScheduleConfig; temporal: Pick<Config['temporal'], 'taskQueue'> },
+  scheduleId = NIGHTLY_BACKUP_SCHEDULE_ID,
+): Promise<EnsureScheduleOutcome> {
+  const { cron, timeZone } = config.backups;
+  return ensureSchedule(client, cron ? workflowSchedule(config, scheduleId, 'databaseBackup', cron, timeZone) : null, scheduleId);
+}
+
+/** Makes the `housekeeping` Schedule match HOUSEKEEPING_CRON (Europe/Amsterdam; `off` deletes it). */
+export function ensureHousekeepingSchedule(
+  client: Client,
+  config: { housekeeping: NamedScheduleConfig; temporal: Pick<Config['temporal'], 'taskQueue'> },
+  scheduleId = HOUSEKEEPING_SCHEDULE_ID,
+): Promise<EnsureScheduleOutcome> {
+  const { cron, timeZone } = config.housekeeping;
+  return ensureSchedule(client, cron ? workflowSchedule(config, scheduleId, 'housekeeping', cron, timeZone) : null, scheduleId);
+}
+
+/** When a Schedule runs next (null: none, or no such Schedule). */
+export async function nextScheduledRun(client: Client, scheduleId: string): Promise<Date | null> {
+  try {
+    const description = await client.schedule.getHandle(scheduleId).describe();
+    return description.info.nextActionTimes[0] ?? null;
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return null;
+    throw error;
+  }
+}

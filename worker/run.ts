@@ -75,6 +75,8 @@ export async function startWorker(config: Config, db: Db, temporalAddress: strin
     worker,
     running,
     digestSchedule,
+    backupSchedule,
+    housekeepingSchedule,
     metricsPort: metrics?.port ?? null,
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

