@@ -11,6 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../db/knex.js';
+import { IMPORT_STATUSES } from '../domain/csv-import/status.js';
+import { REFERRAL_STATUSES } from '../domain/referral-status.js';
 
 const CACHE_MS = 10_000;
 
@@ -27,6 +29,15 @@ export interface BusinessFigures {
 }
 
 const num = (v: unknown) => Number(v ?? 0);
+
+/** Every status a panel or an alert asks for is a series, 0 when nothing is in it ("no data" would hide a 0). */
+const REWARD_STATUSES = ['paid', 'clawback_due'];
+const WEBHOOK_OUTCOMES = ['applied', 'claimed', 'pending'];
+const EMAIL_STATUSES = ['queued', 'retrying', 'sent', 'failed_permanent'];
+function zeroFilled<T extends Record<string, unknown>>(rows: T[], key: keyof T, all: readonly string[], zero: (name: string) => T): T[] {
+  const seen = new Set(rows.map((r) => String(r[key])));
+  return [...rows, ...all.filter((name) => !seen.has(name)).map(zero)];
+}
 const GOOD_BACKUP_STATUSES = ['uploaded', 'verified', 'pruned'];
 type Row = Record<string, unknown>;
 
@@ -59,18 +70,38 @@ export async function readBusinessFigures(db: Db): Promise<BusinessFigures> {
     db.raw("select to_regclass('database_backups') is not null as present"),
   ]);
   return {
-    referrals: (referrals as Row[]).map((r) => ({ status: String(r.status), count: num(r.count) })),
+    referrals: zeroFilled(
+      (referrals as Row[]).map((r) => ({ status: String(r.status), count: num(r.count) })),
+      'status',
+      REFERRAL_STATUSES,
+      (status) => ({ status, count: 0 }),
+    ),
     flaggedOpen: num(flagged?.count),
     oldestPendingApprovalSeconds: num((oldest as { age?: number } | undefined)?.age),
-    rewards: (rewards as Row[]).map((r) => ({ status: String(r.status), count: num(r.count), euros: num(r.cents) / 100 })),
-    webhookEvents: (webhooks as unknown as { outcome: string; count: string }[]).map((r) => ({ outcome: r.outcome, count: num(r.count) })),
-    emails: (emails as unknown as { status: string; count: string }[]).map((r) => ({ status: r.status, count: num(r.count) })),
-    imports: (imports as Row[]).map((r) => ({
-      status: String(r.status),
-      count: num(r.count),
-      rows: num(r.rows),
-      rejected: num(r.rejected),
-    })),
+    rewards: zeroFilled(
+      (rewards as Row[]).map((r) => ({ status: String(r.status), count: num(r.count), euros: num(r.cents) / 100 })),
+      'status',
+      REWARD_STATUSES,
+      (status) => ({ status, count: 0, euros: 0 }),
+    ),
+    webhookEvents: zeroFilled(
+      (webhooks as unknown as { outcome: string; count: string }[]).map((r) => ({ outcome: r.outcome, count: num(r.count) })),
+      'outcome',
+      WEBHOOK_OUTCOMES,
+      (outcome) => ({ outcome, count: 0 }),
+    ),
+    emails: zeroFilled(
+      (emails as unknown as { status: string; count: string }[]).map((r) => ({ status: r.status, count: num(r.count) })),
+      'status',
+      EMAIL_STATUSES,
+      (status) => ({ status, count: 0 }),
+    ),
+    imports: zeroFilled(
+      (imports as Row[]).map((r) => ({ status: String(r.status), count: num(r.count), rows: num(r.rows), rejected: num(r.rejected) })),
+      'status',
+      IMPORT_STATUSES,
+      (status) => ({ status, count: 0, rows: 0, rejected: 0 }),
+    ),
     backup: (backupsTable as { rows: { present: boolean }[] }).rows[0]?.present ? await readBackupFigures(db) : null,
   };
 }
@@ -161,19 +192,21 @@ export function workerMetricsRegistry(read: () => Promise<BusinessFigures>): Reg
   gauge('bebsy_import_rows_rejected', 'Customer import rows rejected, by the import status', ['status'], (g, f) =>
     f.imports.forEach((r) => g.set({ status: r.status }, r.rejected)),
   );
+  // labelled (kind="database") so that "no backup yet" is no series rather than a 0 (1970)
+  const backup = { kind: 'database' };
   gauge(
     'bebsy_backup_last_success_timestamp_seconds',
     'When the last good backup finished (uploaded or verified); absent before the first',
-    [],
+    ['kind'],
     (g, f) => {
-      if (f.backup?.lastSuccess != null) g.set(f.backup.lastSuccess);
+      if (f.backup?.lastSuccess != null) g.set(backup, f.backup.lastSuccess);
     },
   );
-  gauge('bebsy_backup_last_run_success', '1 when the last backup succeeded, 0 when it failed', [], (g, f) => {
-    if (f.backup?.lastRunOk != null) g.set(f.backup.lastRunOk ? 1 : 0);
+  gauge('bebsy_backup_last_run_success', '1 when the last backup succeeded, 0 when it failed', ['kind'], (g, f) => {
+    if (f.backup?.lastRunOk != null) g.set(backup, f.backup.lastRunOk ? 1 : 0);
   });
-  gauge('bebsy_backup_drill_last_success', '1 when the last restore drill succeeded, 0 when it failed', [], (g, f) => {
-    if (f.backup?.lastDrillOk != null) g.set(f.backup.lastDrillOk ? 1 : 0);
+  gauge('bebsy_backup_drill_last_success', '1 when the last restore drill passed, 0 when it failed', ['kind'], (g, f) => {
+    if (f.backup?.lastDrillOk != null) g.set(backup, f.backup.lastDrillOk ? 1 : 0);
   });
   return registry;
 }
