@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -343,10 +343,19 @@ export function createBackupActivities(deps: BackupDependencies) {
       } else {
         await repo.createDatabase(db, database);
       }
-      const row = await repo.findBackup(db, name);
+      // a damaged backup is refused before anything is written into the target
+      const expected = (await repo.findBackup(db, name))?.sha256 ?? (await store.readChecksum(name));
+      const check = meter();
+      await pipeline(await store.read(name), check.stream, new Writable({ write: (_c, _e, done) => done() }));
+      if (expected && check.digest() !== expected) {
+        throw ApplicationFailure.nonRetryable(
+          `backup ${name} is damaged: its SHA-256 differs from the recorded ${expected}`,
+          RESTORE_REFUSED,
+        );
+      }
       const { sha256, bytes } = await restoreInto(name, withDatabase(databaseUrl, database), {
         clean,
-        expectedSha256: row?.sha256 ?? null,
+        expectedSha256: expected,
       });
       return { name, database, sha256, bytes };
     },
