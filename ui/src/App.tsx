@@ -19,6 +19,7 @@ const CustomersPage = lazy(() => import('./pages/CustomersPage'));
 const NewCustomerPage = lazy(() => import('./pages/NewCustomerPage'));
 const CustomerDetailPage = lazy(() => import('./pages/CustomerDetailPage'));
 const EmailsPage = lazy(() => import('./pages/EmailsPage'));
+const AdminPage = lazy(() => import('./pages/AdminPage'));
 const ImportsPage = lazy(() => import('./pages/ImportsPage'));
 const ImportDetailPage = lazy(() => import('./pages/ImportDetailPage'));
 const EmailDetailPage = lazy(() => import('./pages/EmailDetailPage'));
@@ -84,6 +85,7 @@ export function App() {
           <Route path="emails" element={<EmailsPage />} />
           <Route path="emails/previews" element={<EmailPreviewsPage />} />
           <Route path="emails/:id" element={<EmailDetailPage />} />
+          <Route path="admin" element={<AdminPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -54,6 +54,7 @@ export function Layout() {
     { to: '/customers', label: t('nav.customers') },
     { to: '/imports', label: t('nav.imports') },
     { to: '/emails', label: t('nav.emails') },
+    { to: '/admin', label: t('nav.admin') },
   ];
 
   return (
