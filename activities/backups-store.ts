@@ -66,6 +66,7 @@ export function describeS3Error(error: unknown, bucket: string): Error {
     SignatureDoesNotMatch: 'the secret key (AWS_SECRET_ACCESS_KEY) does not match the access key',
     AccessDenied: `the credentials may not write to bucket ${bucket}`,
     NoSuchBucket: `bucket ${bucket} (S3_BUCKET) does not exist`,
+    NoSuchKey: `the backup is not in bucket ${bucket}`,
     InvalidBucketName: `${bucket} (S3_BUCKET) is not a valid bucket name`,
     CredentialsProviderError: 'no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
   };

@@ -340,8 +340,12 @@ export function createBackupActivities(deps: BackupDependencies) {
           );
         }
         clean = tables.length > 0;
-      } else {
-        await repo.createDatabase(db, database);
+      }
+      if (!(await store.list()).some((b) => b.name === name)) {
+        throw ApplicationFailure.nonRetryable(
+          `there is no backup ${name} in ${store.location(name).replace(/[^/]*$/, '')}`,
+          RESTORE_REFUSED,
+        );
       }
       // a damaged backup is refused before anything is written into the target
       const expected = (await repo.findBackup(db, name))?.sha256 ?? (await store.readChecksum(name));
@@ -353,6 +357,7 @@ export function createBackupActivities(deps: BackupDependencies) {
           RESTORE_REFUSED,
         );
       }
+      if (!exists) await repo.createDatabase(db, database);
       const { sha256, bytes } = await restoreInto(name, withDatabase(databaseUrl, database), {
         clean,
         expectedSha256: expected,

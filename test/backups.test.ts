@@ -262,6 +262,29 @@ describe('backups', () => {
         const drill = await activities.drillBackup({ name });
         assert.equal(drill.passed, true);
         assert.equal((await db('database_backups').where({ name }).first()).status, 'verified');
+        // a damaged backup fails its drill (recorded, the scratch database dropped) and is never restored
+        const damaged = Buffer.from(file);
+        damaged[Math.floor(damaged.length / 2)] ^= 0xff;
+        await fs.writeFile(path.join(dir, `${name}.dump`), damaged);
+        await assert.rejects(activities.drillBackup({ name }), /restore drill of bebsy_backup_20261204_020000 failed/);
+        const row = await db('database_backups').where({ name }).first();
+        assert.equal(row.status, 'drill_failed');
+        assert.equal(row.drill_status, 'failed');
+        assert.deepEqual(
+          (await db.raw<{ rows: unknown[] }>("SELECT 1 FROM pg_database WHERE datname LIKE 'bebsy_drill_%'")).rows,
+          [],
+          'the scratch database is dropped after a failed drill too',
+        );
+        await assert.rejects(activities.restoreBackup({ name, database: 'bebsy_never_restored', force: false }), /is damaged/);
+        assert.equal(
+          (await db.raw<{ rows: unknown[] }>("SELECT 1 FROM pg_database WHERE datname = 'bebsy_never_restored'")).rows.length,
+          0,
+        );
+        await assert.rejects(
+          activities.restoreBackup({ name: 'bebsy_backup_20000101_000000', database: 'bebsy_never_restored', force: false }),
+          /there is no backup bebsy_backup_20000101_000000 in /,
+        );
+        await fs.writeFile(path.join(dir, `${name}.dump`), file);
         // the folder's retention
         await fs.writeFile(path.join(dir, 'bebsy_backup_20190101_000000.dump'), 'old');
         assert.deepEqual((await activities.pruneBackups({ now: new Date().toISOString(), keep: name })).removed, [
