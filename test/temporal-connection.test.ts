@@ -182,7 +182,7 @@ describe('Temporal over mTLS with an API key: the API and the worker connect by 
   });
 
   it('the API server (startApiServer) connects with the certificate and sends the API key', async () => {
-    const config = loadConfig({ ...env(), PORT: '0', HOST: '127.0.0.1' });
+    const config = loadConfig({ ...env(), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
     assert.equal(describeTemporalConnection(config), `mTLS, API key, server name ${SERVER_NAME}`);
     const db = createDb(testEnv.databaseUrl, { pool: { min: 0, max: 1, idleTimeoutMillis: 1000, connectionTimeoutMillis: 1500 } });
     const before = temporal.calls.length;
