@@ -285,11 +285,11 @@ export async function endChecks(system: FaultSystem, journeys: Journey[], { hist
     if (!histories) continue;
     const { events } = await handle.fetchHistory();
     for (const e of events ?? []) {
-      const scheduled = e.activityTaskStartedEventAttributes;
-      if (scheduled) {
-        facts.activitiesByWorker[scheduled.identity ?? '?'] = (facts.activitiesByWorker[scheduled.identity ?? '?'] ?? 0) + 1;
-        if ((scheduled.attempt ?? 1) > 1) {
-          const type = events!.find((s) => String(s.eventId) === String(scheduled.scheduledEventId))?.activityTaskScheduledEventAttributes
+      const started = e.activityTaskStartedEventAttributes;
+      if (started) {
+        facts.activitiesByWorker[started.identity ?? '?'] = (facts.activitiesByWorker[started.identity ?? '?'] ?? 0) + 1;
+        if ((started.attempt ?? 1) > 1) {
+          const type = events!.find((s) => String(s.eventId) === String(started.scheduledEventId))?.activityTaskScheduledEventAttributes
             ?.activityType?.name;
           facts.retries[type ?? '?'] = (facts.retries[type ?? '?'] ?? 0) + 1;
         }
