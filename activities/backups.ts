@@ -178,7 +178,7 @@ export function createBackupActivities(deps: BackupDependencies) {
     return { sha256, bytes: m.bytes() };
   }
 
-  return {
+  const activities = {
     /**
      * Dumps the live database (pg_dump custom format, compressed) to the store as `name`, counting
      * every table's rows in the snapshot pg_dump reads. The object appears only when complete.
@@ -365,6 +365,22 @@ export function createBackupActivities(deps: BackupDependencies) {
       return { name, database, sha256, bytes };
     },
   };
+  // the long ones heartbeat from their first moment (counting rows of big tables comes before any byte flows)
+  return {
+    ...activities,
+    backupDatabase: (input: Parameters<typeof activities.backupDatabase>[0]) => heartbeating(() => activities.backupDatabase(input)),
+    drillBackup: (input: Parameters<typeof activities.drillBackup>[0]) => heartbeating(() => activities.drillBackup(input)),
+    restoreBackup: (input: Parameters<typeof activities.restoreBackup>[0]) => heartbeating(() => activities.restoreBackup(input)),
+  };
+}
+
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const stop = heartbeatEvery(10_000, () => ({ working: true }));
+  try {
+    return await work();
+  } finally {
+    stop();
+  }
 }
 
 export type BackupActivities = ReturnType<typeof createBackupActivities>;

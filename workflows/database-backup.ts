@@ -40,6 +40,15 @@ export function backupName(at: Date): string {
   return `bebsy_backup_${iso.slice(0, 10).replace(/-/g, '')}_${iso.slice(11, 19).replace(/:/g, '')}`;
 }
 
+/** Alerts the admins; an alert that cannot be delivered is logged, never hiding the failure it is about. */
+async function alert(input: Parameters<BackupAlertActivities['alertBackupFailure']>[0]): Promise<void> {
+  try {
+    await quick.alertBackupFailure(input);
+  } catch (error) {
+    log.error('backup alert could not be delivered', { ...input, alertError: reason(error) });
+  }
+}
+
 function reason(error: unknown): string {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   return cause instanceof Error ? cause.message : String(cause);
@@ -58,14 +67,14 @@ export async function databaseBackup(input: DatabaseBackupInput = {}): Promise<D
   try {
     backup = await dumping.backupDatabase({ name, workflowId: workflowInfo().workflowId });
   } catch (error) {
-    await quick.alertBackupFailure({ subject: name, stage: 'backup', error: reason(error) });
+    await alert({ subject: name, stage: 'backup', error: reason(error) });
     throw ApplicationFailure.nonRetryable(`backup ${name} failed: ${reason(error)}`, 'BackupFailed');
   }
   let drill: DrillResult;
   try {
     drill = await dumping.drillBackup({ name });
   } catch (error) {
-    await quick.alertBackupFailure({ subject: name, stage: 'drill', error: reason(error) });
+    await alert({ subject: name, stage: 'drill', error: reason(error) });
     throw ApplicationFailure.nonRetryable(`backup ${name} was stored but its restore drill failed: ${reason(error)}`, 'DrillFailed');
   }
   let pruned: string[] = [];
@@ -73,7 +82,7 @@ export async function databaseBackup(input: DatabaseBackupInput = {}): Promise<D
     pruned = (await quick.pruneBackups({ now: at.toISOString(), keep: name })).removed;
   } catch (error) {
     // the new backup is good; an old one left over is alerted, not a failed backup
-    await quick.alertBackupFailure({ subject: name, stage: 'prune', error: reason(error) });
+    await alert({ subject: name, stage: 'prune', error: reason(error) });
   }
   log.info('backup verified', { name, sizeBytes: backup.sizeBytes, drillSeconds: drill.seconds, pruned: pruned.length });
   return { name, backup, drill, pruned };

@@ -1,4 +1,4 @@
-import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { HousekeepingActivities, HousekeepingPruned } from '../activities/housekeeping.js';
 import type { BackupAlertActivities } from '../activities/backups-alerts.js';
 
@@ -39,6 +39,10 @@ export async function housekeeping(input: { at?: string } = {}): Promise<Houseke
   }
   const error = errors.length ? errors.join('; ') : null;
   await activities.finishHousekeeping({ workflowId, pruned, error });
-  if (error) await activities.alertBackupFailure({ subject: workflowId, stage: 'housekeeping', error });
+  if (error) {
+    await activities.alertBackupFailure({ subject: workflowId, stage: 'housekeeping', error }).catch((alertError: unknown) => {
+      log.error('housekeeping alert could not be delivered', { workflowId, error, alertError: String(alertError) });
+    });
+  }
   return { pruned, error };
 }
