@@ -35,6 +35,8 @@ const notifications = proxyActivities<WorkerActivities>({
 const NOTIFICATIONS_PATCH = 'email-notifications';
 /** The hold lasts until the departure day is over in Amsterdam (domain/reward-hold.ts); before: 00:00 UTC of that day. */
 const HOLD_UNTIL_DEPARTURE_DAY_ENDS_PATCH = 'hold-until-departure-day-ends';
+/** A cancellation delivered before its booking's confirmation counts once the confirmation arrives; before: dropped (and the cancelled booking paid). */
+const EARLY_CANCELLATION_PATCH = 'early-cancellation-kept';
 
 const activities = proxyActivities<WorkerActivities>({
   startToCloseTimeout: '10 seconds',
@@ -91,11 +93,18 @@ async function lifecycle(input: ReferralLifecycleInput, notify: (notification: R
   let cancellation = null as BookingEvent | null;
   let decision = null as Decision | null;
 
+  // Webhooks can arrive out of order: a cancellation of the booking before its confirmation is
+  // kept, and cancels that booking as soon as its confirmation arrives.
+  let earlyCancellation = null as BookingEvent | null;
   const receiveBookingEvent = (event: BookingEvent) => {
     if (seenWebhooks.has(event.webhookId)) return;
     seenWebhooks.add(event.webhookId);
-    if (event.type === 'booking.confirmed') confirmation ??= event;
-    else if (confirmation) cancellation ??= event; // a cancellation only means something for a confirmed booking
+    if (event.type === 'booking.confirmed') {
+      confirmation ??= event;
+      if (earlyCancellation?.bookingReference === confirmation.bookingReference) cancellation ??= earlyCancellation;
+    } else if (confirmation)
+      cancellation ??= event; // a cancellation only means something for a confirmed booking
+    else if (patched(EARLY_CANCELLATION_PATCH)) earlyCancellation ??= event;
   };
 
   setHandler(referralStateQuery, () => state);
