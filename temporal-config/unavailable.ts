@@ -8,7 +8,8 @@ import { isGrpcServiceError } from '@temporalio/client';
  */
 export function isTemporalUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
-  if (isGrpcServiceError(error) && error.code === grpcStatus.UNAVAILABLE) return true;
+  // DEADLINE_EXCEEDED: no answer within the API's deadline for the call (withCallDeadline)
+  if (isGrpcServiceError(error) && (error.code === grpcStatus.UNAVAILABLE || error.code === grpcStatus.DEADLINE_EXCEEDED)) return true;
   const e = error as { cause?: unknown; name?: unknown; message?: unknown };
   if (e.name === 'TransportError' || (typeof e.message === 'string' && /Failed to connect before the deadline/.test(e.message)))
     return true;

@@ -4,7 +4,7 @@ import { bookingEventFromPayload, lockBookingEvent, markBookingEventApplied, sto
 import { findReferralForBooking } from '../../db/repositories/referrals.js';
 import type { BookingEvent } from '../../domain/lifecycle.js';
 import { bookingEventSignal, referralWorkflowId } from '../../workflows/definitions.js';
-import type { TemporalDeps } from './temporal.js';
+import { withCallDeadline, type TemporalDeps } from './temporal.js';
 
 export interface BookingWebhook {
   type: BookingEvent['type'];
@@ -57,7 +57,9 @@ export async function receiveBookingWebhook(
     try {
       // The workflow ignores a webhook id it has seen, so a signal repeated by a retry is harmless.
       const signalled: BookingEvent = { ...event, customerMatch: referral.customerMatch };
-      await temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, signalled);
+      await withCallDeadline(temporal, () =>
+        temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, signalled),
+      );
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       // Ended (paid, rejected, expired, revoked; a cancellation after the clawback window): the
@@ -80,7 +82,7 @@ export async function receiveBookingWebhook(
 /** The workflow's execution status (COMPLETED, FAILED, …), or null when no such workflow was ever started. */
 async function workflowStatus(temporal: TemporalDeps, workflowId: string): Promise<string | null> {
   try {
-    return (await temporal.client.workflow.getHandle(workflowId).describe()).status.name;
+    return (await withCallDeadline(temporal, () => temporal.client.workflow.getHandle(workflowId).describe())).status.name;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return null;
     throw error;

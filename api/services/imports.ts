@@ -11,7 +11,7 @@ import { detectNotText, inspectCsvFile } from '../../domain/csv-import/file.js';
 import { NOT_TEXT_DESCRIPTIONS, type ImportField, type NotTextKind } from '../../domain/csv-import/index.js';
 import { customerImportWorkflowId } from '../../workflows/definitions.js';
 import { HttpError } from '../errors.js';
-import type { TemporalDeps } from './temporal.js';
+import { withCallDeadline, type TemporalDeps } from './temporal.js';
 
 /** `details[0]` of a 422 unrecognised_header and of a 415 not_a_text_file: the UI words them by code. */
 interface HeaderProblemDetail {
@@ -101,11 +101,13 @@ export class ImportService {
       workflowId: customerImportWorkflowId,
     });
     try {
-      await this.temporal.client.workflow.start('customerImport', {
-        workflowId: row.workflow_id,
-        taskQueue: this.temporal.taskQueue,
-        args: [{ importId: row.id }],
-      });
+      await withCallDeadline(this.temporal, () =>
+        this.temporal.client.workflow.start('customerImport', {
+          workflowId: row.workflow_id,
+          taskQueue: this.temporal.taskQueue,
+          args: [{ importId: row.id }],
+        }),
+      );
     } catch (error) {
       await updateImport(this.db, row.id, {
         status: 'failed',

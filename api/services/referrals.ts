@@ -16,7 +16,7 @@ import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCod
 import { approveUpdate, referralStateQuery, rejectUpdate } from '../../workflows/definitions.js';
 import type { referralLifecycle } from '../../workflows/referral-lifecycle.js';
 import { HttpError, notFound } from '../errors.js';
-import { UPDATE_DEADLINE_MS, type TemporalDeps } from './temporal.js';
+import { UPDATE_DEADLINE_MS, withCallDeadline, type TemporalDeps } from './temporal.js';
 
 export interface Submission {
   referrerCode: string;
@@ -70,19 +70,21 @@ export class ReferralService {
       },
     };
     try {
-      await this.temporal.client.workflow.start<typeof referralLifecycle>('referralLifecycle', {
-        workflowId: referral.workflow_id,
-        taskQueue: this.temporal.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: ReferralStatusKey, value: referral.status },
-          { key: ReferrerCodeKey, value: referral.referrer_code },
-          { key: ReferralFlaggedKey, value: referral.flagged },
-          ...(referral.booking_reference ? [{ key: BookingReferenceKey, value: referral.booking_reference }] : []),
-        ],
-      });
+      await withCallDeadline(this.temporal, () =>
+        this.temporal.client.workflow.start<typeof referralLifecycle>('referralLifecycle', {
+          workflowId: referral.workflow_id,
+          taskQueue: this.temporal.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: ReferralStatusKey, value: referral.status },
+            { key: ReferrerCodeKey, value: referral.referrer_code },
+            { key: ReferralFlaggedKey, value: referral.flagged },
+            ...(referral.booking_reference ? [{ key: BookingReferenceKey, value: referral.booking_reference }] : []),
+          ],
+        }),
+      );
     } catch (error) {
       // A finished workflow for this referral: the submission was processed long ago.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
