@@ -12,7 +12,7 @@ import { loadConfigOrExit, onShutdownSignal } from '../config/load-or-exit.js';
 import { openDatabase } from '../db/connect.js';
 import { adminHasPassword } from '../db/repositories/admin-users.js';
 import { referralSearchAttributes } from '../domain/search-attributes.js';
-import { startWorker } from '../worker/run.js';
+import { scheduleLines, startWorker } from '../worker/run.js';
 import { buildUi } from './build-ui.js';
 import { ensureDatabase } from './databases.js';
 import { startDevTemporal } from './infra/dev-temporal.js';
@@ -63,11 +63,7 @@ async function start(): Promise<void> {
   if ((await buildUi({ onlyWhenStale: true })) === 'built') say('admin UI built into ui/dist');
   const worker = await startWorker(config, db, temporalAddress);
   stops.push(worker.stop);
-  say(
-    config.approvalDigest.cron
-      ? `approval digest schedule ${worker.digestSchedule}: "${config.approvalDigest.cron}" ${config.approvalDigest.timeZone}`
-      : 'approval digest off (APPROVAL_DIGEST_CRON=off)',
-  );
+  for (const line of scheduleLines(config, worker)) say(line);
   const api = await startApiServer(config, db, temporalAddress);
   stops.push(api.close);
 

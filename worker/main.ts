@@ -1,7 +1,7 @@
 /** Production entry of the worker process (the API runs separately: api/main.ts). */
 import { loadConfigOrExit, onShutdownSignal } from '../config/load-or-exit.js';
 import { createDb } from '../db/knex.js';
-import { startWorker } from './run.js';
+import { scheduleLines, startWorker } from './run.js';
 
 const config = loadConfigOrExit();
 if (!config.database.url || !config.temporal.address) {
@@ -11,9 +11,7 @@ if (!config.database.url || !config.temporal.address) {
 const db = createDb(config.database.url, config.database);
 const worker = await startWorker(config, db, config.temporal.address);
 console.log(`worker polling task queue ${config.temporal.taskQueue} on ${config.temporal.address}`);
-console.log(
-  `approval digest schedule: ${worker.digestSchedule}${config.approvalDigest.cron ? ` ("${config.approvalDigest.cron}" ${config.approvalDigest.timeZone})` : ' (APPROVAL_DIGEST_CRON=off)'}`,
-);
+for (const line of scheduleLines(config, worker)) console.log(line);
 onShutdownSignal(async () => {
   await worker.stop();
   await db.destroy();

@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } f
 import type { Config } from '../config/env.js';
 import { waitForDatabase } from '../db/connect.js';
 import type { Db } from '../db/knex.js';
+import { BUSINESS_TIME_ZONE } from '../domain/amsterdam-time.js';
 import { waitUntilAvailable } from '../domain/retry.js';
 import { temporalConnectionOptions } from '../temporal-config/connection.js';
 import { ensureApprovalDigestSchedule, ensureBackupSchedule, ensureHousekeepingSchedule } from '../temporal-config/schedules.js';
@@ -85,4 +86,28 @@ export async function startWorker(config: Config, db: Db, temporalAddress: strin
       await connection.close();
     },
   };
+}
+
+export type StartedWorker = Awaited<ReturnType<typeof startWorker>>;
+
+/** One line per Schedule the worker keeps (for the start-up output): what it does, when, or that it is off. */
+export function scheduleLines(
+  config: Config,
+  worker: Pick<StartedWorker, 'digestSchedule' | 'backupSchedule' | 'housekeepingSchedule'>,
+): string[] {
+  const line = (name: string, outcome: string, cron: string | null, variable: string, what = '') =>
+    cron ? `${name} schedule ${outcome}: "${cron}" ${BUSINESS_TIME_ZONE}${what}` : `${name} off (${variable}=off)`;
+  const { backups } = config;
+  const target = backups.s3 ? ` to s3://${backups.s3.bucket}` : ` to ${backups.dir}`;
+  return [
+    line('approval digest', worker.digestSchedule, config.approvalDigest.cron, 'APPROVAL_DIGEST_CRON'),
+    line(
+      'nightly backup',
+      worker.backupSchedule,
+      backups.cron,
+      'BACKUP_CRON',
+      `${target}, each drilled, kept ${backups.retentionDays} days`,
+    ),
+    line('housekeeping', worker.housekeepingSchedule, config.housekeeping.cron, 'HOUSEKEEPING_CRON'),
+  ];
 }

@@ -95,3 +95,8 @@ export async function startMoto(): Promise<MotoServer> {
     },
   };
 }
+
+// `npx tsx test/support/moto.ts` installs moto ahead of the tests (.ci/run), outside their time budget.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(`moto_server: ${await ensureProjectVenvTool('moto_server', [MOTO_PIP_PACKAGE])}`);
+}
