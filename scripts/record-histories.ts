@@ -173,6 +173,14 @@ const scenarios: Record<string, () => Promise<WorkflowHandle>> = {
     await handle.result();
     return handle;
   },
+  'revoked-when-cancelled-before-confirmed': async () => {
+    const { referral, handle } = await newReferral();
+    await until(handle, 'awaiting_booking');
+    await signal('booking.cancelled', referral); // out of order: kept (early-cancellation-kept)
+    await signal('booking.confirmed', referral);
+    await handle.result();
+    return handle;
+  },
   'revoked-when-cancelled-during-hold': async () => {
     const { referral, handle } = await newReferral();
     await until(handle, 'awaiting_booking');
@@ -214,7 +222,9 @@ const scenarios: Record<string, () => Promise<WorkflowHandle>> = {
 };
 
 await mkdir('test/histories', { recursive: true });
-for (const [name, run] of Object.entries(scenarios)) {
+// `npm run record-histories -- <name> …` records only those scenarios (the others' files stay as they are)
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(scenarios).filter(([name]) => only.length === 0 || only.includes(name))) {
   const handle = await run();
   const history = await handle.fetchHistory();
   await writeFile(`test/histories/${name}.json`, historyToJSON(history));

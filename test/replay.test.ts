@@ -46,6 +46,11 @@ describe('replaying recorded workflow histories', () => {
       assert.ok(patched.length > 0, `no recorded history takes the new branch of '${patch}'`);
       assert.ok(unpatched.length > 0, `no recorded history takes the old branch of '${patch}'`);
     }
+    // early-cancellation-kept is asked only when a cancellation comes before its confirmation: its marker is the new branch
+    assert.ok(
+      histories.some(({ history }) => patchesOf(history).includes('early-cancellation-kept')),
+      "no recorded history takes the new branch of 'early-cancellation-kept'",
+    );
 
     const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
     const results = Worker.runReplayHistories(
