@@ -7,6 +7,7 @@ import { sampleMessage } from '../emails/samples.js';
 import { startFakeResend, type FakeResend } from './support/fake-resend.js';
 import { testEnv, unique } from './support/system.js';
 import { failureOf } from './support/failures.js';
+import { answerInTime, PROVIDER_ANSWER_MS, ProviderTimeout } from '../activities/email-transports/transport.js';
 
 const FRONTEND_URL = 'https://referrals.bebsy.test';
 
@@ -205,5 +206,15 @@ describe('sendEmail', () => {
       const implicit = loadConfig({ NODE_ENV: 'test', RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
       assert.deepEqual(explicit.email.transport, implicit.email.transport);
     });
+  });
+});
+
+describe("a provider's answer in time", () => {
+  it('passes an answer that comes in time and fails one that does not come, within the limit (the attempt is retried)', async () => {
+    assert.equal(await answerInTime(Promise.resolve('re_123'), 50), 're_123');
+    const started = Date.now();
+    await assert.rejects(answerInTime(new Promise(() => {}), 50), (error) => error instanceof ProviderTimeout);
+    assert.ok(Date.now() - started < 1_000, 'a provider that never answers does not hold the attempt');
+    assert.ok(PROVIDER_ANSWER_MS < 30_000, "well inside sendEmail's 30 s start-to-close timeout");
   });
 });

@@ -1,7 +1,7 @@
 import type { Resend } from 'resend';
 import type { Db } from '../../db/knex.js';
 import { markOutboxSent, recordSendAttempt } from '../../db/repositories/email-outbox.js';
-import { failForNow, failPermanently, sentResult, type EmailTransport } from './transport.js';
+import { answerInTime, failForNow, failPermanently, ProviderTimeout, sentResult, type EmailTransport } from './transport.js';
 
 /** The shape of an error answered by the Resend SDK. */
 export interface ResendErrorLike {
@@ -35,17 +35,26 @@ export function resendTransport(db: Db, resend: Resend, from: string): EmailTran
   return {
     async send(row) {
       await recordSendAttempt(db, row.id, 'resend');
-      const { data, error } = await resend.emails.send(
-        {
-          from,
-          to: [row.to_address],
-          subject: row.subject,
-          html: row.html,
-          text: row.text,
-          tags: [{ name: 'kind', value: row.kind }],
-        },
-        { idempotencyKey: row.idempotency_key },
-      );
+      let answer;
+      try {
+        answer = await answerInTime(
+          resend.emails.send(
+            {
+              from,
+              to: [row.to_address],
+              subject: row.subject,
+              html: row.html,
+              text: row.text,
+              tags: [{ name: 'kind', value: row.kind }],
+            },
+            { idempotencyKey: row.idempotency_key },
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof ProviderTimeout)) throw error;
+        return failForNow(db, row, 'Resend', error.message);
+      }
+      const { data, error } = answer;
       if (error || !data) {
         const problem: ResendErrorLike = error ?? { name: 'application_error', message: 'Resend answered without an id', statusCode: null };
         const reason = `${problem.name}${problem.statusCode ? ` (${problem.statusCode})` : ''}: ${problem.message}`;

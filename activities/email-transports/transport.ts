@@ -59,3 +59,31 @@ export async function failForNow(db: Db, row: OutboxRow, refusedBy: string, reas
     nonRetryable: false,
   });
 }
+
+/**
+ * How long a provider may take to answer one send: well inside sendEmail's 30 s
+ * start-to-close timeout, so a provider that never answers fails the attempt (retried, under
+ * the same idempotency key) instead of holding one of the worker's activity slots until the
+ * HTTP client's own 300 s limit.
+ */
+export const PROVIDER_ANSWER_MS = 20_000;
+
+/** The provider's answer, or a ProviderTimeout after PROVIDER_ANSWER_MS. */
+export async function answerInTime<T>(answer: Promise<T>, ms = PROVIDER_ANSWER_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProviderTimeout(ms)), ms);
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class ProviderTimeout extends Error {
+  override name = 'ProviderTimeout';
+  constructor(ms: number) {
+    super(`no answer within ${ms / 1000} s`);
+  }
+}
