@@ -7,6 +7,7 @@
  * `npx` first on PATH. .ci/run runs it after `npm test` (Node 20 on these machines).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { ensureProjectVenvTool, projectRoot } from './infra/temporal-binaries.js';
 
@@ -35,10 +36,17 @@ if (!version.startsWith('v24.')) {
   process.exit(1);
 }
 console.log(`test suite on Node ${version} (${node}); this script runs on ${process.version}`);
+// `node` first on PATH is Node 24, for `npm start` and the like; only `node`: the wheel's own npm
+// script is CommonJS under this project's "type": "module" and does not run from inside it, so
+// the machine's npm runs, on Node 24
+const shim = path.join(projectRoot, '.tools', 'node24-bin');
+mkdirSync(shim, { recursive: true });
+rmSync(path.join(shim, 'node'), { force: true });
+symlinkSync(node, path.join(shim, 'node'));
 const child = spawn(node, [path.join(projectRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/test.ts', ...process.argv.slice(2)], {
   cwd: projectRoot,
   stdio: 'inherit',
-  env: { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}` },
+  env: { ...process.env, PATH: `${shim}${path.delimiter}${process.env.PATH ?? ''}` },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

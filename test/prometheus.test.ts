@@ -303,8 +303,16 @@ describe('dashboards and alerts against a real Prometheus scraping the API and t
         return missing.length === 0;
       },
       children,
-    ).catch((error: Error) => {
-      throw new Error(`still without data: ${missing.join(', ')}\n${error.message}`, { cause: error });
+      120_000,
+    ).catch(async (error: Error) => {
+      // what the worker did, to tell a stuck workflow from a slow one
+      const seen = await Promise.all(
+        ['bebsy_referrals > 0', 'temporal_workflow_task_execution_failed', 'temporal_activity_execution_latency_count'].map(
+          async (expr) =>
+            `${expr}: ${JSON.stringify((await (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()).data?.result)}`,
+        ),
+      ).catch(() => []);
+      throw new Error(`still without data: ${missing.join(', ')}\n${seen.join('\n')}\n${error.message}`, { cause: error });
     });
     const queries = dashboardQueries();
     assert.ok(queries.length >= 40, `${queries.length} queries`);
