@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { isDatabaseUnavailable } from '../db/pg-errors.js';
 import { isTemporalUnavailable } from '../temporal-config/unavailable.js';
 
@@ -15,6 +15,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown[],
+    /** Headers the answer carries, e.g. a 405's Allow. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -26,18 +28,56 @@ export const notFound = (what: string) => new HttpError(404, 'not_found', `${wha
 interface ValidationIssue {
   keyword?: string;
   instancePath?: string;
+  schemaPath?: string;
   params?: Record<string, unknown>;
   message?: string;
 }
+
+/**
+ * A failed union (`anyOf`) comes with the issues of every branch. A branch whose own const or
+ * enum failed is one the value did not mean (`{"status": "rejected"}` is not the approving
+ * branch): when some branch passed its consts, only those branches' issues are kept ("reason is
+ * required"); when none did, only the consts ("status must be one of: approved, rejected").
+ * A union without consts (a string or an integer) keeps every branch's issue.
+ */
+function issuesOfMeantBranches(issues: ValidationIssue[]): ValidationIssue[] {
+  let kept = issues;
+  const unions = issues.filter((i) => i.keyword === 'anyOf' && i.schemaPath).map((i) => i.schemaPath!);
+  // the outermost union first: a branch it drops takes the unions inside it along
+  for (const union of unions.sort((a, b) => a.length - b.length)) {
+    const branchOf = (issue: ValidationIssue) => issue.schemaPath?.match(new RegExp(`^${escapeRegExp(union)}/(\\d+)/`))?.[1];
+    const branches = new Map<string, ValidationIssue[]>();
+    for (const issue of kept) {
+      const branch = branchOf(issue);
+      if (branch !== undefined) branches.set(branch, [...(branches.get(branch) ?? []), issue]);
+    }
+    const isConst = (issue: ValidationIssue) => issue.keyword === 'const' || issue.keyword === 'enum';
+    const notMeant = new Set([...branches].filter(([, branchIssues]) => branchIssues.some(isConst)).map(([branch]) => branch));
+    if (notMeant.size === 0) continue;
+    const allMissed = notMeant.size === branches.size;
+    kept = kept.filter((issue) => {
+      const branch = branchOf(issue);
+      if (branch === undefined) return true;
+      return allMissed ? isConst(issue) : !notMeant.has(branch);
+    });
+  }
+  return kept;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The pattern of a string that must not be white space alone (a rejection's reason). */
+export const NOT_BLANK = '\\S';
 
 /**
  * One detail per field: Ajv reports a failed union once per branch (and once more for the
  * `anyOf`), which would name the same field three times and never say what is allowed.
  */
 function describeValidation(error: FastifyError): { message: string; details: unknown[] } {
-  const issues = (error.validation ?? []) as ValidationIssue[];
+  const issues = issuesOfMeantBranches((error.validation ?? []) as ValidationIssue[]);
   const byField = new Map<string, { messages: string[]; allowed: unknown[] }>();
   for (const issue of issues) {
+    if (issue.keyword === 'anyOf') continue; // its branches say what failed
     const missing = issue.params?.missingProperty as string | undefined;
     const extra = issue.params?.additionalProperty as string | undefined;
     const field = [issue.instancePath?.replace(/^\//, '').replace(/\//g, '.'), missing].filter(Boolean).join('.') || extra || '(body)';
@@ -45,8 +85,15 @@ function describeValidation(error: FastifyError): { message: string; details: un
     byField.set(field, entry);
     if (issue.keyword === 'enum') entry.allowed.push(...((issue.params?.allowedValues as unknown[]) ?? []));
     else if (issue.keyword === 'const') entry.allowed.push(issue.params?.allowedValue);
-    else if (issue.keyword !== 'anyOf') {
-      const message = missing ? 'is required' : extra ? 'is not a known field' : (issue.message ?? 'is invalid');
+    else {
+      const blank = issue.keyword === 'pattern' && issue.params?.pattern === NOT_BLANK;
+      const message = missing
+        ? 'is required'
+        : extra
+          ? 'is not a known field'
+          : blank
+            ? 'must not be blank'
+            : (issue.message ?? 'is invalid');
       if (!entry.messages.includes(message)) entry.messages.push(message);
     }
   }
@@ -62,8 +109,14 @@ function describeValidation(error: FastifyError): { message: string; details: un
 /** One error shape for the whole API; 5xx answers never carry internals. */
 export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFallback): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // An /api path that no API route took reached the admin UI's file server (the router leaves a
+    // path parameter longer than its 100 characters unmatched), which refuses odd paths (403): not found.
+    if (request.routeOptions.url === '/*' && pathOf(request).startsWith('/api/')) error = undeclaredMethod(request) ?? noRoute(request);
+    // `GET /api/customers/import` reaches `GET /api/customers/:id` and fails its id: the path is the import's (POST)
+    if (error.validationContext === 'params') error = undeclaredMethod(request) ?? error;
     if (error instanceof HttpError && error.statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     if (error instanceof HttpError) {
+      if (error.headers) reply.headers(error.headers);
       return reply
         .status(error.statusCode)
         .send({ error: error.code, message: error.message, ...(error.details && { details: error.details }) });
@@ -92,12 +145,66 @@ export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFal
     request.log.error({ err: error }, 'request failed');
     return reply.status(status).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
   });
+  // before the body is read: an undeclared method is refused whatever it carries
+  app.addHook('onRequest', async (request) => {
+    if (!request.is404) return;
+    const refused = undeclaredMethod(request);
+    if (refused) throw refused;
+  });
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
+    // the UI's file server hands on what it does not have, whatever the method of the path's routes
+    const refused = undeclaredMethod(request);
+    if (refused) throw refused;
+    const path = pathOf(request);
     // a page of the UI's router, not an API call or a missing file such as a stale /assets chunk
     const isPage = request.method === 'GET' && !path.startsWith('/api') && !/\.[a-z0-9]+$/i.test(path) && pageFallback;
     if (isPage) return pageFallback(request, reply);
-    return reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
+    throw noRoute(request);
+  });
+}
+
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0];
+const noRoute = (request: FastifyRequest) => new HttpError(404, 'not_found', `No route for ${request.method} ${pathOf(request)}`);
+
+/** The methods a router may have routes for (HEAD comes with every GET). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * The methods the path has routes for: the routes that match it with the fewest path
+ * parameters (`/api/customers/import` is the import's path, not a customer whose id is
+ * "import"). The admin UI's files are a `GET /*` route that matches every path: a path it alone
+ * answers is not a known one.
+ */
+function allowedMethods(app: FastifyInstance, path: string): string[] {
+  const matches = METHODS.flatMap((method) => {
+    const route = app.findRoute({ method: method as HTTPMethods, url: path });
+    if (!route) return [];
+    const params = route.params as Record<string, string | undefined>;
+    if (params['*'] !== undefined && `/${params['*']}` === decodeURIComponentSafe(path)) return [];
+    return [{ method, params: Object.keys(params).length }];
+  });
+  const fewest = Math.min(...matches.map((m) => m.params));
+  return matches.filter((m) => m.params === fewest).map((m) => m.method);
+}
+
+const decodeURIComponentSafe = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
+/**
+ * 405 for a path with routes, none of them for this method: the error to answer, its Allow
+ * header set; null for a path without routes (404).
+ */
+function undeclaredMethod(request: FastifyRequest): HttpError | null {
+  const path = pathOf(request);
+  const allowed = allowedMethods(request.server, path);
+  if (allowed.length === 0 || allowed.includes(request.method)) return null;
+  return new HttpError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}: use ${allowed.join(', ')}`, undefined, {
+    allow: allowed.join(', '),
   });
 }
 
