@@ -1,7 +1,11 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type Static, type TProperties, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { COUNT_CAP, type KeysetPage } from '../db/repositories/keyset.js';
+import { REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LENGTH } from '../domain/referral-code.js';
 import { REPORT_PERIODS } from '../domain/periods.js';
 import { REFERRAL_STATUSES } from '../domain/referral-status.js';
+import { HttpError } from './errors.js';
 
 /** Shared JSON schemas: validation, serialisation and the OpenAPI document come from these. */
 
@@ -16,13 +20,29 @@ export const ErrorReply = Type.Object(
 
 export const errorReplies = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Type.Ref('ErrorReply')]));
 
+/**
+ * A parameter the client may leave out, with a `default`: the document says optional, and the
+ * handler's type says present, because Ajv fills the default in before the handler runs
+ * (Fastify's `useDefaults`). Plain `Type.Optional` would say optional in both; a plain property
+ * is `required` in the document although the code never needed it.
+ */
+export const Defaulted = <T extends TSchema>(schema: T): T => Type.Optional(schema) as unknown as T;
+
+/**
+ * A query string's parameters: an undeclared one is a 400, like an undeclared body field (a
+ * misspelt filter would otherwise be ignored, and list or export everything).
+ */
+export const Query = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false });
+
 /** The deepest page a list serves by OFFSET (100,000 pages of up to 100 rows). */
 export const MAX_OFFSET_PAGE = 100_000;
 
 export const PageQuery = {
   // An OFFSET page: bounded (the answer's page must stay an exact integer); deeper lists move by cursor.
-  page: Type.Integer({ minimum: 1, maximum: MAX_OFFSET_PAGE, default: 1, description: `at most ${MAX_OFFSET_PAGE}; use cursor beyond` }),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  page: Defaulted(
+    Type.Integer({ minimum: 1, maximum: MAX_OFFSET_PAGE, default: 1, description: `at most ${MAX_OFFSET_PAGE}; use cursor beyond` }),
+  ),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   search: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
@@ -30,7 +50,13 @@ export const PageQuery = {
 export const KeysetPageQuery = {
   ...PageQuery,
   cursor: Type.Optional(
-    Type.String({ maxLength: 300, description: 'pagination.next_cursor or prev_cursor of an earlier answer; takes precedence over page' }),
+    Type.String({
+      maxLength: 300,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description:
+        'pagination.next_cursor or prev_cursor of an earlier answer, unchanged (base64url); takes precedence over page. ' +
+        'Any other value, or a cursor of the other sort order, is a 400 invalid_cursor',
+    }),
   ),
 };
 
@@ -60,6 +86,33 @@ export function keysetPagination(limit: number, result: KeysetPage<unknown>): St
     prev_cursor: result.prevCursor,
   };
 }
+
+/** Around an email address or a referral code: white space the API trims (a pasted address often has some). */
+const SPACE = '[ \\t\\r\\n]*';
+
+/**
+ * The pattern of `isEmail` (domain/email.ts, which keeps it private): the HTML living standard's,
+ * one @ and a dotted domain. test/fuzz-findings.test.ts checks that both agree.
+ */
+const EMAIL_PATTERN_SOURCE =
+  "[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+";
+
+/** An email address as the API takes it (`isEmail`), white space around it ignored; stored lower-cased. */
+export const EmailAddress = (description?: string) =>
+  Type.String({
+    minLength: 3,
+    maxLength: 254,
+    pattern: `^${SPACE}(?:${EMAIL_PATTERN_SOURCE})${SPACE}$`,
+    description: `an email address${description ? `: ${description}` : ''}; white space around it is ignored`,
+  });
+
+/** A referral code as people type it: its 8 characters in either case, with spaces or dashes anywhere. */
+export const ReferralCodeInput = Type.String({
+  minLength: REFERRAL_CODE_LENGTH,
+  maxLength: 20,
+  pattern: `^[ \\t\\r\\n-]*(?:[${REFERRAL_CODE_ALPHABET}${REFERRAL_CODE_ALPHABET.toLowerCase()}][ \\t\\r\\n-]*){${REFERRAL_CODE_LENGTH}}$`,
+  description: `${REFERRAL_CODE_LENGTH} characters of ${REFERRAL_CODE_ALPHABET} (no 0/O, 1/I/L), case, spaces and dashes ignored, e.g. ABC-234-56`,
+});
 
 export const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -134,3 +187,80 @@ export const Referral = Type.Object(
 );
 
 export const sharedSchemas = [ErrorReply, Customer, Referral];
+
+/** The parts of a JSON schema that say which JSON types a value may have. */
+interface TypedSchema {
+  type?: string | string[];
+  properties?: Record<string, TypedSchema>;
+  items?: TypedSchema;
+  anyOf?: TypedSchema[];
+  oneOf?: TypedSchema[];
+  allOf?: TypedSchema[];
+}
+
+const jsonTypeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+
+/** The first value whose JSON type the schema does not allow (`false` for a string), or null. */
+function typeMismatch(schema: TypedSchema, value: unknown, path: string[]): { field: string; message: string } | null {
+  if (value === undefined) return null;
+  const union = schema.anyOf ?? schema.oneOf;
+  if (union) {
+    const problems = union.map((branch) => typeMismatch(branch, value, path));
+    return problems.includes(null) ? null : problems[0];
+  }
+  for (const part of schema.allOf ?? []) {
+    const problem = typeMismatch(part, value, path);
+    if (problem) return problem;
+  }
+  const actual = jsonTypeOf(value);
+  if (schema.type !== undefined) {
+    const allowed = [schema.type].flat();
+    if (!allowed.some((type) => type === actual || (type === 'integer' && actual === 'number')))
+      return { field: path.join('.') || '(body)', message: `must be ${allowed.join(' or ')}` };
+  }
+  if (actual === 'object' && schema.properties) {
+    for (const [key, inner] of Object.entries(schema.properties)) {
+      const problem = typeMismatch(inner, (value as Record<string, unknown>)[key], [...path, key]);
+      if (problem) return problem;
+    }
+  }
+  if (Array.isArray(value) && schema.items) {
+    for (const [i, item] of value.entries()) {
+      const problem = typeMismatch(schema.items, item, [...path, String(i)]);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/** Where the body a route received is kept as it was sent, before Ajv coerced it. */
+const SENT = Symbol('the JSON body as sent');
+type WithSentBody = FastifyRequest & { [SENT]?: unknown };
+
+/**
+ * For the routes of a plugin with JSON bodies: a body that is valid only once Ajv coerced it is
+ * a 400. Ajv runs with `coerceTypes: 'array'` for the query strings (`?status=a&status=b`,
+ * `?page=2`), and it coerces bodies alike: `"name": false` would be stored as "false", a lone
+ * id taken for a list, and 9007199254740993 (beyond JavaScript's safe integers) taken for an id
+ * string after losing its last digit. Ajv checks the body first (its messages, as always); then
+ * the body as sent is checked again without coercion (TypeBox's Value.Check).
+ */
+export function refuseCoercedBodies(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request: WithSentBody) => {
+    if (request.routeOptions.schema?.body && request.body !== undefined) request[SENT] = structuredClone(request.body);
+  });
+  app.addHook('preHandler', async (request: WithSentBody) => {
+    const schema = request.routeOptions.schema?.body as TSchema | undefined;
+    if (!schema || !(SENT in request) || Value.Check(schema, request[SENT])) return;
+    const sent = request[SENT];
+    // a value of the wrong type, else the constraint that only coercion satisfied (a number's maximum)
+    const problem = typeMismatch(schema as TypedSchema, sent, []) ?? constraintProblem(schema, sent);
+    throw new HttpError(400, 'validation_error', `Invalid body: ${problem.field} ${problem.message}`, [problem]);
+  });
+}
+
+function constraintProblem(schema: TSchema, value: unknown): { field: string; message: string } {
+  const errors = [...Value.Errors(schema, value)];
+  const error = errors.find((e) => e.keyword !== 'type' && e.keyword !== 'anyOf') ?? errors[0];
+  return { field: error?.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(body)', message: error?.message ?? 'is invalid' };
+}
