@@ -13,7 +13,7 @@ import {
 } from '../../db/repositories/analytics.js';
 import { centsToEuros } from '../../domain/money.js';
 import { REFERRAL_STATUSES } from '../../domain/referral-status.js';
-import { Nullable, errorReplies, reportPeriod } from '../schemas.js';
+import { Defaulted, Nullable, Query, errorReplies, reportPeriod } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 /** The definitions the analytics answer by; they are in the API docs (/api/docs) word for word. */
@@ -30,7 +30,7 @@ const DEFINITIONS = {
 };
 
 /** `?period=` of the dashboard and analytics reads: one of REPORT_PERIODS. */
-const PeriodQuery = (defaultPeriod: number) => Type.Object({ period: reportPeriod('days', defaultPeriod) });
+const PeriodQuery = (defaultPeriod: number) => Query({ period: Defaulted(reportPeriod('days', defaultPeriod)) });
 
 const PeriodFields = {
   period_days: Type.Integer(),
@@ -236,9 +236,9 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
           'counters kept by triggers (an index scan). With period: the referrals submitted in the period, aggregated per referrer at request time ' +
           `(its cost grows with the referrals in the period). paid / rewards_amount: referrals paid out and their rewards. ${DEFINITIONS.period}`,
         security: [{ bearerAuth: [] }],
-        querystring: Type.Object({
+        querystring: Query({
           period: Type.Optional(reportPeriod('days; all time when absent')),
-          limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
         }),
         response: {
           200: Type.Object({

@@ -6,13 +6,14 @@ import { listReferrals } from '../../db/repositories/referrals.js';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { HttpError, notFound } from '../errors.js';
 import { referralJson } from '../serializers.js';
-import { KeysetPageQuery, errorReplies, keysetPagination, pageOf } from '../schemas.js';
+import { EmailAddress, KeysetPageQuery, Query, errorReplies, refuseCoercedBodies, keysetPagination, pageOf } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 const CUSTOMER_REFERRALS_SHOWN = 100;
 
 const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
   app.addHook('onRequest', app.authenticate);
+  refuseCoercedBodies(app);
 
   app.get(
     '/customers',
@@ -21,7 +22,7 @@ const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) =
         tags: ['customers'],
         summary: 'List customers, newest first; search matches name, email, customer id or referral code',
         security: [{ bearerAuth: [] }],
-        querystring: Type.Object(KeysetPageQuery),
+        querystring: Query(KeysetPageQuery),
         response: { 200: pageOf(Type.Ref('Customer')), ...errorReplies(400, 401) },
       },
     },
@@ -43,7 +44,7 @@ const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) =
           {
             bebsy_customer_id: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }),
             name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
-            email: Type.String({ minLength: 3, maxLength: 254 }),
+            email: EmailAddress("the customer's"),
             locale: Type.Optional(Type.Union([Type.Literal('nl'), Type.Literal('en')])),
           },
           { additionalProperties: false },

@@ -5,7 +5,7 @@ import { EMAIL_KINDS, EMAIL_LOCALES, type EmailKind } from '../../emails/message
 import { sampleMessage } from '../../emails/samples.js';
 import { HttpError, notFound } from '../errors.js';
 import type { EmailTransportConfig } from '../../config/env.js';
-import { PageQuery, Pagination, errorReplies, pagination } from '../schemas.js';
+import { PageQuery, Pagination, Query, errorReplies, pagination } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 /**
@@ -71,7 +71,7 @@ const emailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config
         summary:
           'The email outbox, newest first, without the message bodies, and the transport in use; search matches recipient, subject or idempotency key',
         security: [{ bearerAuth: [] }],
-        querystring: Type.Object({
+        querystring: Query({
           ...PageQuery,
           status: Type.Optional(OutboxStatusSchema),
           kind: Type.Optional(Type.Enum([...EMAIL_KINDS])),
@@ -104,7 +104,7 @@ const emailRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config
         summary: 'One template rendered with sample data in the given language (default nl)',
         security: [{ bearerAuth: [] }],
         params: Type.Object({ template: Type.String({ maxLength: 100 }) }),
-        querystring: Type.Object({ locale: Type.Optional(LocaleSchema) }),
+        querystring: Query({ locale: Type.Optional(LocaleSchema) }),
         response: {
           200: Type.Object({
             template: Type.String(),

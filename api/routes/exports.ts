@@ -5,25 +5,37 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TObject } from 'typebox';
 import type { ExportEntity, ExportQuery } from '../../db/repositories/exports.js';
 import { HttpError } from '../errors.js';
-import { PageQuery, ReferralFilterQuery, errorReplies } from '../schemas.js';
+import { Defaulted, PageQuery, Query, ReferralFilterQuery, errorReplies } from '../schemas.js';
 import { DownloadTokens, downloadTarget } from '../services/exports/download-tokens.js';
 import { exportStream } from '../services/exports/export-stream.js';
 import { EXPORT_FORMATS, FORMAT_SPECS, exportFilename } from '../services/exports/formats.js';
 import type { ApiDeps } from '../app.js';
 
 const ExportOptions = {
-  format: Type.Enum(EXPORT_FORMATS, {
-    default: 'csv',
-    description: 'csv (RFC 4180), excel-csv (BOM, `;`, decimal comma), json (one array) or ndjson (a row a line)',
-  }),
+  format: Defaulted(
+    Type.Enum(EXPORT_FORMATS, {
+      default: 'csv',
+      description: 'csv (RFC 4180), excel-csv (BOM, `;`, decimal comma), json (one array) or ndjson (a row a line)',
+    }),
+  ),
   download_token: Type.Optional(
     Type.String({ maxLength: 1000, description: 'a one-time token from POST .../link, instead of the Authorization header' }),
   ),
 };
 
 /** The list endpoints' filters, with the same validation. */
-const CustomerExportQuery = Type.Object({ search: PageQuery.search, ...ExportOptions });
-const ReferralExportQuery = Type.Object({ ...ReferralFilterQuery, ...ExportOptions });
+const CustomerExportQuery = Query({ search: PageQuery.search, ...ExportOptions });
+const ReferralExportQuery = Query({ ...ReferralFilterQuery, ...ExportOptions });
+
+/** The file, by `format`: its rows are the list's (GET /customers, GET /referrals), streamed. */
+const ExportFile = {
+  description: 'the export as a file (Content-Disposition: attachment), in the format asked for',
+  content: {
+    'text/csv': { schema: Type.String({ description: 'csv and excel-csv: a header line, then a row a line' }) },
+    'application/json': { schema: Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'json: one array' }) },
+    'application/x-ndjson': { schema: Type.String({ description: 'ndjson: a JSON object a line' }) },
+  },
+};
 
 const LinkReply = Type.Object({
   url: Type.String({ description: 'the export with a one-time download token; GET it within a minute' }),
@@ -82,7 +94,7 @@ const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
           summary: `Export the ${entity} that match the list's filters, streamed, as CSV, Excel CSV, JSON or NDJSON`,
           security: [{ bearerAuth: [] }],
           querystring,
-          response: errorReplies(400, 401),
+          response: { 200: ExportFile, ...errorReplies(400, 401) },
         },
       },
       async (request, reply) => {
@@ -91,11 +103,14 @@ const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         // the first bytes (or the query's error, answered as a 500) before the headers go out
         await once(stream, 'readable');
         cutOffWhenStalled(reply.raw, config.exports.stallTimeoutMs);
-        return reply
-          .header('content-type', FORMAT_SPECS[query.format].contentType)
-          .header('content-disposition', `attachment; filename="${exportFilename(entity, query.format)}"`)
-          .header('cache-control', 'no-store')
-          .send(stream);
+        return (
+          reply
+            .header('content-type', FORMAT_SPECS[query.format].contentType)
+            .header('content-disposition', `attachment; filename="${exportFilename(entity, query.format)}"`)
+            .header('cache-control', 'no-store')
+            // a stream goes out as it is: the 200 schema documents the file, it does not serialise it
+            .send(stream as unknown as string)
+        );
       },
     );
 

@@ -21,7 +21,7 @@ import {
   type RejectionReason,
 } from '../../domain/csv-import/index.js';
 import { HttpError, notFound } from '../errors.js';
-import { Nullable, PageQuery, Timestamp, errorReplies, pageOf, pagination } from '../schemas.js';
+import { Defaulted, Nullable, PageQuery, Query, Timestamp, errorReplies, pageOf, pagination } from '../schemas.js';
 import { ImportService } from '../services/imports.js';
 import type { ApiDeps } from '../app.js';
 
@@ -78,6 +78,16 @@ const CustomerImportDetail = Type.Object({
 export type ImportJson = Static<typeof CustomerImport>;
 export type ImportDetailJson = Static<typeof CustomerImportDetail>;
 
+/**
+ * What the multipart parser (busboy) throws is about the request: a body without its boundary,
+ * cut off, or a part without headers is a plain Error, answered 400 instead of 500. The
+ * plugin's own errors (limits: 413) and ours keep their status.
+ */
+function unreadableUpload(error: unknown): unknown {
+  if (error instanceof HttpError || typeof (error as { statusCode?: unknown })?.statusCode === 'number') return error;
+  return new HttpError(400, 'invalid_multipart', `The upload is not readable multipart/form-data: ${(error as Error)?.message ?? error}`);
+}
+
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) });
 
 function percent(row: ImportRow): number | null {
@@ -120,11 +130,15 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
     '/customers/import',
     {
       preHandler: app.requireAdminRole,
+      // The handler streams the file (request.file()); multipart never fills request.body, so
+      // the body schema documents the form and is not checked against a body that is not there.
+      validatorCompiler: () => () => true,
       schema: {
         tags: ['imports'],
         summary: 'Upload a customer CSV (multipart field `file`); answers the queued import',
-        description: `Comma, semicolon or tab separated; UTF-8 (with or without BOM) or Windows-1252. Columns by Dutch or English header name: klantnummer/customer_id, naam/name, e-mail/email, taal/locale (optional); others are ignored. At most ${config.imports.maxBytes} bytes (413 above). Refused, nothing stored: an empty file (422 empty_file); a file that is not text, such as an image or an .xlsx workbook (415 not_a_text_file, details [{detected}]: ${NOT_TEXT_KINDS.join(', ')}); a header without the required columns (422 unrecognised_header, details [{missing_columns, columns_found}]).`,
+        description: `Comma, semicolon or tab separated; UTF-8 (with or without BOM) or Windows-1252. Columns by Dutch or English header name: klantnummer/customer_id, naam/name, e-mail/email, taal/locale (optional); others are ignored. At most ${config.imports.maxBytes} bytes (413 above). Refused, nothing stored: an empty file (422 empty_file); a file that is not text, such as an image or an .xlsx workbook (415 not_a_text_file, details [{detected}]: ${NOT_TEXT_KINDS.join(', ')}); a header without the required columns (422 unrecognised_header, details [{missing_columns, columns_found}]); a body that is not readable multipart (400 invalid_multipart).`,
         consumes: ['multipart/form-data'],
+        body: Type.Object({ file: Type.String({ format: 'binary', description: 'the CSV file' }) }),
         security: [{ bearerAuth: [] }],
         response: { 202: CustomerImport, ...errorReplies(400, 401, 403, 413, 415, 422) },
       },
@@ -132,13 +146,18 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
     async (request, reply) => {
       if (!request.isMultipart())
         throw new HttpError(415, 'unsupported_media_type', 'Upload the file as multipart/form-data in the field "file"');
-      const part = await request.file();
+      const part = await request.file().catch((error: unknown) => {
+        throw unreadableUpload(error);
+      });
       if (!part) throw new HttpError(400, 'file_missing', 'No file uploaded: send the CSV in the multipart field "file"');
       if (part.fieldname !== 'file') {
         part.file.resume();
         throw new HttpError(400, 'file_missing', `The file must be sent in the multipart field "file", not "${part.fieldname}"`);
       }
-      const row = await imports.queue({ file: part.file, filename: part.filename }, request.user.username);
+      const row = await imports.queue({ file: part.file, filename: part.filename }, request.user.username).catch((error: unknown) => {
+        // the file's own stream failed: the parser's, a body cut off in the middle of the file
+        throw error === part.file.errored ? unreadableUpload(error) : error;
+      });
       request.log.info({ importId: row.id, bytes: Number(row.file_bytes) }, 'customer import queued');
       return reply.status(202).send(importJson(row));
     },
@@ -151,7 +170,7 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         tags: ['imports'],
         summary: 'Recent customer imports, newest first',
         security: [{ bearerAuth: [] }],
-        querystring: Type.Object({ page: PageQuery.page, limit: PageQuery.limit }),
+        querystring: Query({ page: PageQuery.page, limit: PageQuery.limit }),
         response: { 200: pageOf(CustomerImport), ...errorReplies(400, 401) },
       },
     },
@@ -189,9 +208,21 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         summary: 'The error report: each rejected row with its line number and reason (semicolon CSV, UTF-8 with BOM, for Excel)',
         security: [{ bearerAuth: [] }],
         params: IdParams,
-        querystring: Type.Object({ lang: Type.Union([Type.Literal('nl'), Type.Literal('en')], { default: 'nl' }) }),
-        produces: ['text/csv'],
-        response: errorReplies(400, 401, 404),
+        querystring: Query({
+          lang: Defaulted(
+            Type.Union([Type.Literal('nl'), Type.Literal('en')], {
+              default: 'nl',
+              description: 'the headers and reasons in Dutch or English',
+            }),
+          ),
+        }),
+        response: {
+          200: {
+            description: 'the error report (Content-Disposition: attachment)',
+            content: { 'text/csv': { schema: Type.String({ description: 'semicolon separated, UTF-8 with BOM, CRLF line ends' }) } },
+          },
+          ...errorReplies(400, 401, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -216,9 +247,11 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         .header('content-type', 'text/csv; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('content-disposition', `attachment; filename="import-${row.id}-${lang === 'nl' ? 'fouten' : 'errors'}.csv"`);
-      return reply.send(
-        lines.pipe(stringify({ delimiter: ';', bom: true, header: true, columns: REPORT_HEADERS[lang], record_delimiter: 'windows' })),
+      const report = lines.pipe(
+        stringify({ delimiter: ';', bom: true, header: true, columns: REPORT_HEADERS[lang], record_delimiter: 'windows' }),
       );
+      // a stream goes out as it is: the 200 schema documents the file, it does not serialise it
+      return reply.send(report as unknown as string);
     },
   );
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { verifyStandardWebhooks } from '../plugins/webhook-signature.js';
 import { receiveBookingWebhook } from '../services/booking-webhooks.js';
-import { errorReplies } from '../schemas.js';
+import { errorReplies, refuseCoercedBodies } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 /** EUR 10 million: far above any trip, well within the integer cents the read model stores. */
@@ -10,6 +10,7 @@ const MAX_BOOKING_VALUE = 10_000_000;
 
 const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal, config }) => {
   verifyStandardWebhooks(app, config.webhooks.bookingSecret);
+  refuseCoercedBodies(app); // its preValidation after the signature check's, which parses the body
 
   app.post(
     '/webhooks/bookings',
@@ -35,7 +36,21 @@ const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temp
             departure_date: Type.Optional(Type.String({ format: 'date' })),
           }),
         }),
-        response: { ...errorReplies(400, 401) },
+        response: {
+          200: Type.Object({
+            outcome: Type.Enum(['applied', 'ended', 'duplicate'], {
+              description:
+                "applied: the referral's workflow has it; ended: the referral's workflow had already ended (kept, not applied); duplicate: this webhook-id was received before",
+            }),
+            referral_id: Type.Optional(Type.String()),
+            message: Type.Optional(Type.String()),
+          }),
+          202: Type.Object({
+            outcome: Type.Literal('pending', { description: 'no referral matches yet: the event is kept and applied when one does' }),
+            message: Type.String(),
+          }),
+          ...errorReplies(400, 401, 415),
+        },
       },
     },
     async (request, reply) => {
