@@ -13,6 +13,7 @@ import { adminToken, createCustomer, startTestSystem, unique, type TestSystem } 
 
 interface Schema {
   type?: string | string[];
+  maxProperties?: number;
   pattern?: string;
   properties?: Record<string, Schema>;
   required?: string[];
@@ -303,6 +304,8 @@ describe('the OpenAPI document says what the code does (Schemathesis findings)',
     it('the import documents its multipart form, and a body the parser cannot read is a 400, not a 500', async () => {
       const form = operation('post', '/api/customers/import').requestBody?.content['multipart/form-data']?.schema;
       assert.ok(form?.properties?.file, 'no multipart form with a file');
+      // the parser's limit, stated: the file and 10 other fields
+      assert.equal(form.maxProperties, 11);
       const multipart = (boundary?: string) => ({ 'content-type': `multipart/form-data${boundary ? `; boundary=${boundary}` : ''}` });
       const cutOff = '--B\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nklantnummer,naam';
       for (const [payload, headers] of [
@@ -312,6 +315,9 @@ describe('the OpenAPI document says what the code does (Schemathesis findings)',
       ] as const) {
         assertError(await inject('POST', '/api/customers/import', payload, headers), 400, 'invalid_multipart', /not readable multipart/);
       }
+      const field = (name: string) => `--B\r\nContent-Disposition: form-data; name="${name}"\r\n\r\nx\r\n`;
+      const crowded = `${Array.from({ length: 11 }, (_, i) => field(`f${i}`)).join('')}${cutOff}\r\n--B--\r\n`;
+      assertError(await inject('POST', '/api/customers/import', crowded, multipart('B')), 413, 'payload_too_large');
     });
   });
 });

@@ -88,6 +88,9 @@ function unreadableUpload(error: unknown): unknown {
   return new HttpError(400, 'invalid_multipart', `The upload is not readable multipart/form-data: ${(error as Error)?.message ?? error}`);
 }
 
+/** Form fields an upload may carry besides its file (ignored; more are a 413). */
+const FORM_FIELDS = 10;
+
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) });
 
 function percent(row: ImportRow): number | null {
@@ -122,7 +125,9 @@ const REPORT_HEADERS = {
  * IMPORT_MAX_BYTES limit, so the rest of the API keeps its 1 MB body limit.
  */
 const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config, temporal }) => {
-  await app.register(fastifyMultipart, { limits: { fileSize: config.imports.maxBytes, files: 1, fields: 10, parts: 11 } });
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: config.imports.maxBytes, files: 1, fields: FORM_FIELDS, parts: FORM_FIELDS + 1 },
+  });
   const imports = new ImportService(db, temporal, config.imports);
   app.addHook('onRequest', app.authenticate);
 
@@ -138,7 +143,13 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         summary: 'Upload a customer CSV (multipart field `file`); answers the queued import',
         description: `Comma, semicolon or tab separated; UTF-8 (with or without BOM) or Windows-1252. Columns by Dutch or English header name: klantnummer/customer_id, naam/name, e-mail/email, taal/locale (optional); others are ignored. At most ${config.imports.maxBytes} bytes (413 above). Refused, nothing stored: an empty file (422 empty_file); a file that is not text, such as an image or an .xlsx workbook (415 not_a_text_file, details [{detected}]: ${NOT_TEXT_KINDS.join(', ')}); a header without the required columns (422 unrecognised_header, details [{missing_columns, columns_found}]); a body that is not readable multipart (400 invalid_multipart).`,
         consumes: ['multipart/form-data'],
-        body: Type.Object({ file: Type.String({ format: 'binary', description: 'the CSV file' }) }),
+        body: Type.Object(
+          { file: Type.String({ format: 'binary', description: 'the CSV file' }) },
+          {
+            maxProperties: FORM_FIELDS + 1,
+            description: `the file, and at most ${FORM_FIELDS} other fields, which are ignored (more: 413)`,
+          },
+        ),
         security: [{ bearerAuth: [] }],
         response: { 202: CustomerImport, ...errorReplies(400, 401, 403, 413, 415, 422) },
       },
