@@ -146,6 +146,8 @@ const importRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         body: Type.Object(
           { file: Type.String({ format: 'binary', description: 'the CSV file' }) },
           {
+            // one part each: the parser counts parts, and a repeated field is as many parts
+            additionalProperties: Type.String(),
             maxProperties: FORM_FIELDS + 1,
             description: `the file, and at most ${FORM_FIELDS} other fields, which are ignored (more: 413)`,
           },
