@@ -111,7 +111,10 @@ export function installErrorHandler(app: FastifyInstance, pageFallback?: PageFal
   app.setErrorHandler((error: FastifyError, request, reply) => {
     // An /api path that no API route took reached the admin UI's file server (the router leaves a
     // path parameter longer than its 100 characters unmatched), which refuses odd paths (403): not found.
-    if (request.routeOptions.url === '/*' && pathOf(request).startsWith('/api/')) error = undeclaredMethod(request) ?? noRoute(request);
+    // Only the file server's own refusals: a limiter's 429 (or any other answer) on such a path stays what it is.
+    const fileServerRefusal = !(error instanceof HttpError) && (error.statusCode === 403 || error.statusCode === 404);
+    if (request.routeOptions.url === '/*' && pathOf(request).startsWith('/api/') && fileServerRefusal)
+      error = undeclaredMethod(request) ?? noRoute(request);
     // `GET /api/customers/import` reaches `GET /api/customers/:id` and fails its id: the path is the import's (POST)
     if (error.validationContext === 'params') error = undeclaredMethod(request) ?? error;
     if (error instanceof HttpError && error.statusCode === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
