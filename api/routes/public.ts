@@ -39,7 +39,7 @@ const publicRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
         tags: ['public'],
         summary: 'Who owns a referral code (first name only), for the landing page /r/:code',
         params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }),
-        response: { 200: Type.Object({ referral_code: Type.String(), referrer_first_name: Type.String() }), ...errorReplies(404) },
+        response: { 200: Type.Object({ referral_code: Type.String(), referrer_first_name: Type.String() }), ...errorReplies(400, 404) },
       },
     },
     async (request) => {
