@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -31,7 +31,7 @@ describe('the first npm start of a fresh clone', { timeout: 180_000 }, () => {
       .stdout.split('\0')
       .filter(Boolean);
     for (const file of files) {
-      if (!existsSync(file)) continue; // deleted in the work tree, not yet committed
+      if (!existsSync(file) || !lstatSync(file).isFile()) continue; // deleted in the work tree, or a link (node_modules in a worktree)
       mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
       copyFileSync(file, path.join(clone, file));
     }
