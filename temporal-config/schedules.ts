@@ -16,18 +16,7 @@ type DigestScheduleConfig = Pick<Config, 'approvalDigest'> & { temporal: Pick<Co
 
 /** The digest Schedule as the configuration wants it: APPROVAL_DIGEST_CRON in Amsterdam time, never overlapping. */
 export function approvalDigestSchedule(config: DigestScheduleConfig, cron: string, scheduleId = APPROVAL_DIGEST_SCHEDULE_ID) {
-  return {
-    scheduleId,
-    spec: { cronExpressions: [cron], timezone: config.approvalDigest.timeZone },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'approvalDigest' as const, // workflows/approval-digest.ts
-      args: [],
-      taskQueue: config.temporal.taskQueue,
-      workflowId: scheduleId,
-    },
-    policies: { overlap: ScheduleOverlapPolicy.SKIP },
-  } satisfies ScheduleOptions;
+  return workflowSchedule(config, scheduleId, 'approvalDigest', cron, config.approvalDigest.timeZone);
 }
 
 /**
@@ -40,31 +29,8 @@ export async function ensureApprovalDigestSchedule(
   config: DigestScheduleConfig,
   scheduleId = APPROVAL_DIGEST_SCHEDULE_ID,
 ): Promise<EnsureScheduleOutcome> {
-  const handle = client.schedule.getHandle(scheduleId);
   const cron = config.approvalDigest.cron;
-  if (!cron) {
-    try {
-      await handle.delete();
-      return 'deleted';
-    } catch (error) {
-      if (error instanceof ScheduleNotFoundError) return 'absent';
-      throw error;
-    }
-  }
-  const wanted = approvalDigestSchedule(config, cron, scheduleId);
-  try {
-    await client.schedule.create(wanted);
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  await handle.update((current) => ({
-    ...current,
-    spec: wanted.spec,
-    action: wanted.action,
-    policies: { ...current.policies, overlap: ScheduleOverlapPolicy.SKIP },
-  }));
-  return 'updated';
+  return ensureSchedule(client, cron ? approvalDigestSchedule(config, cron, scheduleId) : null, scheduleId);
 }
 
 /** The Schedule (and workflow id prefix) of the nightly database backup and its restore drill. */
@@ -78,7 +44,7 @@ type NamedScheduleConfig = { cron: string | null; timeZone: string };
 export function workflowSchedule(
   config: { temporal: Pick<Config['temporal'], 'taskQueue'> },
   scheduleId: string,
-  workflowType: 'databaseBackup' | 'housekeeping',
+  workflowType: 'approvalDigest' | 'databaseBackup' | 'housekeeping',
   cron: string,
   timeZone: string,
 ) {
@@ -87,7 +53,7 @@ export function workflowSchedule(
     spec: { cronExpressions: [cron], timezone: timeZone },
     action: {
       type: 'startWorkflow',
-      workflowType, // workflows/database-backup.ts, workflows/housekeeping.ts
+      workflowType, // workflows/approval-digest.ts, database-backup.ts, housekeeping.ts
       args: [],
       taskQueue: config.temporal.taskQueue,
       workflowId: scheduleId,
@@ -96,7 +62,11 @@ export function workflowSchedule(
   } satisfies ScheduleOptions;
 }
 
-/** Creates, updates or (cron null) deletes a Schedule, as ensureApprovalDigestSchedule does for the digest. */
+/**
+ * Makes a Schedule match the configuration; safe on every start and from many processes at once:
+ * creates it, or updates the spec/action of the one that exists, or (no cron: `wanted` null) deletes
+ * it when present. Temporal appends the scheduled time to the workflow id.
+ */
 async function ensureSchedule(
   client: Client,
   wanted: ReturnType<typeof workflowSchedule> | null,
