@@ -17,6 +17,9 @@ import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
 import { freePort } from '../../scripts/infra/free-port.js';
 import type { ApiProcess, FreshStack } from './context.js';
 
+/** The bench's admin password: not the default, which signs in only to be told to change it. */
+const BENCH_ADMIN_PASSWORD = 'bench-scale-Vlieg-naar-Kreta-42';
+
 export interface StackSettings {
   /** Compiled entry points and the workflow bundle (see `buildStack`). */
   build: { api: string; worker: string; workflowBundle: string };
@@ -28,7 +31,7 @@ export interface StackSettings {
 export interface RunningStack {
   api: ApiProcess;
   workerPid: number;
-  /** Bearer token of the admin user (admin / admin123, created by the API on a fresh database). */
+  /** Bearer token of the admin user (`admin` / BENCH_ADMIN_PASSWORD, created by the API on a fresh database). */
   token: string;
   stop(): Promise<void>;
 }
@@ -92,6 +95,7 @@ export async function startStack(settings: StackSettings, databaseUrl: string, t
     TEMPORAL_TASK_QUEUE: `bench-scale-${tag}-${process.pid}`,
     IMPORT_STORAGE_DIR: path.join(settings.workDir, `imports-${tag}`),
     APPROVAL_DIGEST_CRON: 'off',
+    ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     // thousands of list requests from one token and one address: measure the API, not its limiter
     RATE_LIMIT_ENABLED: 'false',
   };
@@ -114,7 +118,7 @@ export async function startStack(settings: StackSettings, databaseUrl: string, t
     const login = await fetch(`${url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'admin123' }),
+      body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
     });
     if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
     const { token } = (await login.json()) as { token: string };
