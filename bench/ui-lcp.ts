@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import argon2 from 'argon2';
 import type { Browser } from 'playwright-core';
 import type { Db } from '../db/knex.js';
@@ -5,6 +7,7 @@ import { buildUi } from '../scripts/build-ui.js';
 import { seedLarge } from '../scripts/seed-large/seed.js';
 import { ms, table } from './stats.js';
 import { launchChromium } from '../scripts/infra/chromium.js';
+import { projectRoot } from '../scripts/infra/temporal-binaries.js';
 
 /**
  * Largest Contentful Paint of the admin UI's screens in headless Chromium, each load in a
@@ -88,7 +91,28 @@ async function lcpOnce(browser: Browser, baseUrl: string, target: LcpTarget, ses
     );
     await page.goto(target.path);
     // attached, not visible: a flat chart line has an empty box, and the two frames below give the paint
-    await page.locator(target.readySelector).first().waitFor({ state: 'attached', timeout: 30_000 });
+    await page
+      .locator(target.readySelector)
+      .first()
+      .waitFor({ state: 'attached', timeout: 30_000 })
+      .catch(async (error: Error) => {
+        // what the screen showed instead, for the one reading the broken run
+        const shot = path.join(projectRoot, '.data', 'bench-logs', `lcp-${target.path.replace(/\W+/g, '_')}-${Date.now()}.png`);
+        await mkdir(path.dirname(shot), { recursive: true });
+        await page.screenshot({ path: shot }).catch(() => undefined);
+        const text = (
+          await page
+            .locator('body')
+            .innerText()
+            .catch(() => '')
+        ).slice(0, 500);
+        throw new Error(
+          `${target.path}: ${target.readySelector} not shown within 30 s (screenshot ${shot}; page text: ${JSON.stringify(text)})`,
+          {
+            cause: error,
+          },
+        );
+      });
     // LCP is reported after the frame that painted it: give it two frames.
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     const lcp = await page.evaluate(() => (window as unknown as { __lcp: number }).__lcp);
