@@ -5,11 +5,16 @@ import { createDb, type Db } from './knex.js';
 import { migrateToLatest } from './migrate.js';
 import { isDatabaseUnavailable } from './pg-errors.js';
 
+/** One round trip to the database (`select 1`): the health probes' and the start-up wait's question. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.raw('select 1');
+}
+
 /** Waits, with backoff and a log line per try, until the database answers a query. */
 export async function waitForDatabase(db: Db): Promise<void> {
   const { connectionString } = db.client.connectionSettings as { connectionString: string };
   const { hostname, port } = new URL(connectionString);
-  await waitUntilAvailable(`Postgres at ${hostname}:${port || 5432}`, () => db.raw('select 1'), {
+  await waitUntilAvailable(`Postgres at ${hostname}:${port || 5432}`, () => pingDatabase(db), {
     isUnavailable: isDatabaseUnavailable,
     log: (line) => console.warn(line),
   });

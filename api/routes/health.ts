@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { pingDatabase } from '../../db/connect.js';
 import { countUndelivered } from '../../db/repositories/email-outbox.js';
 import type { ApiDeps } from '../app.js';
 
@@ -38,7 +39,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, tempo
     },
     async (_request, reply) => {
       const [database, temporalStatus, undelivered] = await Promise.all([
-        check(() => db.raw('select 1')),
+        check(() => pingDatabase(db)),
         check(() =>
           temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({})),
         ),
@@ -65,7 +66,7 @@ const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, tempo
     },
     async (_request, reply) => {
       const [database, temporalStatus] = await Promise.all([
-        check(() => db.raw('select 1')),
+        check(() => pingDatabase(db)),
         check(() =>
           temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({})),
         ),
