@@ -1,10 +1,13 @@
 /**
  * The list and search endpoints under a fixed request rate (autocannon's overallRate, no
- * pipelining, its coordinated-omission correction on): a mix of first pages, cursor pages,
- * status filters and searches over customers and referrals. Baseline: the same mix at a gentle
+ * pipelining, its coordinated-omission correction on): a mix of first pages, cursor pages from
+ * across the whole table (spreadCursors), status filters and searches over customers and
+ * referrals, 3,000 distinct URLs. Baseline: the same mix at a gentle
  * 10 requests/s, so the ratio shows what the load adds. Target: p99 ≤ 200 ms at 200 req/s.
  */
 import autocannon from 'autocannon';
+import type { Db } from '../../db/knex.js';
+import { encodeCursor, type SortOrder } from '../../db/repositories/keyset.js';
 import { ms } from '../stats.js';
 import type { ScaleBench, ScaleBenchContext } from './context.js';
 import { customerSearchTerms, referralSearchTerms } from './search-terms.js';
@@ -16,33 +19,76 @@ const BASELINE_SECONDS = 10;
 const CONNECTIONS = 40;
 const TARGET_P99_MS = 200;
 
-async function requestMix({ api, db, token }: ScaleBenchContext): Promise<string[]> {
-  const firstPage = async (path: string) => {
-    const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    return ((await res.json()) as { pagination: { next_cursor: string } }).pagination.next_cursor;
-  };
-  const [customerTerms, referralTerms, customersNext, referralsNext, approvedNext] = await Promise.all([
-    customerSearchTerms(db, 100),
-    referralSearchTerms(db, 100),
-    firstPage('/api/customers?limit=20'),
-    firstPage('/api/referrals?limit=20'),
-    firstPage('/api/referrals?limit=20&status=approved'),
+/** URLs in the mix: 1,000 of each kind (searches, then pages and filters), cycled in order. */
+const URLS_PER_KIND = 1_000;
+/** Half of the third kind are cursor pages, of four lists. */
+const CURSORS_PER_KIND = URLS_PER_KIND / 8;
+
+/**
+ * Cursors spread over the whole keyspace: the keys of rows sampled evenly across `table` by id,
+ * encoded as the API encodes its own (db/repositories/keyset.ts), each leading on from that row,
+ * forwards or (every fourth) backwards. A page deep in the table reads other index and heap pages
+ * than the first few, so the cache sees what admins paging and filtering across years would ask.
+ */
+async function spreadCursors(
+  db: Db,
+  sample: { table: string; time: string; where?: string },
+  count: number,
+  order: SortOrder,
+): Promise<string[]> {
+  const { rows } = await db.raw<{ rows: { time: string; id: string; position: string }[] }>(
+    `WITH span AS (SELECT min(id) AS lo, max(id) AS hi FROM ${sample.table} ${sample.where ? `WHERE ${sample.where}` : ''})
+     SELECT t.${sample.time}::text AS time, t.id::text AS id, (${order === 'asc' ? 't.id - span.lo' : 'span.hi - t.id'})::text AS position
+     FROM span, generate_series(0, ? - 1) AS g(k),
+       LATERAL (SELECT ${sample.time}, id FROM ${sample.table}
+                WHERE id >= span.lo + (span.hi - span.lo) * g.k / ? ${sample.where ? `AND ${sample.where}` : ''}
+                ORDER BY id LIMIT 1) t`,
+    [count, count],
+  );
+  if (rows.length < count) throw new Error(`${sample.table}: ${rows.length} rows to draw ${count} cursors from`);
+  return rows.map((row, i) =>
+    encodeCursor({
+      d: i % 4 === 3 ? 'before' : 'after',
+      k: [row.time, row.id],
+      // the page it leads to, roughly (rows before it in the sort, 20 a page), as the UI shows it
+      p: Math.max(2, Math.round(Number(row.position) / 20)),
+      s: order,
+    }),
+  );
+}
+
+async function requestMix({ db }: ScaleBenchContext): Promise<string[]> {
+  const customers = { table: 'customers', time: 'created_at' };
+  const referrals = { table: 'referrals', time: 'submitted_at' };
+  const [customerTerms, referralTerms, customerCursors, referralCursors, approvedCursors, oldestCursors] = await Promise.all([
+    customerSearchTerms(db, URLS_PER_KIND / 2),
+    referralSearchTerms(db, URLS_PER_KIND / 2),
+    spreadCursors(db, customers, CURSORS_PER_KIND, 'desc'),
+    spreadCursors(db, referrals, CURSORS_PER_KIND, 'desc'),
+    spreadCursors(db, { ...referrals, where: "status = 'approved'" }, CURSORS_PER_KIND, 'desc'),
+    spreadCursors(db, referrals, CURSORS_PER_KIND, 'asc'),
   ]);
+  // the third URL of each step: a cursor page (every other step, the four kinds in turn) or a first page / filter
+  const cursorPage = (k: number, n: number) =>
+    [
+      `/api/customers?limit=20&cursor=${customerCursors[n]}`,
+      `/api/referrals?limit=20&cursor=${referralCursors[n]}`,
+      `/api/referrals?limit=20&status=approved&cursor=${approvedCursors[n]}`,
+      `/api/referrals?limit=20&sort=oldest&cursor=${oldestCursors[n]}`,
+    ][k];
+  const firstPage = (k: number) =>
+    [
+      '/api/customers?limit=20',
+      '/api/referrals?limit=20',
+      '/api/referrals?limit=20&status=pending_approval',
+      '/api/referrals?limit=20&flagged=true&period=30',
+    ][k];
   const paths: string[] = [];
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < URLS_PER_KIND; i++) {
     paths.push(
       `/api/customers?limit=20&search=${encodeURIComponent(customerTerms[i % customerTerms.length])}`,
       `/api/referrals?limit=20&search=${encodeURIComponent(referralTerms[i % referralTerms.length])}`,
-      [
-        '/api/customers?limit=20',
-        `/api/customers?limit=20&cursor=${customersNext}`,
-        '/api/referrals?limit=20',
-        `/api/referrals?limit=20&cursor=${referralsNext}`,
-        '/api/referrals?limit=20&status=pending_approval',
-        `/api/referrals?limit=20&status=approved&cursor=${approvedNext}`,
-        '/api/referrals?limit=20&flagged=true&period=30',
-        '/api/referrals?limit=20&sort=oldest&period=90',
-      ][i % 8],
+      i % 2 === 0 ? cursorPage((i / 2) % 4, Math.floor(i / 8)) : firstPage(((i - 1) / 2) % 4),
     );
   }
   return paths;
@@ -76,7 +122,7 @@ export const benchFixedRate: ScaleBench = async (context) => {
   return {
     name: `list and search endpoints at a fixed ${RATE} req/s`,
     lines: [
-      `mix        customer search, referral search, first/cursor pages, status/flagged/period filters (1/3 each kind)`,
+      `mix        ${paths.length} URLs: customer searches, referral searches (1/3 each), cursor pages from across the tables and first pages / filters (1/6 each)`,
       `baseline   ${BASELINE_RATE} req/s: p50 ${ms(baseline.latency.p50)}  p99 ${ms(baseline.latency.p99)}`,
       `loaded     ${achieved.toFixed(1)} req/s achieved: p50 ${ms(loaded.latency.p50)}  p97.5 ${ms(loaded.latency.p97_5)}  p99 ${ms(loaded.latency.p99)}  max ${ms(loaded.latency.max)}`,
       `ratio      loaded p99 / baseline p99 = ${(loaded.latency.p99 / baseline.latency.p99).toFixed(2)}`,
