@@ -3,7 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/env.js';
-import type { Db } from '../db/knex.js';
+import { createDb, type Db } from '../db/knex.js';
 import { installErrorHandler } from './errors.js';
 import { refuseUnstorableValues } from './plugins/refuse-unstorable-values.js';
 import { TerminalLogController } from './request-log.js';
@@ -28,7 +28,13 @@ import type { TemporalDeps } from './services/temporal.js';
 
 export interface ApiDeps {
   config: Config;
+  /** The primary: every write, and every read that must see the writes before it. */
   db: Db;
+  /**
+   * The reads that may lag a second or so behind the primary, and only those: the exports and
+   * the dashboard / analytics reads. DATABASE_READ_URL's replica when set, else `db` itself.
+   */
+  readDb: Db;
   temporal: TemporalDeps;
   referrals: ReferralService;
 }
@@ -36,6 +42,8 @@ export interface ApiDeps {
 export interface BuildApiOptions {
   config: Config;
   db: Db;
+  /** The pool of ApiDeps.readDb; unset: opened from DATABASE_READ_URL (and closed with the app), or `db` without one. */
+  readDb?: Db;
   temporal: TemporalDeps;
   logger?: FastifyServerOptions['logger'];
 }
@@ -72,7 +80,7 @@ function trustedProxies(setting: Config['http']['trustProxy']): boolean | string
 }
 
 /** Builds the Fastify app (without listening): plugins, shared schemas, routes under /api. */
-export async function buildApi({ config, db, temporal, logger }: BuildApiOptions) {
+export async function buildApi({ config, db, readDb, temporal, logger }: BuildApiOptions) {
   const app = Fastify({
     logger: logger ?? apiLoggerOptions(config.logLevel, config.logFormat),
     ...(config.logFormat === 'pretty' && { logController: new TerminalLogController() }),
@@ -109,8 +117,12 @@ export async function buildApi({ config, db, temporal, logger }: BuildApiOptions
   await app.register(authPlugin, { secret: config.auth.jwtSecret, expiresIn: config.auth.jwtExpiresIn, db });
   await app.register(rateLimitPlugin, { config: config.rateLimit });
 
+  // the read replica's pool, when DATABASE_READ_URL names one and the caller did not hand one in
+  const ownReadDb = !readDb && config.database.readUrl ? createDb(config.database.readUrl, config.database) : null;
+  if (ownReadDb) app.addHook('onClose', () => ownReadDb.destroy());
   const deps: ApiDeps = {
     db,
+    readDb: readDb ?? ownReadDb ?? db,
     temporal,
     config,
     referrals: new ReferralService(db, temporal, config.referrals),

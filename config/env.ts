@@ -88,6 +88,8 @@ const schema = z.object({
   ADMIN_PASSWORD: z.string().min(1).default(DEFAULT_ADMIN_PASSWORD),
 
   DATABASE_URL: z.string().url('must be a postgres:// URL').optional(),
+  /** A read replica for the export and analytics reads; unset: they read DATABASE_URL's database. */
+  DATABASE_READ_URL: z.string().url('must be a postgres:// URL').optional(),
   DB_HOST: optionalString,
   DB_PORT: int(1).max(65535).default(5432),
   DB_USER: z.string().default('postgres'),
@@ -222,6 +224,11 @@ export interface Config {
   database: {
     /** null: no database configured, the dev launcher starts an embedded Postgres. */
     url: string | null;
+    /**
+     * DATABASE_READ_URL: a read replica for the reads that may lag (exports, the dashboard and
+     * analytics; api/app.ts `readDb`); null: they read the primary (`url`).
+     */
+    readUrl: string | null;
     ssl: boolean;
     pool: { min: number; max: number; idleTimeoutMillis: number; connectionTimeoutMillis: number };
     embeddedPort: number;
@@ -379,6 +386,12 @@ function productionSecretProblems(env: Env): string[] {
       "DATABASE_URL: its password is docker-compose.yml's default, publicly known; set POSTGRES_PASSWORD (or your own password)",
     );
   }
+  const readUrlPassword = env.DATABASE_READ_URL ? decodeURIComponent(new URL(env.DATABASE_READ_URL).password) : '';
+  if (PUBLIC_DATABASE_PASSWORDS.includes(readUrlPassword)) {
+    problems.push(
+      "DATABASE_READ_URL: its password is docker-compose.yml's default, publicly known; set POSTGRES_PASSWORD (or your own password)",
+    );
+  }
   if (!env.DATABASE_URL && env.DB_PASSWORD && PUBLIC_DATABASE_PASSWORDS.includes(env.DB_PASSWORD)) {
     problems.push("DB_PASSWORD: is docker-compose.yml's default database password, publicly known; set your own");
   }
@@ -479,6 +492,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     database: {
       url: databaseUrl(env),
+      readUrl: env.DATABASE_READ_URL ?? null,
       ssl: env.DB_SSL,
       pool: {
         min: env.DB_POOL_MIN,

@@ -97,9 +97,11 @@ const dayJson = (d: DayFigures, averageCents: number) => ({
 /**
  * The dashboard's figures and the analytics reads, all from the rollups (`periodFigures`). The
  * dashboard answers in one read everything its page shows, the time series by status and the
- * revenue impact included; the /analytics routes answer each part on its own.
+ * revenue impact included; the /analytics routes answer each part on its own. Every one of them
+ * only reads, and may lag a second or so: they read `readDb` (the read replica when
+ * DATABASE_READ_URL is set, else the primary).
  */
-const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
+const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { readDb, config }) => {
   app.addHook('onRequest', app.authenticate);
   const average = config.referrals.averageBookingValueCents;
 
@@ -134,7 +136,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       },
     },
     async (request) => {
-      const [figures, pending] = await Promise.all([periodFigures(db, request.query.period), pendingRewards(db)]);
+      const [figures, pending] = await Promise.all([periodFigures(readDb, request.query.period), pendingRewards(readDb)]);
       const { totals } = figures;
       return {
         ...periodOf(figures),
@@ -168,7 +170,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       },
     },
     async (request) => {
-      const figures = await periodFigures(db, request.query.period);
+      const figures = await periodFigures(readDb, request.query.period);
       const { submitted, converted } = figures.totals;
       return { ...periodOf(figures), submitted, converted, conversion_rate: conversionRate(figures.totals) };
     },
@@ -190,7 +192,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       },
     },
     async (request) => {
-      const figures = await periodFigures(db, request.query.period);
+      const figures = await periodFigures(readDb, request.query.period);
       return { ...periodOf(figures), ...revenueImpact(figures.totals, average) };
     },
   );
@@ -217,7 +219,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
       },
     },
     async (request) => {
-      const figures = await periodFigures(db, request.query.period);
+      const figures = await periodFigures(readDb, request.query.period);
       return {
         ...periodOf(figures),
         days: figures.days.map((d) => dayJson(d, average)),
@@ -262,7 +264,7 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, co
     },
     async (request) => {
       const { period, limit } = request.query;
-      const rows = await topReferrers(db, limit, period);
+      const rows = await topReferrers(readDb, limit, period);
       return {
         period_days: period ?? null,
         data: rows.map(({ rewards_cents, ...row }, i) => ({ rank: i + 1, ...row, rewards_amount: centsToEuros(rewards_cents) })),

@@ -69,10 +69,12 @@ function cutOffWhenStalled(response: ServerResponse, stallMs: number): void {
 
 /**
  * `GET /api/export/{customers|referrals}`: the whole filtered list as a streamed file, for
- * admins and viewers. `POST .../link` answers the same export's URL with a one-time download
- * token, so a browser downloads it natively instead of buffering it in a blob.
+ * admins and viewers, its rows read from `readDb` (the read replica when DATABASE_READ_URL is
+ * set). `POST .../link` answers the same export's URL with a one-time download token, so a
+ * browser downloads it natively instead of buffering it in a blob.
  */
-const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, config }) => {
+const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, readDb, config }) => {
+  // a token's redemption is a write (its nonce, once across instances): the primary's
   const tokens = new DownloadTokens(db, config.auth.jwtSecret);
 
   function routes<Q extends TObject>(entity: ExportEntity, querystring: Q, toExportQuery: (query: Static<Q>) => ExportQuery) {
@@ -99,7 +101,8 @@ const exportRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, confi
       },
       async (request, reply) => {
         const query = request.query as Static<Q> & { format: (typeof EXPORT_FORMATS)[number] };
-        const stream = await exportStream(db, toExportQuery(query), query.format);
+        // a long read: from the replica when there is one (DATABASE_READ_URL), a second of lag is fine
+        const stream = await exportStream(readDb, toExportQuery(query), query.format);
         // the first bytes (or the query's error, answered as a 500) before the headers go out
         await once(stream, 'readable');
         cutOffWhenStalled(reply.raw, config.exports.stallTimeoutMs);

@@ -27,27 +27,33 @@ async function check(probe: () => Promise<unknown>): Promise<{ status: 'up' | 'd
   }
 }
 
-const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, temporal, config }) => {
+const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, readDb, temporal, config }) => {
+  /** The read replica's check (DATABASE_READ_URL), in the answer only when there is a replica apart from the primary. */
+  const replicaCheck = readDb === db ? async () => undefined : () => check(() => pingDatabase(readDb));
+
   app.get(
     '/health',
     {
       schema: {
         tags: ['health'],
         summary:
-          'Database and Temporal status (503 when either is down), and the email transport with the messages not delivered: queued, retrying (queued after a failed attempt), failed (permanently); null counts when the database cannot tell',
+          'Database and Temporal status (503 when either is down; with DATABASE_READ_URL the read replica too, as `replica`), and the email transport with the messages not delivered: queued, retrying (queued after a failed attempt), failed (permanently); null counts when the database cannot tell',
       },
     },
     async (_request, reply) => {
-      const [database, temporalStatus, undelivered] = await Promise.all([
+      const [database, temporalStatus, undelivered, replica] = await Promise.all([
         check(() => pingDatabase(db)),
         check(() =>
           temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({})),
         ),
         withinTimeout(() => countUndelivered(db)).catch(() => ({ queued: null, retrying: null, failed: null })),
+        replicaCheck(),
       ]);
-      const healthy = database.status === 'up' && temporalStatus.status === 'up';
+      const healthy = database.status === 'up' && temporalStatus.status === 'up' && replica?.status !== 'down';
       const emails = { transport: config.email.transport.kind, ...undelivered };
-      return reply.status(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', database, temporal: temporalStatus, emails });
+      return reply
+        .status(healthy ? 200 : 503)
+        .send({ status: healthy ? 'ok' : 'degraded', database, ...(replica && { replica }), temporal: temporalStatus, emails });
     },
   );
 
@@ -61,18 +67,25 @@ const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, tempo
   app.get(
     '/health/ready',
     {
-      schema: { tags: ['health'], summary: 'Readiness: 200 when Postgres and Temporal answer, else 503 naming the one that does not' },
+      schema: {
+        tags: ['health'],
+        summary:
+          'Readiness: 200 when Postgres (and the read replica of DATABASE_READ_URL, when set) and Temporal answer, else 503 naming the one that does not',
+      },
       logLevel: 'warn',
     },
     async (_request, reply) => {
-      const [database, temporalStatus] = await Promise.all([
+      const [database, temporalStatus, replica] = await Promise.all([
         check(() => pingDatabase(db)),
         check(() =>
           temporal.client.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => temporal.client.workflowService.getSystemInfo({})),
         ),
+        replicaCheck(),
       ]);
-      const ready = database.status === 'up' && temporalStatus.status === 'up';
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database, temporal: temporalStatus });
+      const ready = database.status === 'up' && temporalStatus.status === 'up' && replica?.status !== 'down';
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not_ready', database, ...(replica && { replica }), temporal: temporalStatus });
     },
   );
 };
