@@ -365,7 +365,8 @@ async function main(): Promise<number> {
     const probeBody = (await probe.json()) as { id?: string; status?: string };
     if (probe.status !== 201 || !probeBody.id)
       throw new Error(`the probe submission answered ${probe.status}: ${JSON.stringify(probeBody)}`);
-    const described = await client.workflow.getHandle(`referral-${probeBody.id}`).describe();
+    const probeRow = await db('referrals').where({ id: probeBody.id }).first<{ workflow_id: string }>('workflow_id');
+    const described = await client.workflow.getHandle(probeRow.workflow_id).describe();
     if (described.type !== 'referralLifecycle' || described.taskQueue !== taskQueue) {
       throw new Error(`the probe's workflow is ${described.type} on ${described.taskQueue}`);
     }

@@ -24,7 +24,6 @@ import { receiveBookingWebhook } from '../api/services/booking-webhooks.js';
 import type { TemporalDeps } from '../api/services/temporal.js';
 import { createCustomer } from '../db/repositories/customers.js';
 import { registerSearchAttributes } from '../temporal-config/search-attributes.js';
-import { referralWorkflowId } from '../workflows/definitions.js';
 import { createReferralWorker } from '../worker/create-worker.js';
 import { startWorker } from '../worker/run.js';
 import { bundleWorkflows } from './bundle-workflows.js';
@@ -94,7 +93,7 @@ async function newReferral({
     newCustomerEmail: friendEmail ?? `friend${n}@example.nl`,
     bookingReference: `REC-BK-${n}`,
   });
-  return { referral, handle: on.deps.client.workflow.getHandle(referralWorkflowId(referral.id)), referrerEmail: created.customer.email };
+  return { referral, handle: on.deps.client.workflow.getHandle(referral.workflow_id), referrerEmail: created.customer.email };
 }
 type Referral = Awaited<ReturnType<typeof newReferral>>['referral'];
 /** A booking event for the referral; the friend is its customer unless `customer` says otherwise (null: none named). */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getImportJson, importEnded, uploadImport, writeLargeCsv } from './support/imports.js';
 import { adminToken, eventually, startTestSystem, testEnv, type TestSystem } from './support/system.js';
-import { activityAttempts } from './support/workflows.js';
+import { activityAttempts, importWorkflow } from './support/workflows.js';
 
 const ROWS = 150_000;
 
@@ -132,7 +132,7 @@ describe('a customer import whose worker is killed', () => {
       assert.equal(staged.at(-1), ROWS);
 
       // The staging activity itself was retried: its completed attempt is the resumed one.
-      const attempts = await activityAttempts(system.client.workflow.getHandle(`customer-import-${id}`), 'stageImportFile');
+      const attempts = await activityAttempts(await importWorkflow(system, id), 'stageImportFile');
       assert.ok(attempts.length === 1 && attempts[0] >= 2, `stageImportFile ran again after the kill (attempts ${attempts.join(', ')})`);
     } finally {
       await dropProgressLog();

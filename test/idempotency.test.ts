@@ -4,6 +4,7 @@ import { assertError, bearer, bookingBody, freshFriend, getReferralJson, sendBoo
 import { createCustomer as createCustomerRow } from '../db/repositories/customers.js';
 import { insertOrGetReferral } from '../db/repositories/referrals.js';
 import { adminToken, createCustomer, eventually, startTestSystem, unique, type TestSystem } from './support/system.js';
+import { referralWorkflow } from './support/workflows.js';
 
 describe('idempotency: retries and races never make a second referral, decision or reward', () => {
   let system: TestSystem;
@@ -64,7 +65,8 @@ describe('idempotency: retries and races never make a second referral, decision 
       const first = await submitReferral(system.app, body);
       assert.equal(first.statusCode, 201, first.body);
       const id = first.json().id as string;
-      const run = (await system.client.workflow.getHandle(`referral-${id}`).describe()).runId;
+      const handle = await referralWorkflow(system, id);
+      const run = (await handle.describe()).runId;
 
       const second = await submitReferral(system.app, body);
       assert.equal(second.statusCode, 200, second.body);
@@ -81,10 +83,11 @@ describe('idempotency: retries and races never make a second referral, decision 
       assert.equal(retyped.json().id, id);
 
       assert.equal((await system.db('referrals').where({ new_customer_email: friend.email })).length, 1);
-      assert.equal((await system.client.workflow.getHandle(`referral-${id}`).describe()).runId, run, 'the retry started no second run');
+      assert.equal((await handle.describe()).runId, run, 'the retry started no second run');
       await reachStatus(id, 'awaiting_booking');
       const runs = [];
-      for await (const execution of system.client.workflow.list({ query: `WorkflowId = 'referral-${id}'` })) runs.push(execution.runId);
+      for await (const execution of system.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+        runs.push(execution.runId);
       assert.deepEqual(runs, [run]);
     });
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { referralStateQuery, referralWorkflowId } from '../workflows/definitions.js';
+import { referralStateQuery } from '../workflows/definitions.js';
 import { assertError } from './support/http.js';
 import { Gates } from './support/gates.js';
 import { adminToken, createCustomer, eventually, signedWebhook, startTestSystem, unique, type TestSystem } from './support/system.js';
-import { scheduledActivities } from './support/workflows.js';
+import { referralWorkflow, scheduledActivities } from './support/workflows.js';
 
 /** Every non-timer branch of the lifecycle, through the HTTP API with a real worker. */
 describe('referral lifecycle branches', () => {
@@ -60,7 +60,7 @@ describe('referral lifecycle branches', () => {
     });
   /** Waits until the workflow itself (not only the read model) is at `status`: the step that got it there is done. */
   const workflowAt = (on: TestSystem, id: string, status: string) =>
-    eventually(async () => (await on.client.workflow.getHandle(referralWorkflowId(id)).query(referralStateQuery)).status === status);
+    eventually(async () => (await (await referralWorkflow(on, id)).query(referralStateQuery)).status === status);
 
   it('rejects a self-referral', async () => {
     const referrer = await createCustomer(system.app, token);
@@ -160,7 +160,7 @@ describe('referral lifecycle branches', () => {
     await settled(autoApproving, id, 'pending_approval');
     // Once the workflow itself answers pending_approval, the step that got it there is in the
     // history, and an auto-approval would have scheduled the next transition in that same step.
-    const handle = autoApproving.client.workflow.getHandle(referralWorkflowId(id));
+    const handle = await referralWorkflow(autoApproving, id);
     await eventually(async () => (await handle.query(referralStateQuery)).status === 'pending_approval');
     assert.deepEqual(
       (await scheduledActivities(handle)).filter((a) => a === 'recordTransition'),
@@ -286,7 +286,7 @@ describe('referral lifecycle branches', () => {
       // The cancellation decides first: the workflow is recording the revocation (held), still pending_approval.
       await bookingEvent(gated, 'booking.cancelled', reference, friend);
       await gates.arrived(`revoke:${id}`);
-      const handle = gated.client.workflow.getHandle(referralWorkflowId(id));
+      const handle = await referralWorkflow(gated, id);
       // The approval passes the validator meanwhile (the status still allows it) and waits for the outcome.
       const approval = review(gated, gatedToken, id, 'approved');
       await eventually(async () =>

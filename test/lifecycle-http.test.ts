@@ -73,7 +73,7 @@ describe('a referral from submission to paid, through the HTTP API with a real w
       paid.workflow.live.history.map((t: { to: string }) => t.to),
       ['submitted', 'awaiting_booking', 'pending_approval', 'approved', 'paid'],
     );
-    assert.match(paid.workflow.url, new RegExp(`/namespaces/default/workflows/referral-${id}$`));
+    assert.match(paid.workflow.url, new RegExp(`/namespaces/default/workflows/referral-${id}-[a-z2-9]{8}$`));
     assert.deepEqual(
       paid.audit_log.map((a: { action: string }) => a.action),
       ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid'],

@@ -10,7 +10,7 @@ import { endOfDepartureDay } from '../domain/reward-hold.js';
 import { receiveBookingWebhook } from '../api/services/booking-webhooks.js';
 import { ReferralService } from '../api/services/referrals.js';
 import type { TemporalDeps } from '../api/services/temporal.js';
-import { referralStateQuery, referralWorkflowId } from '../workflows/definitions.js';
+import { referralStateQuery } from '../workflows/definitions.js';
 import { createReferralWorker } from '../worker/create-worker.js';
 import { createWorkerActivities } from '../activities/index.js';
 import { registerSearchAttributes } from '../temporal-config/search-attributes.js';
@@ -73,7 +73,7 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
       newCustomerEmail: friend,
       bookingReference: unique('BK'),
     });
-    return { referral, friend, referrerEmail: referrer.email, handle: env.client.workflow.getHandle(referralWorkflowId(referral.id)) };
+    return { referral, friend, referrerEmail: referrer.email, handle: env.client.workflow.getHandle(referral.workflow_id) };
   }
 
   /** The friend's booking, as their booking system reports it (the friend's email names the customer). */
@@ -230,7 +230,7 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
         newCustomerEmail: `${unique('friend')}@example.nl`,
         bookingReference: unique('BK'),
       });
-      const handle = env.client.workflow.getHandle(referralWorkflowId(referral.id));
+      const handle = env.client.workflow.getHandle(referral.workflow_id);
 
       // No booking: the referral expires after 90 days, its emails (welcome, expired) failing all along.
       const result = await handle.result();

@@ -23,6 +23,7 @@ import {
   unique,
   type TestSystem,
 } from './support/system.js';
+import { referralWorkflow } from './support/workflows.js';
 
 const NUL = '\u0000';
 
@@ -141,7 +142,7 @@ describe('bad input is a 400 at the edge, never a 500 or a jammed referral', () 
 
   it('ends a referral whose workflow is handed a NUL byte past the API (a failed workflow, not one retrying forever)', async () => {
     const id = await awaitingReferral();
-    const handle = system.client.workflow.getHandle(`referral-${id}`);
+    const handle = await referralWorkflow(system, id);
     const started = Date.now();
     await assert.rejects(handle.executeUpdate(rejectUpdate, { args: [{ actor: 'admin:test', reason: `x${NUL}y` }] }));
     assert.ok(Date.now() - started < 15_000, 'the update answered promptly');

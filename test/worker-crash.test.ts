@@ -13,8 +13,8 @@ import {
   unique,
   type TestSystem,
 } from './support/system.js';
-import { activityAttempts, activityStarted } from './support/workflows.js';
-import { referralStateQuery, referralWorkflowId } from '../workflows/definitions.js';
+import { activityAttempts, activityStarted, referralWorkflow } from './support/workflows.js';
+import { referralStateQuery } from '../workflows/definitions.js';
 
 /**
  * A real worker process, killed with SIGKILL mid-lifecycle at two chosen points, each held
@@ -82,7 +82,7 @@ describe('a worker killed mid-lifecycle', () => {
     });
     assert.equal(submitted.statusCode, 201, submitted.body);
     const { id } = submitted.json();
-    const handle = system.client.workflow.getHandle(referralWorkflowId(id));
+    const handle = await referralWorkflow(system, id);
 
     // Kill 1, during the rule checks: a lock on customers holds the check's query until the worker is gone.
     const rulesHeld = await system.db.transaction();

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createWorkerActivities, type ActivityDependencies } from '../activities/index.js';
 import { permanentDataFailures } from './permanent-failures.js';
+import { workflowOwnership } from './workflow-ownership.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -24,7 +25,7 @@ export async function createReferralWorker(options: ReferralWorkerOptions): Prom
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
     activities: createWorkerActivities(options),
     shutdownGraceTime: '10 seconds',
-    interceptors: { activity: [permanentDataFailures] },
+    interceptors: { activity: [workflowOwnership(options.db), permanentDataFailures] },
     ...options.overrides,
   });
 }

@@ -6,5 +6,3 @@ export const bookingEventSignal = defineSignal<[BookingEvent]>('bookingEvent');
 export const approveUpdate = defineUpdate<ReviewOutcome, [ReviewInput]>('approve');
 export const rejectUpdate = defineUpdate<ReviewOutcome, [ReviewInput]>('reject');
 export const referralStateQuery = defineQuery<ReferralState>('referralState');
-
-export { customerImportWorkflowId, referralWorkflowId } from '../domain/workflow-ids.js';

@@ -3,7 +3,7 @@ import type { Db } from '../../db/knex.js';
 import { bookingEventFromPayload, lockBookingEvent, markBookingEventApplied, storeBookingEvent } from '../../db/repositories/lifecycle.js';
 import { findReferralForBooking } from '../../db/repositories/referrals.js';
 import type { BookingEvent } from '../../domain/lifecycle.js';
-import { bookingEventSignal, referralWorkflowId } from '../../workflows/definitions.js';
+import { bookingEventSignal } from '../../workflows/definitions.js';
 import { withCallDeadline, type TemporalDeps } from './temporal.js';
 
 export interface BookingWebhook {
@@ -57,15 +57,13 @@ export async function receiveBookingWebhook(
     try {
       // The workflow ignores a webhook id it has seen, so a signal repeated by a retry is harmless.
       const signalled: BookingEvent = { ...event, customerMatch: referral.customerMatch };
-      await withCallDeadline(temporal, () =>
-        temporal.client.workflow.getHandle(referralWorkflowId(referral.id)).signal(bookingEventSignal, signalled),
-      );
+      await withCallDeadline(temporal, () => temporal.client.workflow.getHandle(referral.workflowId).signal(bookingEventSignal, signalled));
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       // Ended (paid, rejected, expired, revoked; a cancellation after the clawback window): the
       // event can change nothing, so it is settled and answered as final. Never started (its
       // start failed during an outage): it stays in the inbox, and the workflow claims it when it starts.
-      const status = await workflowStatus(temporal, referralWorkflowId(referral.id));
+      const status = await workflowStatus(temporal, referral.workflowId);
       if (!status) return { outcome: 'pending', message: 'The referral has no running workflow; the event is kept in the inbox' };
       await markBookingEventApplied(tx, webhookId, referral.id);
       return {

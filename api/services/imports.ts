@@ -9,7 +9,7 @@ import type { Db } from '../../db/knex.js';
 import { createImport, updateImport, type ImportRow } from '../../db/repositories/imports.js';
 import { detectNotText, inspectCsvFile } from '../../domain/csv-import/file.js';
 import { NOT_TEXT_DESCRIPTIONS, type ImportField, type NotTextKind } from '../../domain/csv-import/index.js';
-import { customerImportWorkflowId } from '../../workflows/definitions.js';
+import { customerImportWorkflowId, uniqueWorkflowIdPart } from '../../domain/workflow-ids.js';
 import { HttpError } from '../errors.js';
 import { withCallDeadline, type TemporalDeps } from './temporal.js';
 
@@ -98,7 +98,7 @@ export class ImportService {
       encoding,
       delimiter: header.delimiter,
       createdBy,
-      workflowId: customerImportWorkflowId,
+      workflowId: (id) => customerImportWorkflowId(id, uniqueWorkflowIdPart()),
     });
     try {
       await withCallDeadline(this.temporal, () =>

@@ -4,7 +4,7 @@ import { isReferralCode, normaliseReferralCode } from '../../domain/referral-cod
 import type { ReferralStatus } from '../../domain/referral-status.js';
 import type { BookingCustomerMatch } from '../../domain/lifecycle.js';
 import type { Locale } from '../../domain/locale.js';
-import { referralWorkflowId } from '../../domain/workflow-ids.js';
+import { referralWorkflowId, uniqueWorkflowIdPart } from '../../domain/workflow-ids.js';
 import type { Db } from '../knex.js';
 import { uniqueViolation } from '../pg-errors.js';
 import { escapeLike } from './customers.js';
@@ -93,7 +93,7 @@ async function insertReferral(
     `WITH referrer AS (SELECT id, referral_code, name FROM customers WHERE referral_code = ?),
           inserted AS (
             INSERT INTO referrals (id, referrer_id, new_customer_email, new_customer_locale, ??, reward_amount_cents, workflow_id)
-            SELECT next.id, referrer.id, ?, ?, ?, ?, ? || next.id
+            SELECT next.id, referrer.id, ?, ?, ?, ?, replace(?, '{id}', next.id::text)
               FROM referrer, LATERAL (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id) next
             ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
             RETURNING *)
@@ -106,7 +106,7 @@ async function insertReferral(
       input.newCustomerLocale ?? null,
       input.bookingReference,
       input.rewardAmountCents,
-      referralWorkflowId(''),
+      referralWorkflowId('{id}', uniqueWorkflowIdPart()),
     ],
   );
   return rows[0];
@@ -205,6 +205,8 @@ export async function listReferrals(db: Db, query: ReferralListQuery): Promise<K
 
 export interface BookingMatch {
   id: string;
+  /** The referral's workflow, as its row holds it. */
+  workflowId: string;
   customerMatch: BookingCustomerMatch;
 }
 
@@ -222,29 +224,29 @@ export async function findReferralForBooking(
   event: { type: 'booking.confirmed' | 'booking.cancelled'; bookingReference: string; customerEmail: string | null },
 ): Promise<BookingMatch | undefined> {
   if (event.type === 'booking.cancelled') {
-    const confirmedTo = await db('booking_webhook_inbox')
-      .select('referral_id')
-      .where({ booking_reference: event.bookingReference, event_type: 'booking.confirmed' })
-      .whereNotNull('referral_id')
-      .orderBy('id')
+    const confirmedTo = await db('booking_webhook_inbox as i')
+      .join('referrals as r', 'r.id', 'i.referral_id')
+      .select('r.id', 'r.workflow_id')
+      .where({ 'i.booking_reference': event.bookingReference, 'i.event_type': 'booking.confirmed' })
+      .orderBy('i.id')
       .first();
-    if (confirmedTo) return { id: String(confirmedTo.referral_id), customerMatch: 'friend' };
+    if (confirmedTo) return { id: String(confirmedTo.id), workflowId: confirmedTo.workflow_id, customerMatch: 'friend' };
   }
   if (event.customerEmail) {
     const friend = await db('referrals')
-      .select('id')
+      .select('id', 'workflow_id')
       .where({ new_customer_email: normaliseEmail(event.customerEmail) })
       .whereNot('status', 'rejected')
       .orderBy('id')
       .first();
-    if (friend) return { id: friend.id, customerMatch: 'friend' };
+    if (friend) return { id: friend.id, workflowId: friend.workflow_id, customerMatch: 'friend' };
   }
   const byReference = await db('referrals')
-    .select('id')
+    .select('id', 'workflow_id')
     .where({ booking_reference: event.bookingReference })
     .whereNot('status', 'rejected')
     .first();
-  return byReference && { id: byReference.id, customerMatch: 'reference_only' };
+  return byReference && { id: byReference.id, workflowId: byReference.workflow_id, customerMatch: 'reference_only' };
 }
 
 export async function auditTrail(db: Db, referralId: string) {

@@ -110,7 +110,10 @@ describe('admin UI in a real browser', () => {
     await page.getByTestId('voucher-code').waitFor();
     assert.match(await page.getByTestId('voucher-code').innerText(), /^BEBSY-/);
     assert.equal((await system.db('rewards').where({ referral_id: id })).length, 1);
-    assert.match((await page.getByTestId('temporal-link').getAttribute('href')) ?? '', new RegExp(`/workflows/referral-${id}$`));
+    assert.match(
+      (await page.getByTestId('temporal-link').getAttribute('href')) ?? '',
+      new RegExp(`/workflows/referral-${id}-[a-z2-9]{8}$`),
+    );
     await checkScreen(page, '05-referral-paid');
   });
 

@@ -1,5 +1,6 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import type { Db } from '../../db/knex.js';
 import { eventually } from './system.js';
 
 const { PENDING_ACTIVITY_STATE_STARTED } = proto.temporal.api.enums.v1.PendingActivityState;
@@ -49,4 +50,18 @@ export async function activityAttempts(handle: WorkflowHandle, activityType: str
     const started = e.activityTaskStartedEventAttributes;
     return started && scheduled.has(String(started.scheduledEventId)) ? [started.attempt ?? 1] : [];
   });
+}
+
+/** A handle on a referral's workflow by the id its row holds (workflows are never addressed by one derived from the number). */
+export async function referralWorkflow(on: { client: Client; db: Db }, referralId: string | number): Promise<WorkflowHandle> {
+  const row = await on.db('referrals').where({ id: referralId }).first<{ workflow_id: string } | undefined>('workflow_id');
+  if (!row) throw new Error(`no referral ${referralId}`);
+  return on.client.workflow.getHandle(row.workflow_id);
+}
+
+/** A handle on a customer import's workflow by the id its row holds. */
+export async function importWorkflow(on: { client: Client; db: Db }, importId: string | number): Promise<WorkflowHandle> {
+  const row = await on.db('customer_imports').where({ id: importId }).first<{ workflow_id: string } | undefined>('workflow_id');
+  if (!row) throw new Error(`no import ${importId}`);
+  return on.client.workflow.getHandle(row.workflow_id);
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { referralWorkflowId } from '../../../workflows/definitions.js';
 import { countBy, HANG_MS, type Journey, type JourneyKind, type LoadRecorder } from './load.js';
 import type { FaultSystem } from './system.js';
 
@@ -180,7 +179,7 @@ export async function endChecks(system: FaultSystem, journeys: Journey[], { hist
     ),
   );
 
-  const referrals: { id: string; status: string }[] = await db('referrals').select('id', 'status');
+  const referrals: { id: string; status: string; workflow_id: string }[] = await db('referrals').select('id', 'status', 'workflow_id');
   checks.push(
     check(
       referrals.length === journeys.length,
@@ -280,7 +279,7 @@ export async function endChecks(system: FaultSystem, journeys: Journey[], { hist
   const workflowStatus = new Map<string, string>();
   const facts: HistoryFacts = { retries: {}, activitiesByWorker: {}, workflowTasksByWorker: {}, signalsByWebhook: {} };
   for (const j of mine) {
-    const handle = client.workflow.getHandle(referralWorkflowId(j.referralId!));
+    const handle = client.workflow.getHandle(referrals.find((r) => String(r.id) === j.referralId)!.workflow_id);
     workflowStatus.set(j.referralId!, (await handle.describe()).status.name);
     if (!histories) continue;
     const { events } = await handle.fetchHistory();
