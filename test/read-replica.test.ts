@@ -151,14 +151,21 @@ describe('read replica (DATABASE_READ_URL)', () => {
     assert.deepEqual(Object.keys(health.json()).sort(), ['database', 'emails', 'replica', 'status', 'temporal']);
   });
 
-  it('with the replica down: ready is 503 naming the replica, the primary still up', async () => {
+  it('with the replica down: ready stays 200 and reports it (submissions and webhooks go on), /api/health is degraded, the reports answer 503', async () => {
     const down = await startTestSystem({ DATABASE_READ_URL: `postgres://postgres@127.0.0.1:${await freePort()}/none` }, { worker: false });
     try {
       const ready = await down.app.inject({ method: 'GET', url: '/api/health/ready' });
-      assert.equal(ready.statusCode, 503, ready.body);
-      assert.equal(ready.json().status, 'not_ready');
+      assert.equal(ready.statusCode, 200, ready.body);
+      assert.equal(ready.json().status, 'ready');
       assert.equal(ready.json().database.status, 'up');
       assert.equal(ready.json().replica.status, 'down');
+      const health = await down.app.inject({ method: 'GET', url: '/api/health' });
+      assert.equal(health.statusCode, 503, health.body);
+      assert.equal(health.json().status, 'degraded');
+      const token = await adminToken(down.app);
+      const stats = await down.app.inject({ method: 'GET', url: '/api/dashboard/stats?period=7', headers: bearer(token) });
+      assert.equal(stats.statusCode, 503, stats.body);
+      assert.ok(stats.headers['retry-after'], 'with Retry-After');
     } finally {
       await down.close();
     }
