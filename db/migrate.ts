@@ -14,6 +14,7 @@ import * as claimedBookingReference from './migrations/011_claimed_booking_refer
 import * as adminSessions from './migrations/012_admin_sessions.js';
 import * as importFailure from './migrations/013_import_failure.js';
 import * as backups from './migrations/014_backups.js';
+import * as referrerDaily from './migrations/015_referrer_daily.js';
 
 /** Migrations are imported statically, so they run the same under tsx, in a bundle and in tests. */
 const migrations: Record<string, Knex.Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Knex.Migration> = {
   '012_admin_sessions': adminSessions,
   '013_import_failure': importFailure,
   '014_backups': backups,
+  '015_referrer_daily': referrerDaily,
 };
 
 const source: Knex.MigrationSource<string> = {

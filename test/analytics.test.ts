@@ -38,6 +38,24 @@ async function assertRollupsExact(db: Db): Promise<void> {
     `SELECT customer_id, referrals, converted, paid, rewards_cents FROM referrer_stats WHERE referrals <> 0 ORDER BY 1`,
   );
   assert.deepEqual(stats, referrers, 'referrer_stats differs from the raw tables');
+
+  const { rows: referrerDays } = await db.raw(`
+    SELECT to_char(${DAY('submitted_at')}, 'YYYY-MM-DD') AS day, referrer_id AS customer_id, count(*)::int AS referrals,
+           count(booking_confirmed_at)::int AS converted, count(*) FILTER (WHERE status = 'paid')::int AS paid,
+           coalesce(sum(reward_amount_cents) FILTER (WHERE status = 'paid'), 0)::bigint AS rewards_cents
+      FROM referrals GROUP BY 1, 2 ORDER BY 1, 2`);
+  const { rows: daily } = await db.raw(`
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, customer_id, referrals, converted, paid, rewards_cents FROM referrer_daily
+     WHERE referrals <> 0 OR converted <> 0 OR paid <> 0 OR rewards_cents <> 0 ORDER BY 1, 2`);
+  assert.deepEqual(daily, referrerDays, 'referrer_daily differs from the raw tables');
+
+  const { rows: referrerMonths } = await db.raw(`
+    SELECT referrer_id AS customer_id, to_char(date_trunc('month', ${DAY('submitted_at')}), 'YYYY-MM-DD') AS month, count(*)::int AS converted
+      FROM referrals WHERE booking_confirmed_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`);
+  const { rows: monthly } = await db.raw(
+    `SELECT customer_id, to_char(month, 'YYYY-MM-DD') AS month, converted FROM referrer_monthly WHERE converted <> 0 ORDER BY 1, 2`,
+  );
+  assert.deepEqual(monthly, referrerMonths, 'referrer_monthly differs from the raw tables');
 }
 
 describe('analytics rollups stay equal to the raw tables', () => {
@@ -139,6 +157,35 @@ describe('analytics rollups stay equal to the raw tables', () => {
       .where({ referral_id: id })
       .update({ paid_at: at(10) });
     await recordClawback(system.db, String(id), unique('wh'), at(2));
+    // Approved, then revoked (its booking cancelled before the payout): still converted, never paid.
+    const [{ id: revoked }] = await system
+      .db('referrals')
+      .insert({
+        referrer_id: referrer.id,
+        new_customer_email: `${unique('r')}@example.nl`,
+        reward_amount_cents: 2500,
+        workflow_id: unique('wf'),
+        submitted_at: new Date(Date.now() - 70 * 86_400_000),
+      })
+      .returning('id');
+    const revokedSteps = [
+      ['submitted', 'awaiting_booking', 69],
+      ['awaiting_booking', 'pending_approval', 60],
+      ['pending_approval', 'approved', 59],
+      ['approved', 'revoked', 50],
+    ] as const;
+    for (const [seq, [from, to, daysAgo]] of revokedSteps.entries())
+      await recordTransition(system.db, {
+        referralId: String(revoked),
+        seq: seq + 1,
+        from,
+        to,
+        at: at(daysAgo),
+        actor: 'test',
+        booking:
+          to === 'pending_approval' ? { reference: unique('BK'), valueCents: 9_900, currency: 'EUR', departureDate: null } : undefined,
+      });
+    assert.equal((await system.db('referrals').where({ id: revoked }).first()).status, 'revoked');
     await assertRollupsExact(system.db);
 
     await system
