@@ -1,15 +1,16 @@
 /**
  * `npm run bench`: every benchmark suite, one after the other (they would share the 2 cores):
  *
- *   npm run bench                                   submission + admin UI LCP, then scale
+ *   npm run bench                                   submission + admin UI LCP, then scale, then workers
  *   npm run bench -- --suite submission [flags]     bench/run.ts; `--suite submission --help` for its flags
  *   npm run bench -- --suite scale [flags]          bench/scale/run.ts; `--suite scale --help` for its flags
+ *   npm run bench -- --suite workers [flags]        bench/workers.ts: 1 vs 2 worker processes (docs/scaling.md)
  *
  * Flags after --suite go to that suite. Exit code: the first failing suite's.
  */
 import { spawnSync } from 'node:child_process';
 
-const SUITES = { submission: 'bench/run.ts', scale: 'bench/scale/run.ts' } as const;
+const SUITES = { submission: 'bench/run.ts', scale: 'bench/scale/run.ts', workers: 'bench/workers.ts' } as const;
 type Suite = keyof typeof SUITES;
 
 const args = process.argv.slice(2);
@@ -21,7 +22,7 @@ if (chosen !== 'all' && !(chosen in SUITES)) {
   process.exit(2);
 }
 if (chosen === 'all' && rest.length) {
-  console.error('flags need a suite: npm run bench -- --suite submission|scale [flags]');
+  console.error('flags need a suite: npm run bench -- --suite submission|scale|workers [flags]');
   process.exit(2);
 }
 const suites = chosen === 'all' ? (Object.keys(SUITES) as Suite[]) : [chosen as Suite];

@@ -77,12 +77,23 @@ export function rssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** How many worker processes poll the stack's task queue (default 1), and variables added to both processes' environment. */
+export interface StackOptions {
+  workers?: number;
+  env?: Record<string, string>;
+}
+
 /**
- * Starts an API and a worker on `databaseUrl` (migrated already), waits until the API answers
- * /api/health and the worker polls its task queue (an import started earlier would wait for it
- * and count its start-up), and signs the admin in.
+ * Starts an API and its worker(s) on `databaseUrl` (migrated already), waits until the API
+ * answers /api/health and every worker polls its task queue (an import started earlier would
+ * wait for it and count its start-up), and signs the admin in.
  */
-export async function startStack(settings: StackSettings, databaseUrl: string, tag: string): Promise<RunningStack> {
+export async function startStack(
+  settings: StackSettings,
+  databaseUrl: string,
+  tag: string,
+  options: StackOptions = {},
+): Promise<RunningStack> {
   const port = await freePort();
   const env = {
     NODE_ENV: 'development',
@@ -98,12 +109,15 @@ export async function startStack(settings: StackSettings, databaseUrl: string, t
     ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     // thousands of list requests from one token and one address: measure the API, not its limiter
     RATE_LIMIT_ENABLED: 'false',
+    ...options.env,
   };
-  const worker = startProcess(settings.build.worker, { ...env, WORKFLOW_BUNDLE_PATH: settings.build.workflowBundle });
+  const workers = Array.from({ length: options.workers ?? 1 }, () =>
+    startProcess(settings.build.worker, { ...env, WORKFLOW_BUNDLE_PATH: settings.build.workflowBundle }),
+  );
   const api = startProcess(settings.build.api, env, API_NODE_FLAGS);
   const stop = async () => {
     await Promise.all(
-      [api, worker].map(async (child) => {
+      [api, ...workers].map(async (child) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -114,7 +128,8 @@ export async function startStack(settings: StackSettings, databaseUrl: string, t
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitFor('the API process', api, async () => (await fetch(`${url}/api/health`).catch(() => null))?.ok === true);
-    await waitFor('the worker process', worker, () => Promise.resolve(worker.output().includes('worker polling task queue')));
+    for (const worker of workers)
+      await waitFor('the worker process', worker, () => Promise.resolve(worker.output().includes('worker polling task queue')));
     const login = await fetch(`${url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -122,7 +137,7 @@ export async function startStack(settings: StackSettings, databaseUrl: string, t
     });
     if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
     const { token } = (await login.json()) as { token: string };
-    return { api: { url, pid: api.pid!, rssMb: () => rssMb(api.pid!) }, workerPid: worker.pid!, token, stop };
+    return { api: { url, pid: api.pid!, rssMb: () => rssMb(api.pid!) }, workerPid: workers[0].pid!, token, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -133,7 +148,12 @@ export async function startStack(settings: StackSettings, databaseUrl: string, t
  * A fresh database next to `serverUrl`'s (same server), migrated and empty, with an API and a
  * worker of its own; stop() ends them and drops the database.
  */
-export async function startFreshStack(settings: StackSettings, serverUrl: string, tag: string): Promise<FreshStack> {
+export async function startFreshStack(
+  settings: StackSettings,
+  serverUrl: string,
+  tag: string,
+  options: StackOptions = {},
+): Promise<FreshStack> {
   const database = `bebsy_bench_${tag.replace(/[^a-z0-9]/gi, '_')}_${Date.now()}_${process.pid}`;
   const databaseUrl = await ensureDatabase(serverUrl, database);
   const db = createDb(databaseUrl);
@@ -143,7 +163,7 @@ export async function startFreshStack(settings: StackSettings, serverUrl: string
   };
   try {
     await migrateToLatest(db);
-    const stack = await startStack(settings, databaseUrl, tag);
+    const stack = await startStack(settings, databaseUrl, tag, options);
     return {
       databaseUrl,
       db,
