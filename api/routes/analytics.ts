@@ -235,8 +235,9 @@ const analyticsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { readDb
         summary: 'Leaderboard: the referrers with the most referrals whose booking was confirmed',
         description:
           'Ranked by converted (referrals whose booking was confirmed), then referrals, then customer id. Without period: all time, from per-referrer ' +
-          'counters kept by triggers (an index scan). With period: the referrals submitted in the period, aggregated per referrer at request time ' +
-          `(its cost grows with the referrals in the period). paid / rewards_amount: referrals paid out and their rewards. ${DEFINITIONS.period}`,
+          'counters kept by triggers (an index scan). With period: the referrals submitted in the period, from per-referrer day and month ' +
+          'counters kept by the same triggers (only the referrers who can still reach the top are scored). ' +
+          `paid / rewards_amount: referrals paid out and their rewards. ${DEFINITIONS.period}`,
         security: [{ bearerAuth: [] }],
         querystring: Query({
           period: Type.Optional(reportPeriod('days; all time when absent')),
