@@ -36,9 +36,25 @@ describe('a referral number used again after a restore', () => {
     return row as { id: string; workflow_id: string; status: string; new_customer_email: string };
   }
 
+  /**
+   * Until the workflow waits for its booking: after the row's move to awaiting_booking it still
+   * takes the booking events that came first (takePendingBookingEvents). A restore before that
+   * activity ran fails the workflow there already (NotTheRowsWorkflow), and the booking's signal
+   * below would find it completed.
+   */
+  async function waitingForBooking(workflowId: string) {
+    const handle = system.client.workflow.getHandle(workflowId);
+    await eventually(async () => {
+      const { events = [] } = await handle.fetchHistory();
+      const taken = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'takePendingBookingEvents');
+      return taken && events.some((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(taken.eventId));
+    });
+  }
+
   it('gets a workflow of its own, and the lost referral’s workflow may not move, mail or pay it', async () => {
     const referrer = await createCustomer(system.app, token);
     const lost = await submit(referrer.referral_code, `${unique('lost')}@example.nl`);
+    await waitingForBooking(lost.workflow_id);
 
     // the restore: the referral is gone from the database, its workflow still waits for a booking
     await system.db.transaction(async (trx) => {
