@@ -45,7 +45,7 @@ describe('a referral number used again after a restore', () => {
   async function waitingForBooking(workflowId: string) {
     const handle = system.client.workflow.getHandle(workflowId);
     await eventually(async () => {
-      const { events = [] } = await handle.fetchHistory();
+      const events = (await handle.fetchHistory()).events ?? [];
       const taken = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'takePendingBookingEvents');
       return taken && events.some((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(taken.eventId));
     });
