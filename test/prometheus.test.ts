@@ -18,7 +18,6 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createDb } from '../db/knex.js';
 import { freePort } from '../scripts/infra/free-port.js';
 import { projectRoot } from '../scripts/infra/temporal-binaries.js';
 import { bookingBody } from './support/http.js';
@@ -114,26 +113,6 @@ async function until<T>(
   }
 }
 
-/**
- * Moves the ids of referrals and imports in the suite's own database far past those of the run's
- * shared database (and of other empty ones). Their workflow ids are made of them (referral-1,
- * customer-import-1: domain/workflow-ids.ts) and every suite of a run shares one Temporal
- * namespace on the dev server, so a fresh database would address the workflows that earlier
- * suites started for their own referral 1 or import 1: the submission's start (USE_EXISTING)
- * answers with that workflow, which runs on the earlier suite's task queue, whose worker is gone,
- * and the referral stays 'submitted' here. Alone (no earlier suite) the ids were free.
- */
-async function idsAfterTheSharedOnes(databaseUrl: string) {
-  const db = createDb(databaseUrl);
-  try {
-    for (const table of ['referrals', 'customer_imports']) {
-      await db.raw("SELECT setval(pg_get_serial_sequence(?, 'id'), ?, false)", [table, Date.now()]);
-    }
-  } finally {
-    await db.destroy();
-  }
-}
-
 /** Every panel query of every provisioned dashboard, Grafana's variables given the values Grafana would. */
 function dashboardQueries(): { dashboard: string; panel: string; expr: string }[] {
   const queries = [];
@@ -169,7 +148,6 @@ describe('dashboards and alerts against a real Prometheus scraping the API and t
       });
     });
     await ready;
-    await idsAfterTheSharedOnes(databaseUrl);
 
     const [apiPort, workerPort, sdkPort, promPort, deadPort] = await Promise.all([
       freePort(),
