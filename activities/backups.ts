@@ -214,10 +214,18 @@ export function createBackupActivities(deps: BackupDependencies) {
           );
           const stop = heartbeatEvery(5000, () => ({ dumpedBytes: m.bytes() }));
           try {
-            await Promise.all([store.write(name, body, signal), exited]);
-          } catch (error) {
-            child.kill('SIGKILL');
-            throw error;
+            // Both settle before the activity answers: a failed pg_dump's upload is aborted and
+            // cleaned up first, so a retry never overlaps it; a failed upload stops pg_dump at once
+            // (it would block on a pipe nobody reads). The first failure is the cause.
+            const failures: unknown[] = [];
+            await Promise.all([
+              store.write(name, body, signal).catch((error: unknown) => {
+                failures.push(error);
+                child.kill('SIGKILL');
+              }),
+              exited.catch((error: unknown) => void failures.push(error)),
+            ]);
+            if (failures.length) throw failures[0];
           } finally {
             stop();
             signal.removeEventListener('abort', onAbort);
