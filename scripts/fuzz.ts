@@ -178,48 +178,32 @@ async function main(): Promise<number> {
     '--no-color',
     ...(process.env.FUZZ_SEED ? ['--seed', process.env.FUZZ_SEED] : []),
   ];
+  /** One schemathesis run against the schema with the options every run shares. */
+  const schemathesis = (args: string[]) => run(schemathesisBin, ['--config-file', configFile, 'run', schema, ...common, ...args], { env });
   step(`schemathesis: all phases for ${MAX_TIME_S} s on ${schema}`);
-  const main = await run(
-    schemathesisBin,
-    [
-      '--config-file',
-      configFile,
-      'run',
-      schema,
-      ...common,
-      '--phases',
-      'examples,coverage,fuzzing,stateful',
-      '--max-time',
-      String(MAX_TIME_S),
-      '--exclude-path',
-      '/api/auth/logout',
-      '--report',
-      'junit,pytest',
-      '--report-dir',
-      reportDir,
-      ...(process.env.FUZZ_ARGS?.split(' ').filter(Boolean) ?? []),
-    ],
-    { env },
-  );
+  const main = await schemathesis([
+    '--phases',
+    'examples,coverage,fuzzing,stateful',
+    '--max-time',
+    String(MAX_TIME_S),
+    '--exclude-path',
+    '/api/auth/logout',
+    '--report',
+    'junit,pytest',
+    '--report-dir',
+    reportDir,
+    ...(process.env.FUZZ_ARGS?.split(' ').filter(Boolean) ?? []),
+  ]);
   // last: a successful sign-out ends the token every other request uses
   step('schemathesis: POST /api/auth/logout');
-  const logout = await run(
-    schemathesisBin,
-    [
-      '--config-file',
-      configFile,
-      'run',
-      schema,
-      ...common,
-      '--phases',
-      'examples,coverage,fuzzing',
-      '--max-examples',
-      '20',
-      '--include-path',
-      '/api/auth/logout',
-    ],
-    { env },
-  );
+  const logout = await schemathesis([
+    '--phases',
+    'examples,coverage,fuzzing',
+    '--max-examples',
+    '20',
+    '--include-path',
+    '/api/auth/logout',
+  ]);
 
   const errors = loggedErrors(apiLog);
   if (errors.length > 0) {

@@ -1,7 +1,10 @@
 import type { Db } from '../knex.js';
 
 /** The rows a workflow works on, by the workflow type that owns them. */
-export type OwnedRow = { table: 'referrals'; id: string } | { table: 'customer_imports'; id: string };
+export interface OwnedRow {
+  table: 'referrals' | 'customer_imports';
+  id: string;
+}
 
 /** The workflow id the row holds (the workflow that owns it), or null when there is no such row. */
 export async function rowWorkflowId(db: Db, row: OwnedRow): Promise<string | null> {

@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Db } from '../../db/knex.js';
+import { rowWorkflowId, type OwnedRow } from '../../db/repositories/workflow-owners.js';
 import { eventually } from './system.js';
 
 const { PENDING_ACTIVITY_STATE_STARTED } = proto.temporal.api.enums.v1.PendingActivityState;
@@ -52,16 +53,15 @@ export async function activityAttempts(handle: WorkflowHandle, activityType: str
   });
 }
 
-/** A handle on a referral's workflow by the id its row holds (workflows are never addressed by one derived from the number). */
-export async function referralWorkflow(on: { client: Client; db: Db }, referralId: string | number): Promise<WorkflowHandle> {
-  const row = await on.db('referrals').where({ id: referralId }).first<{ workflow_id: string } | undefined>('workflow_id');
-  if (!row) throw new Error(`no referral ${referralId}`);
-  return on.client.workflow.getHandle(row.workflow_id);
+/** A handle on the workflow of a referral or an import, by the id its row holds (rowWorkflowId, as the worker checks it). */
+async function rowWorkflow(on: { client: Client; db: Db }, row: OwnedRow): Promise<WorkflowHandle> {
+  const workflowId = await rowWorkflowId(on.db, row);
+  if (!workflowId) throw new Error(`no row ${row.id} in ${row.table}`);
+  return on.client.workflow.getHandle(workflowId);
 }
 
-/** A handle on a customer import's workflow by the id its row holds. */
-export async function importWorkflow(on: { client: Client; db: Db }, importId: string | number): Promise<WorkflowHandle> {
-  const row = await on.db('customer_imports').where({ id: importId }).first<{ workflow_id: string } | undefined>('workflow_id');
-  if (!row) throw new Error(`no import ${importId}`);
-  return on.client.workflow.getHandle(row.workflow_id);
-}
+export const referralWorkflow = (on: { client: Client; db: Db }, id: string | number) =>
+  rowWorkflow(on, { table: 'referrals', id: String(id) });
+
+export const importWorkflow = (on: { client: Client; db: Db }, id: string | number) =>
+  rowWorkflow(on, { table: 'customer_imports', id: String(id) });
