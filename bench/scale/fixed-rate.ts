@@ -4,11 +4,13 @@
  * across the whole table (spreadCursors), status filters and searches over customers and
  * referrals, 3,000 distinct URLs. Baseline: the same mix at a gentle
  * 10 requests/s, so the ratio shows what the load adds. Target: p99 ≤ 200 ms at 200 req/s.
+ * Then where the tail comes from: the API pool's waiting acquires during the loaded run, and
+ * each kind of URL (search by term kind, cursor pages, first pages and filters) on its own.
  */
 import autocannon from 'autocannon';
 import type { Db } from '../../db/knex.js';
 import { encodeCursor, type SortOrder } from '../../db/repositories/keyset.js';
-import { ms } from '../stats.js';
+import { ms, summarise, table } from '../stats.js';
 import type { ScaleBench, ScaleBenchContext } from './context.js';
 import { customerSearchTerms, referralSearchTerms } from './search-terms.js';
 
@@ -18,6 +20,9 @@ const SECONDS = 30;
 const BASELINE_SECONDS = 10;
 const CONNECTIONS = 40;
 const TARGET_P99_MS = 200;
+/** Requests of each kind in the one-at-a-time pass. */
+const SEQUENTIAL_PER_KIND = 40;
+const POOL_SAMPLE_MS = 100;
 
 /** URLs in the mix: 1,000 of each kind (searches, then pages and filters), cycled in order. */
 const URLS_PER_KIND = 1_000;
@@ -57,7 +62,13 @@ async function spreadCursors(
   );
 }
 
-async function requestMix({ db }: ScaleBenchContext): Promise<string[]> {
+/** One URL of the mix and its kind, for the per-kind figures that show where the tail comes from. */
+interface MixUrl {
+  path: string;
+  kind: string;
+}
+
+async function requestMix({ db }: ScaleBenchContext): Promise<MixUrl[]> {
   const customers = { table: 'customers', time: 'created_at' };
   const referrals = { table: 'referrals', time: 'submitted_at' };
   const [customerTerms, referralTerms, customerCursors, referralCursors, approvedCursors, oldestCursors] = await Promise.all([
@@ -69,29 +80,80 @@ async function requestMix({ db }: ScaleBenchContext): Promise<string[]> {
     spreadCursors(db, referrals, CURSORS_PER_KIND, 'asc'),
   ]);
   // the third URL of each step: a cursor page (every other step, the four kinds in turn) or a first page / filter
-  const cursorPage = (k: number, n: number) =>
+  const cursorPage = (k: number, n: number): MixUrl =>
     [
-      `/api/customers?limit=20&cursor=${customerCursors[n]}`,
-      `/api/referrals?limit=20&cursor=${referralCursors[n]}`,
-      `/api/referrals?limit=20&status=approved&cursor=${approvedCursors[n]}`,
-      `/api/referrals?limit=20&sort=oldest&cursor=${oldestCursors[n]}`,
+      { path: `/api/customers?limit=20&cursor=${customerCursors[n]}`, kind: 'customers, cursor page' },
+      { path: `/api/referrals?limit=20&cursor=${referralCursors[n]}`, kind: 'referrals, cursor page' },
+      { path: `/api/referrals?limit=20&status=approved&cursor=${approvedCursors[n]}`, kind: 'referrals approved, cursor page' },
+      { path: `/api/referrals?limit=20&sort=oldest&cursor=${oldestCursors[n]}`, kind: 'referrals oldest first, cursor page' },
     ][k];
-  const firstPage = (k: number) =>
+  const firstPage = (k: number): MixUrl =>
     [
-      '/api/customers?limit=20',
-      '/api/referrals?limit=20',
-      '/api/referrals?limit=20&status=pending_approval',
-      '/api/referrals?limit=20&flagged=true&period=30',
+      { path: '/api/customers?limit=20', kind: 'customers, first page' },
+      { path: '/api/referrals?limit=20', kind: 'referrals, first page' },
+      { path: '/api/referrals?limit=20&status=pending_approval', kind: 'referrals pending approval, first page' },
+      { path: '/api/referrals?limit=20&flagged=true&period=30', kind: 'referrals flagged in 30 d, first page' },
     ][k];
-  const paths: string[] = [];
+  const urls: MixUrl[] = [];
   for (let i = 0; i < URLS_PER_KIND; i++) {
-    paths.push(
-      `/api/customers?limit=20&search=${encodeURIComponent(customerTerms[i % customerTerms.length])}`,
-      `/api/referrals?limit=20&search=${encodeURIComponent(referralTerms[i % referralTerms.length])}`,
+    const customerTerm = customerTerms[i % customerTerms.length];
+    const referralTerm = referralTerms[i % referralTerms.length];
+    urls.push(
+      { path: `/api/customers?limit=20&search=${encodeURIComponent(customerTerm.text)}`, kind: `customer search: ${customerTerm.kind}` },
+      { path: `/api/referrals?limit=20&search=${encodeURIComponent(referralTerm.text)}`, kind: `referral search: ${referralTerm.kind}` },
       i % 2 === 0 ? cursorPage((i / 2) % 4, Math.floor(i / 8)) : firstPage(((i - 1) / 2) % 4),
     );
   }
-  return paths;
+  return urls;
+}
+
+/**
+ * Where the tail comes from, without load: up to SEQUENTIAL_PER_KIND URLs of each kind, one
+ * request at a time (after the loaded run, so the cache is as warm as the mix keeps it), each
+ * timed from send to the last byte; a row per kind, slowest p95 first.
+ */
+async function latencyByKind(context: ScaleBenchContext, urls: MixUrl[]): Promise<string[]> {
+  const byKind = new Map<string, number[]>();
+  for (const url of urls) {
+    const times = byKind.get(url.kind) ?? [];
+    if (times.length >= SEQUENTIAL_PER_KIND) continue;
+    byKind.set(url.kind, times);
+    const started = performance.now();
+    const response = await fetch(`${context.api.url}${url.path}`, { headers: { authorization: `Bearer ${context.token}` } });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`${url.path} answered ${response.status}`);
+    times.push(performance.now() - started);
+  }
+  const rows = [...byKind].map(([kind, times]) => ({ kind, ...summarise(times) })).sort((a, b) => b.p95 - a.p95);
+  return table(
+    [
+      ['kind (one request at a time)', 'n', 'p50', 'p95', 'max'],
+      ...rows.map((row) => [row.kind, String(row.count), ms(row.p50), ms(row.p95), ms(row.max)]),
+    ],
+    ['l', 'r', 'r', 'r', 'r'],
+  ).split('\n');
+}
+
+/**
+ * The API's database pool while the loaded run goes on: its own gauge
+ * (bebsy_db_pool_connections{state="waiting"}: acquires queued for a connection) read from
+ * /metrics every POOL_SAMPLE_MS.
+ */
+function samplePoolWaits(context: ScaleBenchContext): () => { samples: number; withWaiters: number; maxWaiting: number } {
+  const waiting: number[] = [];
+  const timer = setInterval(() => {
+    fetch(`${context.api.url}/metrics`)
+      .then((response) => response.text())
+      .then((text) => {
+        const value = /^bebsy_db_pool_connections\{[^}]*state="waiting"[^}]*\} (\d+)/m.exec(text)?.[1];
+        if (value !== undefined) waiting.push(Number(value));
+      })
+      .catch(() => {});
+  }, POOL_SAMPLE_MS);
+  return () => {
+    clearInterval(timer);
+    return { samples: waiting.length, withWaiters: waiting.filter((n) => n > 0).length, maxWaiting: Math.max(0, ...waiting) };
+  };
 }
 
 async function run(context: ScaleBenchContext, paths: string[], rate: number, seconds: number) {
@@ -112,13 +174,18 @@ async function run(context: ScaleBenchContext, paths: string[], rate: number, se
 }
 
 export const benchFixedRate: ScaleBench = async (context) => {
-  const paths = await requestMix(context);
+  const urls = await requestMix(context);
+  const paths = urls.map((url) => url.path);
   context.log(
     `fixed rate: baseline ${BASELINE_SECONDS}s at ${BASELINE_RATE} req/s, then ${SECONDS}s at ${RATE} req/s over ${paths.length} list/search URLs`,
   );
   const baseline = await run(context, paths, BASELINE_RATE, BASELINE_SECONDS);
+  const poolWaits = samplePoolWaits(context);
   const loaded = await run(context, paths, RATE, SECONDS);
+  const pool = poolWaits();
   const achieved = loaded.requests.total / SECONDS;
+  context.log(`fixed rate: each kind on its own, one request at a time`);
+  const byKind = await latencyByKind(context, urls);
   return {
     name: `list and search endpoints at a fixed ${RATE} req/s`,
     lines: [
@@ -126,6 +193,8 @@ export const benchFixedRate: ScaleBench = async (context) => {
       `baseline   ${BASELINE_RATE} req/s: p50 ${ms(baseline.latency.p50)}  p99 ${ms(baseline.latency.p99)}`,
       `loaded     ${achieved.toFixed(1)} req/s achieved: p50 ${ms(loaded.latency.p50)}  p97.5 ${ms(loaded.latency.p97_5)}  p99 ${ms(loaded.latency.p99)}  max ${ms(loaded.latency.max)}`,
       `ratio      loaded p99 / baseline p99 = ${(loaded.latency.p99 / baseline.latency.p99).toFixed(2)}`,
+      `pool       while loaded: acquires waiting for a connection in ${pool.withWaiters} of ${pool.samples} samples (every ${POOL_SAMPLE_MS} ms), at most ${pool.maxWaiting}`,
+      ...byKind,
     ],
     targets: [
       {

@@ -1,12 +1,18 @@
 import type { Db } from '../../db/knex.js';
 
+/** A search box's input and what kind of value it is (for the per-kind figures). */
+export interface SearchTerm {
+  text: string;
+  kind: string;
+}
+
 /**
  * What admins type into the search boxes, drawn from the seeded rows themselves so that every
  * term finds something: a whole email, the part before the @, a surname, a full name, a
  * customer number, a referral code (customers); a friend's email, its local part, a booking
  * reference, a referrer code, a referral id (referrals). Deterministic: the same rows each run.
  */
-export async function customerSearchTerms(db: Db, count: number): Promise<string[]> {
+export async function customerSearchTerms(db: Db, count: number): Promise<SearchTerm[]> {
   const rows: { name: string; email: string; bebsy_customer_id: string; referral_code: string }[] = await db('customers')
     .select('name', 'email', 'bebsy_customer_id', 'referral_code')
     .whereRaw('id % 997 = 0')
@@ -15,22 +21,22 @@ export async function customerSearchTerms(db: Db, count: number): Promise<string
   return rows.map((row, i) => {
     switch (i % 6) {
       case 0:
-        return row.email;
+        return { text: row.email, kind: 'email' };
       case 1:
-        return row.email.split('@')[0];
+        return { text: row.email.split('@')[0], kind: 'local part' };
       case 2:
-        return row.name.split(' ').at(-1)!;
+        return { text: row.name.split(' ').at(-1)!, kind: 'surname' };
       case 3:
-        return row.name;
+        return { text: row.name, kind: 'full name' };
       case 4:
-        return row.bebsy_customer_id;
+        return { text: row.bebsy_customer_id, kind: 'customer number' };
       default:
-        return row.referral_code;
+        return { text: row.referral_code, kind: 'referral code' };
     }
   });
 }
 
-export async function referralSearchTerms(db: Db, count: number): Promise<string[]> {
+export async function referralSearchTerms(db: Db, count: number): Promise<SearchTerm[]> {
   const rows: { id: string; new_customer_email: string; booking_reference: string | null; referral_code: string }[] = await db(
     'referrals as r',
   )
@@ -42,15 +48,17 @@ export async function referralSearchTerms(db: Db, count: number): Promise<string
   return rows.map((row, i) => {
     switch (i % 5) {
       case 0:
-        return row.new_customer_email;
+        return { text: row.new_customer_email, kind: "friend's email" };
       case 1:
-        return row.new_customer_email.split('@')[0];
+        return { text: row.new_customer_email.split('@')[0], kind: "friend's local part" };
       case 2:
-        return row.booking_reference ?? row.new_customer_email;
+        return row.booking_reference
+          ? { text: row.booking_reference, kind: 'booking reference' }
+          : { text: row.new_customer_email, kind: "friend's email" };
       case 3:
-        return row.referral_code;
+        return { text: row.referral_code, kind: 'referrer code' };
       default:
-        return String(row.id);
+        return { text: String(row.id), kind: 'referral id' };
     }
   });
 }

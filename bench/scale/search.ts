@@ -14,7 +14,7 @@ const TARGET_P95_MS = 25;
 const TARGET_RATIO = 1.5;
 
 export const benchCustomerSearch: ScaleBench = async ({ api, db, token, log }) => {
-  const terms = await customerSearchTerms(db, TERMS);
+  const terms = (await customerSearchTerms(db, TERMS)).map((term) => term.text);
   log(`customer search: ${terms.length} terms x ${ROUNDS} rounds, API vs the same repository call in-process`);
   const apiTimes: number[] = [];
   const sqlTimes: number[] = [];
