@@ -19,8 +19,10 @@ import {
 
 /**
  * Sending email, exactly once per idempotency key (business ids + message, e.g.
- * `referral-123:reward_paid`). The message is rendered and stored in `email_outbox` once;
- * retries send the stored copy, so a provider sees the same payload under the same key.
+ * `referral-123-k7mq2xpa:reward_paid:<recipient>`: a referral's workflow id, never its number
+ * alone; `referralEmailKey` in notifications.ts). The message is rendered and stored in
+ * `email_outbox` once; retries send the stored copy, so a provider sees the same payload under
+ * the same key.
  *
  * The transport is `email.transport` (EMAIL_TRANSPORT), one module each in
  * activities/email-transports/ that only sends a stored row:

@@ -43,9 +43,23 @@ export function notificationMessages(notification: ReferralNotification, r: Noti
 }
 
 /**
+ * The idempotency key of one referral email: `<workflow id>:<notification>:<recipient>`, e.g.
+ * `referral-123-k7mq2xpa:reward_paid:sanne@example.nl`. The referral's workflow id (its row's
+ * `workflow_id`), not its number: a database restored from a backup numbers new referrals again
+ * from ids that lost referrals had, and a key of the number alone would make the new referral's
+ * email a repeat of the lost one's at the provider (Resend drops a reused Idempotency-Key for
+ * 24 hours; SMTP's Message-ID is derived from the key). A referral whose row still holds an
+ * older `referral-<id>` workflow id keeps the key it had before. See docs/architecture.md.
+ */
+export const referralEmailKey = (workflowId: string, notification: ReferralNotification, to: string): string =>
+  `${workflowId}:${notification}:${to}`;
+
+/**
  * `notifyReferral`: reads the referral's facts and sends each message of a notification
- * through `sendEmail`, keyed by referral, notification and recipient, so a retry (or a
- * replayed workflow) never sends one twice.
+ * through `sendEmail`, keyed by the referral's workflow id, notification and recipient
+ * (`referralEmailKey`), so a retry (or a replayed workflow) never sends one twice. The workflow
+ * id is the row's: the worker has checked that the calling workflow owns the row
+ * (worker/workflow-ownership.ts).
  */
 export function createNotificationActivities(
   db: Db,
@@ -58,7 +72,7 @@ export function createNotificationActivities(
       if (!facts) throw new Error(`Referral ${referralId} does not exist`);
       const messages = notificationMessages(notification, facts, adminRecipients);
       for (const message of messages) {
-        await sendEmail({ idempotencyKey: `referral-${referralId}:${notification}:${message.to}`, message });
+        await sendEmail({ idempotencyKey: referralEmailKey(facts.workflow_id, notification, message.to), message });
       }
       return messages.length;
     },

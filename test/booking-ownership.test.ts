@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bookingBody, freshFriend, getReferralJson, sendBookingWebhook, submitReferral } from './support/http.js';
 import { adminToken, createCustomer, eventually, startTestSystem, unique, type TestSystem } from './support/system.js';
+import { referralRowWorkflowId } from './support/workflows.js';
 
 /**
  * Who gets the credit for a booking (money leaves the company on every paid referral). A
@@ -86,8 +87,9 @@ describe('a booking belongs to the referred friend, not to whoever typed its ref
     assert.equal(pending.flagged, true);
     assert.deepEqual(pending.flag_reasons, ['booking_customer_mismatch']);
     // Auto-approve is on: a clean referral is approved at once; this one waits for a human.
+    const workflowId = await referralRowWorkflowId(system.db, String(body.id));
     await eventually(
-      async () => (await emailsTo(admins, 'admin_flagged').where('idempotency_key', 'like', `referral-${body.id}:%`)).length === 1,
+      async () => (await emailsTo(admins, 'admin_flagged').where('idempotency_key', 'like', `${workflowId}:%`)).length === 1,
     );
     assert.equal((await referral(String(body.id))).status, 'pending_approval', 'not auto-approved');
     assert.deepEqual(await emailsTo(referrer.email, 'friend_booked'), [], 'the referrer is not told that the reference exists');

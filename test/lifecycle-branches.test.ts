@@ -4,7 +4,7 @@ import { referralStateQuery } from '../workflows/definitions.js';
 import { assertError } from './support/http.js';
 import { Gates } from './support/gates.js';
 import { adminToken, createCustomer, eventually, signedWebhook, startTestSystem, unique, type TestSystem } from './support/system.js';
-import { referralWorkflow, scheduledActivities } from './support/workflows.js';
+import { referralRowWorkflowId, referralWorkflow, scheduledActivities } from './support/workflows.js';
 
 /** Every non-timer branch of the lifecycle, through the HTTP API with a real worker. */
 describe('referral lifecycle branches', () => {
@@ -144,10 +144,11 @@ describe('referral lifecycle branches', () => {
     const waiting = await settled(autoApproving, id, 'awaiting_booking');
     assert.equal(waiting.flagged, true);
     assert.deepEqual(waiting.flag_reasons, ['similar_to_referrer_email']);
+    const workflowId = await referralRowWorkflowId(autoApproving.db, id);
     const alerts = await eventually(async () => {
       const rows = await autoApproving
         .db('email_outbox')
-        .where('idempotency_key', 'like', `referral-${id}:admin_flagged:%`)
+        .where('idempotency_key', 'like', `${workflowId}:admin_flagged:%`)
         .orderBy('to_address');
       return rows.length === 2 && rows;
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminToken, createCustomer, eventually, signedWebhook, startTestSystem, unique, type TestSystem } from './support/system.js';
+import { referralRowWorkflowId } from './support/workflows.js';
 
 describe('a referral from submission to paid, through the HTTP API with a real worker', () => {
   let system: TestSystem;
@@ -84,8 +85,12 @@ describe('a referral from submission to paid, through the HTTP API with a real w
 
     // Each moment announced once, in the recipient's language (the friend's from the form, the
     // referrer's from their customer record), through the outbox (no RESEND_API_KEY).
+    // Keyed by the row's workflow id, not the referral's number: after a restore from a backup a
+    // new referral takes a lost one's number, and its emails must not repeat the lost one's keys.
+    const workflowId = await referralRowWorkflowId(system.db, id);
+    assert.equal(paid.workflow.id, workflowId);
     const emails = await eventually(async () => {
-      const rows = await system.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:%`).orderBy('kind');
+      const rows = await system.db('email_outbox').where('idempotency_key', 'like', `${workflowId}:%`).orderBy('kind');
       // stored first, then marked sent: wait for the last one's delivery too
       return rows.length === 4 && rows.every((row: { status: string }) => row.status !== 'queued') && rows;
     });
@@ -97,6 +102,16 @@ describe('a referral from submission to paid, through the HTTP API with a real w
         ['reward_approved', referrer.email, 'sent', 'nl'],
         ['reward_paid', referrer.email, 'sent', 'nl'],
       ],
+    );
+    assert.deepEqual(
+      emails.map((e: { idempotency_key: string }) => e.idempotency_key),
+      emails.map((e: { kind: string; to_address: string }) => `${workflowId}:${e.kind}:${e.to_address}`),
+      'each key is <workflow id>:<notification>:<recipient>',
+    );
+    assert.deepEqual(
+      await system.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:%`),
+      [],
+      'no key of the referral number alone',
     );
     assert.ok(emails[3].text.includes(paid.reward.voucher_code), 'the paid email carries the voucher code');
     assert.match(emails[3].text, /€ 25,00/);

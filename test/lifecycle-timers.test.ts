@@ -102,7 +102,7 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
     assert.equal(result.status, 'expired');
     assert.equal(await statusOf(referral.id), 'expired');
     const gentleNote = await db('email_outbox')
-      .where({ idempotency_key: `referral-${referral.id}:referral_expired:${referrerEmail}` })
+      .where({ idempotency_key: `${referral.workflow_id}:referral_expired:${referrerEmail}` })
       .first();
     assert.equal(gentleNote?.status, 'sent', 'the referrer hears that the friend did not book');
     // The server skipped the 90 days; the row's timestamp is workflow time, 90 days on.
@@ -262,7 +262,7 @@ describe('durable timers of the referral lifecycle (time-skipping server)', () =
           `${notification} was retried through the day (${attempts.get(notification)} attempts)`,
         );
       }
-      assert.deepEqual(await db('email_outbox').where('idempotency_key', 'like', `referral-${referral.id}:%`), []);
+      assert.deepEqual(await db('email_outbox').where('idempotency_key', 'like', `${referral.workflow_id}:%`), []);
     } finally {
       failing.shutdown();
       await failingRun;

@@ -149,7 +149,7 @@ describe('a worker killed mid-lifecycle', () => {
     assert.deepEqual(transitions, ['referral.awaiting_booking', 'referral.pending_approval', 'referral.approved', 'referral.paid']);
     const emails = await eventually(
       async () => {
-        const rows = await system.db('email_outbox').where('idempotency_key', 'like', `referral-${id}:%`).pluck('kind');
+        const rows = await system.db('email_outbox').where('idempotency_key', 'like', `${handle.workflowId}:%`).pluck('kind');
         return rows.length >= 4 && rows;
       },
       { timeoutMs: 30_000 },
@@ -162,7 +162,7 @@ describe('a worker killed mid-lifecycle', () => {
     // At the provider (a local server speaking Resend's API): one message per event, however often the worker was killed.
     const atProvider = await eventually(
       async () => {
-        const mine = resend.delivered.filter((d) => d.idempotencyKey?.startsWith(`referral-${id}:`));
+        const mine = resend.delivered.filter((d) => d.idempotencyKey?.startsWith(`${handle.workflowId}:`));
         return mine.length >= 4 && mine;
       },
       { timeoutMs: 30_000 },

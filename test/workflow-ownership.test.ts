@@ -53,19 +53,32 @@ describe('a referral number used again after a restore', () => {
 
   it('gets a workflow of its own, and the lost referral’s workflow may not move, mail or pay it', async () => {
     const referrer = await createCustomer(system.app, token);
-    const lost = await submit(referrer.referral_code, `${unique('lost')}@example.nl`);
+    const friend = `${unique('friend')}@example.nl`;
+    const lost = await submit(referrer.referral_code, friend);
     await waitingForBooking(lost.workflow_id);
+    const welcomeTo = async () => system.db('email_outbox').where({ kind: 'friend_welcome', to_address: friend }).first();
+    const lostWelcome = await eventually(async () => {
+      const row = await welcomeTo();
+      return row?.status === 'sent' && row;
+    });
 
-    // the restore: the referral is gone from the database, its workflow still waits for a booking
+    // the restore: the referral (and its email) is gone from the database, its workflow still waits for a booking
     await system.db.transaction(async (trx) => {
       await trx('audit_log').where({ entity_type: 'referral', entity_id: lost.id }).delete();
+      await trx('email_outbox').where({ id: lostWelcome.id }).delete();
       await trx('referrals').where({ id: lost.id }).delete();
       await trx.raw("SELECT setval(pg_get_serial_sequence('referrals', 'id'), ?, false)", [Number(lost.id)]);
     });
 
-    const taker = await submit(referrer.referral_code, `${unique('taker')}@example.nl`);
+    // the same friend referred again: the new referral takes the lost one's number
+    const taker = await submit(referrer.referral_code, friend);
     assert.equal(taker.id, lost.id, 'the new referral took the lost one’s number');
     assert.notEqual(taker.workflow_id, lost.workflow_id, 'and a workflow id of its own');
+    // Its welcome to the same friend has a key of its own: a provider that still remembers the
+    // lost one's key (Resend, for 24 hours) would otherwise drop it as a repeat.
+    const takerWelcome = await eventually(welcomeTo);
+    assert.equal(takerWelcome.idempotency_key, `${taker.workflow_id}:friend_welcome:${friend}`);
+    assert.notEqual(takerWelcome.idempotency_key, lostWelcome.idempotency_key);
     const takerRun = await system.client.workflow.getHandle(taker.workflow_id).describe();
     assert.equal(takerRun.status.name, 'RUNNING');
     assert.equal(takerRun.type, 'referralLifecycle');

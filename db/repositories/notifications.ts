@@ -5,6 +5,8 @@ import type { Db } from '../knex.js';
 /** What a referral's notifications say (activities/notifications.ts): the referral, its referrer and its voucher. */
 export interface NotificationFacts {
   id: string;
+  /** The referral's workflow id, as its row holds it: the emails' idempotency keys begin with it. */
+  workflow_id: string;
   new_customer_email: string;
   new_customer_locale: Locale | null;
   flag_reasons: FlagReason[];
@@ -24,6 +26,7 @@ export async function notificationFacts(db: Db, referralId: string): Promise<Not
     .where('r.id', referralId)
     .first(
       'r.id',
+      'r.workflow_id',
       'r.new_customer_email',
       'r.new_customer_locale',
       'r.flag_reasons',

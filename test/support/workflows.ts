@@ -65,3 +65,13 @@ export const referralWorkflow = (on: { client: Client; db: Db }, id: string | nu
 
 export const importWorkflow = (on: { client: Client; db: Db }, id: string | number) =>
   rowWorkflow(on, { table: 'customer_imports', id: String(id) });
+
+/**
+ * A referral's workflow id as its row holds it (rowWorkflowId): each of the referral's emails is
+ * keyed `<workflow id>:<notification>:<recipient>` (activities/notifications.ts).
+ */
+export async function referralRowWorkflowId(db: Db, id: string | number): Promise<string> {
+  const workflowId = await rowWorkflowId(db, { table: 'referrals', id: String(id) });
+  if (!workflowId) throw new Error(`no referral ${id}`);
+  return workflowId;
+}

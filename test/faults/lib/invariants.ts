@@ -54,12 +54,23 @@ export const ENDS: Record<JourneyKind, End> = {
   },
 };
 
-/** The idempotency keys of the emails a journey's referral must send. */
-export function expectedEmailKeys(journey: Journey): string[] {
+/**
+ * The idempotency keys of the emails a journey's referral must send: its row's workflow id,
+ * the notification and the recipient (activities/notifications.ts), given the workflow id of
+ * each referral row by its id.
+ */
+export function expectedEmailKeys(journey: Journey, workflowIds: Map<string, string>): string[] {
   if (!journey.referralId) return [];
+  const workflowId = workflowIds.get(journey.referralId) ?? `(no referral row ${journey.referralId})`;
   return ENDS[journey.kind].emails.map(
-    ([notification, to]) => `referral-${journey.referralId}:${notification}:${to === 'friend' ? journey.friend : journey.referrer.email}`,
+    ([notification, to]) => `${workflowId}:${notification}:${to === 'friend' ? journey.friend : journey.referrer.email}`,
   );
+}
+
+/** The workflow id of each referral row, by the referral's id. */
+async function referralWorkflowIds(db: FaultSystem['db']): Promise<Map<string, string>> {
+  const rows: { id: string; workflow_id: string }[] = await db('referrals').select('id', 'workflow_id');
+  return new Map(rows.map((r) => [String(r.id), r.workflow_id]));
 }
 
 const submitted = (journeys: Journey[]) => journeys.filter((j) => j.referralId !== null);
@@ -79,7 +90,8 @@ export interface Settled {
 export async function settle(system: FaultSystem, journeys: Journey[], { timeoutMs = 120_000 } = {}): Promise<Settled> {
   const started = Date.now();
   const mine = submitted(journeys);
-  const keys = mine.flatMap(expectedEmailKeys);
+  const workflowIds = await referralWorkflowIds(system.db);
+  const keys = mine.flatMap((j) => expectedEmailKeys(j, workflowIds));
   let endedMs: number | null = null;
   for (;;) {
     const rows: { id: string; status: string }[] = await system.db('referrals').select('id', 'status');
@@ -234,7 +246,8 @@ export async function endChecks(system: FaultSystem, journeys: Journey[], { hist
   );
 
   // Emails: at the provider (what people receive) and in the outbox (what the platform thinks it sent).
-  const expected = new Set(mine.flatMap(expectedEmailKeys));
+  const workflowIds = new Map(referrals.map((r) => [String(r.id), r.workflow_id]));
+  const expected = new Set(mine.flatMap((j) => expectedEmailKeys(j, workflowIds)));
   const deliveredPerKey = countBy(resend.delivered.map((d) => d.idempotencyKey ?? '(no key)'));
   const twice = Object.entries(deliveredPerKey).filter(([, n]) => n > 1);
   const missing = [...expected].filter((k) => !deliveredPerKey[k]);
