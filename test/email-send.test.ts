@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { MAX_EMAIL_KEY_LENGTH, referralEmailKey } from '../activities/notifications.js';
 import { createEmailActivities, EMAIL_PERMANENT_FAILURE, EMAIL_PROVIDER_ERROR, type OutboxRow } from '../activities/email.js';
 import { loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
@@ -107,6 +108,31 @@ describe('sendEmail', () => {
       assert.equal(row.status, 'sent');
       assert.equal(row.provider_message_id, resend.delivered[0].id);
       assert.equal(row.attempts, 1);
+    });
+
+    it('a referral email to the longest address there is (254 characters) is sent once, under a key that still fits Resend and the outbox', async () => {
+      const workflowId = `referral-${unique()}-k7mq2xpa`;
+      const longAddress = (local: string) => `${local}@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.nl`.padStart(254, 'x');
+      const [first, second] = [longAddress('sanne'), longAddress('daan')];
+      assert.equal(first.length, 254);
+      const keys = [first, second].map((to) => referralEmailKey(workflowId, 'admin_flagged', to));
+      assert.ok(keys.every((key) => key.length <= MAX_EMAIL_KEY_LENGTH && key.startsWith(`${workflowId}:admin_flagged:sha256-`)));
+      assert.notEqual(keys[0], keys[1], 'one key per recipient');
+      for (const [i, to] of [first, second].entries()) {
+        await sendEmail({ idempotencyKey: keys[i], message: { ...sampleMessage('admin_flagged', 'nl'), to } });
+        await sendEmail({ idempotencyKey: keys[i], message: { ...sampleMessage('admin_flagged', 'nl'), to } });
+      }
+      assert.deepEqual(
+        resend.requests.map((request) => [request.headers.idempotencyKey, request.body.to]),
+        [
+          [keys[0], [first]],
+          [keys[1], [second]],
+        ],
+      );
+      assert.deepEqual(
+        (await outboxRows(keys[0])).map((row) => [row.status, row.to_address]),
+        [['sent', first]],
+      );
     });
 
     it('a retry with the same key does not send again', async () => {
