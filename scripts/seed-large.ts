@@ -12,8 +12,8 @@
  * `npm start` uses (DATA_DIR/postgres, database bebsy_referrals): the running one when
  * `npm start` is up, otherwise started for the run and stopped after it.
  *
- * Generated referrals have no workflow: their workflow_id is `referral-<id>` as for real ones,
- * but no such workflow runs in Temporal, so the admin UI's live detail (a workflow query) and
+ * Generated referrals have no workflow: their workflow_id is `referral-<id>` (real ones carry a
+ * random part too: domain/workflow-ids.ts), but no such workflow runs in Temporal, so the admin UI's live detail (a workflow query) and
  * admin actions on them fail or find nothing, and no timer will expire, approve or pay them.
  * They exist to exercise lists, search, exports, analytics and benchmarks at scale. Status
  * changes follow the lifecycle's rules and settings (REFERRAL_EXPIRY_DAYS, REWARD_HOLD_DAYS,

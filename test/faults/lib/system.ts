@@ -61,8 +61,8 @@ export async function startFaultSystem(options: FaultSystemOptions = {}): Promis
   const databaseUrl = await ensureDatabase(serverUrl, database);
   const db = createDb(databaseUrl, { pool: { min: 0, max: 4, idleTimeoutMillis: 1_000, connectionTimeoutMillis: 10_000 } });
   await migrateToLatest(db);
-  // Workflow ids come from referral ids (referral-<id>), and the scenarios share a Temporal
-  // namespace: each database numbers its referrals from a range of its own.
+  // Each database numbers its referrals from a range of its own, so ids (and the email keys and
+  // invariants keyed by them) never repeat between scenarios sharing one Temporal namespace.
   await db.raw(`SELECT setval(pg_get_serial_sequence('referrals', 'id'), ?)`, [randomInt(1, 1_000_000) * 1_000_000]);
 
   const resend = await startFakeResend();
