@@ -16,7 +16,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { apiLoggerOptions, buildApi, type ApiApp } from '../api/app.js';
+import { apiLogDestination, apiLoggerOptions, buildApi, type ApiApp } from '../api/app.js';
 import { loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { createCustomer } from '../db/repositories/customers.js';
@@ -323,7 +323,7 @@ async function main(): Promise<number> {
       db,
       temporal: { client, namespace: config.temporal.namespace, taskQueue, webUrl: config.temporal.webUrl },
       // The app's own logger settings (as api/server.ts gets them), written to a file instead of stdout.
-      logger: config.logLevel === 'silent' ? false : { ...apiLoggerOptions(config.logLevel), file: apiLogFile },
+      logger: config.logLevel === 'silent' ? false : { ...apiLoggerOptions(config.logLevel), stream: apiLogDestination(apiLogFile) },
     });
     cleanups.push(() => app.close());
     await app.listen({ host: '127.0.0.1', port: 0 });

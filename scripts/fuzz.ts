@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { apiLoggerOptions, buildApi } from '../api/app.js';
+import { apiLogDestination, apiLoggerOptions, buildApi } from '../api/app.js';
 import { loadConfig } from '../config/env.js';
 import { openDatabase } from '../db/connect.js';
 import { referralSearchAttributes } from '../domain/search-attributes.js';
@@ -146,7 +146,7 @@ async function main(): Promise<number> {
       webUrl: config.temporal.webUrl,
     },
     // info: the request lines too, so an error names the request it answered
-    logger: { ...apiLoggerOptions('info'), file: apiLog },
+    logger: { ...apiLoggerOptions('info'), stream: apiLogDestination(apiLog) },
   });
   stops.push(() => app.close());
   const base = await app.listen({ host: '127.0.0.1', port });
