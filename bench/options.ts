@@ -69,7 +69,7 @@ const spec = {
     help: 'keep-alive connections of the open-loop generator',
   },
   referrers: { env: 'BENCH_REFERRERS', default: 50, min: 1, max: 10_000, help: 'pre-created referrer customers' },
-  'target-ratio': { env: 'BENCH_TARGET_RATIO', default: 0.8, min: 0, max: 100, help: 'target API/direct throughput ratio' },
+  'target-ratio': { env: 'BENCH_TARGET_RATIO', default: 0.9, min: 0, max: 100, help: 'target API/direct throughput ratio' },
   'target-p99': { env: 'BENCH_TARGET_P99_MS', default: 50, min: 0, max: 100_000, help: 'target p99 latency (ms)' },
   'lcp-rows': {
     env: 'BENCH_LCP_ROWS',
