@@ -12,15 +12,29 @@ import { build } from 'esbuild';
 export const SERVER_OUT_DIR = path.resolve('dist/server');
 
 /**
- * Node flags the API process runs with (deploy/Dockerfile's CMD says the same): a young
- * generation of 8 MB semi-spaces instead of 16 MB. The API allocates briefly per request and per
- * export chunk; with the default V8 keeps up to ~40 MB more of that garbage resident, which took
- * a 2M-row export after 20 s of list traffic at 200 req/s to 202–206 MB RSS; with 8 MB 175–181 MB
- * at the same export speed (8.5–8.9 s). 4 MB was worse (203 MB): more short-lived objects
- * survive into the old generation. `--optimize-for-size` held 126 MB but cost CPU: lists at
- * 200 req/s went from p99 164 ms to 220 ms, past their 200 ms target.
+ * Node flags the API process runs with (deploy/Dockerfile's CMD and the Kubernetes API
+ * Deployment say the same; `npm run validate:deploy` checks it), so the benchmarks measure what
+ * production runs:
+ * - `--max-semi-space-size=8`: a young generation of 8 MB semi-spaces instead of 16 MB. The API
+ *   allocates briefly per request and per export chunk; with the default V8 keeps up to ~40 MB
+ *   more of that garbage resident, which took a 2M-row export after 20 s of list traffic at
+ *   200 req/s to 202–206 MB RSS; with 8 MB 175–181 MB at the same export speed (8.5–8.9 s). 4 MB
+ *   was worse (203 MB): more short-lived objects survive into the old generation.
+ *   `--optimize-for-size` held 126 MB but cost CPU: lists at 200 req/s went from p99 164 ms to
+ *   220 ms, past their 200 ms target.
+ * - `--enable-source-maps`: stack traces in the logs point at the TypeScript sources (some 3 MB
+ *   of heap for the maps).
  */
-export const API_NODE_FLAGS = ['--max-semi-space-size=8'];
+export const API_NODE_FLAGS = ['--max-semi-space-size=8', '--enable-source-maps'];
+
+/**
+ * Environment of the server processes (deploy/Dockerfile's ENV): glibc serves allocations of
+ * 64 KiB and more (a socket read's buffer, an export chunk) from mmap and returns them to the
+ * system when freed, instead of keeping them in its heap. A 10M-row export (measured
+ * 2026-12-05, four alternated runs): API RSS idle 133–136 MB and peak 169–175 MB with it,
+ * 141–144 / 180–181 MB without, at the same speed (30.2–30.7 s vs 30.2–31.2 s).
+ */
+export const SERVER_ENV = { MALLOC_MMAP_THRESHOLD_: '65536' };
 
 export async function buildServer(outDir = SERVER_OUT_DIR): Promise<{ api: string; worker: string }> {
   await build({

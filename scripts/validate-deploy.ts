@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { API_NODE_FLAGS, SERVER_ENV } from './build-server.js';
 import { ensureProjectVenvTool, projectRoot } from './infra/temporal-binaries.js';
 
 const PIP = {
@@ -120,6 +121,21 @@ async function validateDockerfiles() {
   for (const file of readdirSync(path.join(projectRoot, 'deploy')).filter((f) => f === 'Dockerfile' || f.endsWith('.Dockerfile'))) {
     check(`hadolint deploy/${file}`, run(hadolint, ['--no-color', `deploy/${file}`]));
   }
+  // the image runs the API as the benchmarks measured it (scripts/build-server.ts)
+  const dockerfile = readFileSync(path.join(projectRoot, 'deploy', 'Dockerfile'), 'utf8');
+  const apiCommand = JSON.stringify(['node', ...API_NODE_FLAGS, 'dist/server/api.mjs']).replaceAll(',', ', ');
+  const envLines = Object.entries(SERVER_ENV).map(([name, value]) => `${name}=${value}`);
+  const kubernetesApi = readFileSync(path.join(projectRoot, 'deploy', 'kubernetes', 'base', 'api-deployment.yaml'), 'utf8');
+  const kubernetesCommand = `command: ${apiCommand.replaceAll('"', "'")}`;
+  const missing = [
+    ...(dockerfile.includes(`CMD ${apiCommand}`) ? [] : [`deploy/Dockerfile: CMD ${apiCommand}`]),
+    ...(kubernetesApi.includes(kubernetesCommand) ? [] : [`deploy/kubernetes/base/api-deployment.yaml: ${kubernetesCommand}`]),
+    ...envLines.filter((line) => !new RegExp(`^ENV .*\\b${line}\\b`, 'm').test(dockerfile)).map((line) => `deploy/Dockerfile: ENV ${line}`),
+  ];
+  check('the image and the Kubernetes Deployment run the API with API_NODE_FLAGS and SERVER_ENV', {
+    code: missing.length ? 1 : 0,
+    output: `missing: ${missing.join('; ')}`,
+  });
 }
 
 async function validateKubernetes(tmp: string) {

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../../db/knex.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { API_NODE_FLAGS, buildServer } from '../../scripts/build-server.js';
+import { API_NODE_FLAGS, SERVER_ENV, buildServer } from '../../scripts/build-server.js';
 import { bundleWorkflows } from '../../scripts/bundle-workflows.js';
 import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
 import { freePort } from '../../scripts/infra/free-port.js';
@@ -109,6 +109,7 @@ export async function startStack(
     ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     // thousands of list requests from one token and one address: measure the API, not its limiter
     RATE_LIMIT_ENABLED: 'false',
+    ...SERVER_ENV,
     ...options.env,
   };
   const workers = Array.from({ length: options.workers ?? 1 }, () =>
