@@ -114,6 +114,7 @@ async function requestMix({ db }: ScaleBenchContext): Promise<MixUrl[]> {
  */
 async function latencyByKind(context: ScaleBenchContext, urls: MixUrl[]): Promise<string[]> {
   const byKind = new Map<string, number[]>();
+  let slowest = { ms: 0, path: '' };
   for (const url of urls) {
     const times = byKind.get(url.kind) ?? [];
     if (times.length >= SEQUENTIAL_PER_KIND) continue;
@@ -123,6 +124,7 @@ async function latencyByKind(context: ScaleBenchContext, urls: MixUrl[]): Promis
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`${url.path} answered ${response.status}`);
     times.push(performance.now() - started);
+    if (times.at(-1)! > slowest.ms) slowest = { ms: times.at(-1)!, path: url.path };
   }
   const rows = [...byKind].map(([kind, times]) => ({ kind, ...summarise(times) })).sort((a, b) => b.p95 - a.p95);
   return table(
@@ -131,7 +133,9 @@ async function latencyByKind(context: ScaleBenchContext, urls: MixUrl[]): Promis
       ...rows.map((row) => [row.kind, String(row.count), ms(row.p50), ms(row.p95), ms(row.max)]),
     ],
     ['l', 'r', 'r', 'r', 'r'],
-  ).split('\n');
+  )
+    .split('\n')
+    .concat(`slowest    ${ms(slowest.ms)}: ${decodeURIComponent(slowest.path)}`);
 }
 
 /**
@@ -167,11 +171,13 @@ async function run(context: ScaleBenchContext, paths: string[], rate: number, se
     headers: { authorization: `Bearer ${context.token}` },
     requests: [{ setupRequest: (request) => ({ ...request, method: 'GET', path: paths[next++ % paths.length] }) }],
   });
-  const failed = result.non2xx + result.errors + result.timeouts;
-  if (failed > 0)
-    throw new Error(`fixed-rate run at ${rate} req/s: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   return result;
 }
+
+/** Requests of a run without a 2xx answer in time (autocannon's timeout: 10 s); any one misses the target. */
+const failures = (result: autocannon.Result) => result.non2xx + result.errors + result.timeouts;
+const describeFailures = (result: autocannon.Result) =>
+  `${failures(result)} failed (${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts of 10 s)`;
 
 export const benchFixedRate: ScaleBench = async (context) => {
   const urls = await requestMix(context);
@@ -190,16 +196,16 @@ export const benchFixedRate: ScaleBench = async (context) => {
     name: `list and search endpoints at a fixed ${RATE} req/s`,
     lines: [
       `mix        ${paths.length} URLs: customer searches, referral searches (1/3 each), cursor pages from across the tables and first pages / filters (1/6 each)`,
-      `baseline   ${BASELINE_RATE} req/s: p50 ${ms(baseline.latency.p50)}  p99 ${ms(baseline.latency.p99)}`,
-      `loaded     ${achieved.toFixed(1)} req/s achieved: p50 ${ms(loaded.latency.p50)}  p97.5 ${ms(loaded.latency.p97_5)}  p99 ${ms(loaded.latency.p99)}  max ${ms(loaded.latency.max)}`,
+      `baseline   ${BASELINE_RATE} req/s: p50 ${ms(baseline.latency.p50)}  p99 ${ms(baseline.latency.p99)}; ${describeFailures(baseline)}`,
+      `loaded     ${achieved.toFixed(1)} req/s achieved: p50 ${ms(loaded.latency.p50)}  p97.5 ${ms(loaded.latency.p97_5)}  p99 ${ms(loaded.latency.p99)}  max ${ms(loaded.latency.max)}; ${describeFailures(loaded)}`,
       `ratio      loaded p99 / baseline p99 = ${(loaded.latency.p99 / baseline.latency.p99).toFixed(2)}`,
       `pool       while loaded: acquires waiting for a connection in ${pool.withWaiters} of ${pool.samples} samples (every ${POOL_SAMPLE_MS} ms), at most ${pool.maxWaiting}`,
       ...byKind,
     ],
     targets: [
       {
-        description: `list/search p99 <= ${TARGET_P99_MS} ms at ${RATE} req/s: ${ms(loaded.latency.p99)} (achieved ${achieved.toFixed(0)} req/s)`,
-        met: loaded.latency.p99 <= TARGET_P99_MS && achieved >= RATE * 0.98,
+        description: `list/search p99 <= ${TARGET_P99_MS} ms at ${RATE} req/s, none failed: ${ms(loaded.latency.p99)} (achieved ${achieved.toFixed(0)} req/s, ${failures(loaded)} failed)`,
+        met: loaded.latency.p99 <= TARGET_P99_MS && achieved >= RATE * 0.98 && failures(loaded) === 0,
       },
     ],
   };
