@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { pendingApprovals } from '../db/repositories/approval-digest.js';
 import type { AdminDigestMessage } from '../emails/messages.js';
-import type { SendEmailInput, SendEmailResult } from './email.js';
+import { recipientKey, type SendEmailInput, type SendEmailResult } from './email.js';
 
 /** What the daily digest tells admins: how many referrals wait for approval, and the oldest ones. */
 export type ApprovalDigest = AdminDigestMessage['data'];
@@ -10,7 +10,7 @@ export type ApprovalDigest = AdminDigestMessage['data'];
 export const DIGEST_OLDEST_LIMIT = 10;
 
 /** The idempotency key of one day's digest to one admin: a retried or duplicated run that day sends nothing new. */
-export const approvalDigestKey = (day: string, recipient: string) => `approval-digest:${day}:${recipient}`;
+export const approvalDigestKey = (day: string, recipient: string) => recipientKey(`approval-digest:${day}`, recipient);
 
 /**
  * The daily digest of pending approvals: `collectPendingApprovals` reads the review

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { Resend } from 'resend';
 import type { EmailConfig } from '../config/env.js';
@@ -36,6 +37,20 @@ import {
 export { EMAIL_PERMANENT_FAILURE, EMAIL_PROVIDER_ERROR } from './email-transports/transport.js';
 export { isPermanentSmtpError, smtpMessageId } from './email-transports/smtp.js';
 export type { EmailProvider, OutboxRow, SendEmailResult };
+
+/** Resend's limit for an Idempotency-Key, and email_outbox's for the column. */
+export const MAX_EMAIL_KEY_LENGTH = 256;
+
+/**
+ * The idempotency key of one message of `scope` (what is announced, e.g. a referral's workflow id
+ * and notification) to one recipient: `<scope>:<recipient>`. An address can take 254 of the 256
+ * characters a key may have, so when the key would be longer the address goes in as its SHA-256
+ * (`<scope>:sha256-<hex>`): still one key per recipient, and never one the outbox or Resend refuses.
+ */
+export function recipientKey(scope: string, recipient: string): string {
+  const key = `${scope}:${recipient}`;
+  return key.length <= MAX_EMAIL_KEY_LENGTH ? key : `${scope}:sha256-${createHash('sha256').update(recipient).digest('hex')}`;
+}
 
 export interface SendEmailInput {
   idempotencyKey: string;

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Db } from '../db/knex.js';
 import { notificationFacts, type NotificationFacts } from '../db/repositories/notifications.js';
 import type { EmailMessage } from '../emails/messages.js';
-import type { SendEmailInput, SendEmailResult } from './email.js';
+import { recipientKey, type SendEmailInput, type SendEmailResult } from './email.js';
 
 /** The moments of a referral's life someone hears about (docs/architecture.md, Emails). */
 export type ReferralNotification =
@@ -43,9 +42,6 @@ export function notificationMessages(notification: ReferralNotification, r: Noti
   }
 }
 
-/** Resend's limit for an Idempotency-Key, and email_outbox's for the column. */
-export const MAX_EMAIL_KEY_LENGTH = 256;
-
 /**
  * The idempotency key of one referral email: `<workflow id>:<notification>:<recipient>`, e.g.
  * `referral-123-k7mq2xpa:reward_paid:sanne@example.nl`. The referral's workflow id (its row's
@@ -53,16 +49,11 @@ export const MAX_EMAIL_KEY_LENGTH = 256;
  * from ids that lost referrals had, and a key of the number alone would make the new referral's
  * email a repeat of the lost one's at the provider (Resend drops a reused Idempotency-Key for
  * 24 hours; SMTP's Message-ID is derived from the key). A referral whose row still holds an
- * older `referral-<id>` workflow id keeps the key it had before. See docs/architecture.md.
+ * older `referral-<id>` workflow id keeps the key it had before. A long address goes in as its
+ * SHA-256 (`recipientKey`). See docs/architecture.md.
  */
-export function referralEmailKey(workflowId: string, notification: ReferralNotification, to: string): string {
-  const key = `${workflowId}:${notification}:${to}`;
-  // Resend takes keys of at most 256 characters (and so does email_outbox): a long address
-  // (up to 254) goes in as its SHA-256, still one key per recipient
-  return key.length <= MAX_EMAIL_KEY_LENGTH
-    ? key
-    : `${workflowId}:${notification}:sha256-${createHash('sha256').update(to.toLowerCase()).digest('hex')}`;
-}
+export const referralEmailKey = (workflowId: string, notification: ReferralNotification, to: string): string =>
+  recipientKey(`${workflowId}:${notification}`, to);
 
 /**
  * `notifyReferral`: reads the referral's facts and sends each message of a notification

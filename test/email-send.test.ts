@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { MAX_EMAIL_KEY_LENGTH, referralEmailKey } from '../activities/notifications.js';
-import { createEmailActivities, EMAIL_PERMANENT_FAILURE, EMAIL_PROVIDER_ERROR, type OutboxRow } from '../activities/email.js';
+import { approvalDigestKey } from '../activities/digest.js';
+import { referralEmailKey } from '../activities/notifications.js';
+import {
+  MAX_EMAIL_KEY_LENGTH,
+  createEmailActivities,
+  EMAIL_PERMANENT_FAILURE,
+  EMAIL_PROVIDER_ERROR,
+  type OutboxRow,
+} from '../activities/email.js';
 import { loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { sampleMessage } from '../emails/samples.js';
@@ -110,7 +117,7 @@ describe('sendEmail', () => {
       assert.equal(row.attempts, 1);
     });
 
-    it('a referral email to the longest address there is (254 characters) is sent once, under a key that still fits Resend and the outbox', async () => {
+    it('a referral email to the longest address there is (254 characters) is sent once, under a key that still fits Resend and the outbox (and so does an admin digest key)', async () => {
       const workflowId = `referral-${unique()}-k7mq2xpa`;
       const longAddress = (local: string) => `${local}@${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.nl`.padStart(254, 'x');
       const [first, second] = [longAddress('sanne'), longAddress('daan')];
@@ -118,6 +125,9 @@ describe('sendEmail', () => {
       const keys = [first, second].map((to) => referralEmailKey(workflowId, 'admin_flagged', to));
       assert.ok(keys.every((key) => key.length <= MAX_EMAIL_KEY_LENGTH && key.startsWith(`${workflowId}:admin_flagged:sha256-`)));
       assert.notEqual(keys[0], keys[1], 'one key per recipient');
+      const digestKeys = [first, second].map((to) => approvalDigestKey('2026-12-05', to));
+      assert.ok(digestKeys.every((key) => key.length <= MAX_EMAIL_KEY_LENGTH && key.startsWith('approval-digest:2026-12-05:sha256-')));
+      assert.notEqual(digestKeys[0], digestKeys[1], "the admins' digests too: one key per recipient");
       for (const [i, to] of [first, second].entries()) {
         await sendEmail({ idempotencyKey: keys[i], message: { ...sampleMessage('admin_flagged', 'nl'), to } });
         await sendEmail({ idempotencyKey: keys[i], message: { ...sampleMessage('admin_flagged', 'nl'), to } });

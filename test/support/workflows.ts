@@ -53,25 +53,22 @@ export async function activityAttempts(handle: WorkflowHandle, activityType: str
   });
 }
 
-/** A handle on the workflow of a referral or an import, by the id its row holds (rowWorkflowId, as the worker checks it). */
-async function rowWorkflow(on: { client: Client; db: Db }, row: OwnedRow): Promise<WorkflowHandle> {
-  const workflowId = await rowWorkflowId(on.db, row);
+/** The workflow id a referral's or an import's row holds (rowWorkflowId, the read the worker's ownership check makes). */
+async function ownerOf(db: Db, row: OwnedRow): Promise<string> {
+  const workflowId = await rowWorkflowId(db, row);
   if (!workflowId) throw new Error(`no row ${row.id} in ${row.table}`);
-  return on.client.workflow.getHandle(workflowId);
-}
-
-export const referralWorkflow = (on: { client: Client; db: Db }, id: string | number) =>
-  rowWorkflow(on, { table: 'referrals', id: String(id) });
-
-export const importWorkflow = (on: { client: Client; db: Db }, id: string | number) =>
-  rowWorkflow(on, { table: 'customer_imports', id: String(id) });
-
-/**
- * A referral's workflow id as its row holds it (rowWorkflowId): each of the referral's emails is
- * keyed `<workflow id>:<notification>:<recipient>` (activities/notifications.ts).
- */
-export async function referralRowWorkflowId(db: Db, id: string | number): Promise<string> {
-  const workflowId = await rowWorkflowId(db, { table: 'referrals', id: String(id) });
-  if (!workflowId) throw new Error(`no referral ${id}`);
   return workflowId;
 }
+
+/** Handles on a referral's or an import's workflow by the id its row holds. */
+export const referralWorkflow = async (on: { client: Client; db: Db }, id: string | number): Promise<WorkflowHandle> =>
+  on.client.workflow.getHandle(await ownerOf(on.db, { table: 'referrals', id: String(id) }));
+
+export const importWorkflow = async (on: { client: Client; db: Db }, id: string | number): Promise<WorkflowHandle> =>
+  on.client.workflow.getHandle(await ownerOf(on.db, { table: 'customer_imports', id: String(id) }));
+
+/**
+ * A referral's workflow id as its row holds it: each of the referral's emails is keyed
+ * `<workflow id>:<notification>:<recipient>` (activities/notifications.ts).
+ */
+export const referralRowWorkflowId = (db: Db, id: string | number): Promise<string> => ownerOf(db, { table: 'referrals', id: String(id) });

@@ -68,10 +68,7 @@ export function expectedEmailKeys(journey: Journey, workflowIds: Map<string, str
 }
 
 /** The workflow id of each referral row, by the referral's id. */
-async function referralWorkflowIds(db: FaultSystem['db']): Promise<Map<string, string>> {
-  const rows: { id: string; workflow_id: string }[] = await db('referrals').select('id', 'workflow_id');
-  return new Map(rows.map((r) => [String(r.id), r.workflow_id]));
-}
+const workflowIdsById = (rows: { id: string | number; workflow_id: string }[]) => new Map(rows.map((r) => [String(r.id), r.workflow_id]));
 
 const submitted = (journeys: Journey[]) => journeys.filter((j) => j.referralId !== null);
 
@@ -90,7 +87,7 @@ export interface Settled {
 export async function settle(system: FaultSystem, journeys: Journey[], { timeoutMs = 120_000 } = {}): Promise<Settled> {
   const started = Date.now();
   const mine = submitted(journeys);
-  const workflowIds = await referralWorkflowIds(system.db);
+  const workflowIds = workflowIdsById(await system.db('referrals').select('id', 'workflow_id'));
   const keys = mine.flatMap((j) => expectedEmailKeys(j, workflowIds));
   let endedMs: number | null = null;
   for (;;) {
@@ -246,7 +243,7 @@ export async function endChecks(system: FaultSystem, journeys: Journey[], { hist
   );
 
   // Emails: at the provider (what people receive) and in the outbox (what the platform thinks it sent).
-  const workflowIds = new Map(referrals.map((r) => [String(r.id), r.workflow_id]));
+  const workflowIds = workflowIdsById(referrals);
   const expected = new Set(mine.flatMap((j) => expectedEmailKeys(j, workflowIds)));
   const deliveredPerKey = countBy(resend.delivered.map((d) => d.idempotencyKey ?? '(no key)'));
   const twice = Object.entries(deliveredPerKey).filter(([, n]) => n > 1);
