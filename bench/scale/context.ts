@@ -11,8 +11,17 @@ export interface ApiProcess {
   /** Base URL, e.g. http://127.0.0.1:40123 (no trailing slash). */
   url: string;
   pid: number;
-  /** Resident set size of the API process now, in MB (from /proc/<pid>/status VmRSS). */
-  rssMb(): number;
+  /** Resident memory of the API process now (from /proc/<pid>/status). */
+  rss(): RssReading;
+}
+
+export interface RssReading {
+  /** VmRSS, MB. */
+  totalMb: number;
+  /** RssAnon: the heaps (V8's and malloc's), MB. */
+  anonMb: number;
+  /** RssFile: pages of mapped files, mostly the node binary, MB. */
+  fileMb: number;
 }
 
 /** A database with an API process (and a worker) on it. */

@@ -107,7 +107,7 @@ async function main() {
     };
     console.log(`postgres  ${infra.postgres.version}, ${infra.postgres.source}`);
     console.log(
-      `api       ${path.relative(process.cwd(), settings.build.api)} (pid ${stack.api.pid}) at ${stack.api.url}, RSS ${context.api.rssMb().toFixed(0)} MB after start; worker ${path.relative(process.cwd(), settings.build.worker)} (pid ${stack.workerPid})`,
+      `api       ${path.relative(process.cwd(), settings.build.api)} (pid ${stack.api.pid}) at ${stack.api.url}, RSS ${context.api.rss().totalMb.toFixed(0)} MB after start; worker ${path.relative(process.cwd(), settings.build.worker)} (pid ${stack.workerPid})`,
     );
     for (const name of Object.keys(BENCHES).filter((n) => only.includes(n))) {
       log(`-- ${name}`);

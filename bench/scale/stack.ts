@@ -15,7 +15,7 @@ import { API_NODE_FLAGS, SERVER_ENV, buildServer } from '../../scripts/build-ser
 import { bundleWorkflows } from '../../scripts/bundle-workflows.js';
 import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
 import { freePort } from '../../scripts/infra/free-port.js';
-import type { ApiProcess, FreshStack } from './context.js';
+import type { ApiProcess, FreshStack, RssReading } from './context.js';
 
 /** The bench's admin password: not the default, which signs in only to be told to change it. */
 const BENCH_ADMIN_PASSWORD = 'bench-scale-Vlieg-naar-Kreta-42';
@@ -71,10 +71,11 @@ async function waitFor(what: string, child: ProjectProcess, ready: () => Promise
   throw new Error(`${what} was not ready within ${timeoutMs / 1000} s:\n${child.output()}`);
 }
 
-export function rssMb(pid: number): number {
+/** A process's resident memory from /proc/<pid>/status: VmRSS, and its anonymous and file-backed parts. */
+export function rss(pid: number): RssReading {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
+  const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { totalMb: mb('VmRSS'), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
 }
 
 /** How many worker processes poll the stack's task queue (default 1), and variables added to both processes' environment. */
@@ -138,7 +139,7 @@ export async function startStack(
     });
     if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
     const { token } = (await login.json()) as { token: string };
-    return { api: { url, pid: api.pid!, rssMb: () => rssMb(api.pid!) }, workerPid: workers[0].pid!, token, stop };
+    return { api: { url, pid: api.pid!, rss: () => rss(api.pid!) }, workerPid: workers[0].pid!, token, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import { to as copyTo } from 'pg-copy-streams';
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
+import { CsvCopyOut } from '../csv-copy-out.js';
 import type { Db } from '../knex.js';
 import { estimateRows } from './keyset.js';
 import { filteredCustomers, type CustomerFilters } from './customers.js';
@@ -169,10 +169,17 @@ async function exportSettings(db: Db, query: ExportQuery): Promise<Record<string
   return { work_mem: EXPORT_WORK_MEM, ...(large && { enable_nestloop: 'off' }) };
 }
 
-/** The export as CSV text straight from Postgres (`csvCopySql`). */
-export async function copyOut(db: Db, query: ExportQuery, dialect: CsvDialect) {
+/** Reads a COPY's output off the connection (a pg submittable query that is a Readable). */
+export type CopyReader = (sql: string) => Readable & pg.Submittable;
+
+/**
+ * The export as CSV text straight from Postgres (`csvCopySql`), with CRLF record ends
+ * (`CsvCopyOut`); `read` another reader of the same COPY (the export benchmark's baseline reads
+ * what Postgres sends, untouched, with pg-copy-streams).
+ */
+export async function copyOut(db: Db, query: ExportQuery, dialect: CsvDialect, read: CopyReader = (sql) => new CsvCopyOut(sql)) {
   const sql = csvCopySql(db, query, dialect);
-  return pooledStream(db, await exportSettings(db, query), (connection) => connection.query(copyTo(sql)));
+  return pooledStream(db, await exportSettings(db, query), (connection) => connection.query(read(sql)));
 }
 
 /** The export's rows as objects (`exportRowsQuery`), read through a cursor. */

@@ -3,7 +3,6 @@ import type { Db } from '../../../db/knex.js';
 import { EXPORT_FIELDS, copyOut, rowsOut, type ExportQuery } from '../../../db/repositories/exports.js';
 import type { ReferralRow } from '../../../db/repositories/referrals.js';
 import { referralJson } from '../../serializers.js';
-import { CsvCrlf } from './crlf.js';
 import type { ExportFormat } from './formats.js';
 import { JsonRows } from './json.js';
 
@@ -11,7 +10,7 @@ const UTF8_BOM = '\uFEFF';
 
 /**
  * The export as a byte stream. CSV comes from Postgres' COPY (the formula guard and the number
- * format are in its SQL) with CRLF line ends; JSON from a cursor (pg-query-stream) through the
+ * format are in its SQL), read with CRLF line ends (`CsvCopyOut`); JSON from a cursor (pg-query-stream) through the
  * list API's serialiser. Destroying the returned stream (the client went away) stops the query
  * and frees its connection; a failure reaches the returned stream as its error.
  */
@@ -21,7 +20,6 @@ export async function exportStream(db: Db, query: ExportQuery, format: ExportFor
   if (format === 'csv' || format === 'excel-csv') {
     const excel = format === 'excel-csv';
     source = await copyOut(db, query, excel ? { delimiter: ';', decimalComma: true } : { delimiter: ',', decimalComma: false });
-    stages.push(new CsvCrlf());
     if (excel) stages.push(prefixed(UTF8_BOM));
   } else {
     source = await rowsOut(db, query);
