@@ -15,17 +15,26 @@ export const SERVER_OUT_DIR = path.resolve('dist/server');
  * Node flags the API process runs with (deploy/Dockerfile's CMD and the Kubernetes API
  * Deployment say the same; `npm run validate:deploy` checks it), so the benchmarks measure what
  * production runs:
- * - `--max-semi-space-size=8`: a young generation of 8 MB semi-spaces instead of 16 MB. The API
- *   allocates briefly per request and per export chunk; with the default V8 keeps up to ~40 MB
- *   more of that garbage resident, which took a 2M-row export after 20 s of list traffic at
- *   200 req/s to 202–206 MB RSS; with 8 MB 175–181 MB at the same export speed (8.5–8.9 s). 4 MB
- *   was worse (203 MB): more short-lived objects survive into the old generation.
- *   `--optimize-for-size` held 126 MB but cost CPU: lists at 200 req/s went from p99 164 ms to
- *   220 ms, past their 200 ms target.
+ * - `--max-old-space-size=256`: V8 sizes the old generation's next full collection from its heap
+ *   limit. At the default limit of a large machine (~4 GB here) it lets the old space grow to up
+ *   to 4× the live heap first: after list traffic the API held up to 150 MB of old space for
+ *   ~50 MB live, and its idle RSS depended on when the last full collection ran (147–225 MB
+ *   before an export in 200k-row runs). At 256 MB the growth is ~1.4×: the old space stayed at
+ *   66–67 MB committed through the same traffic. The ceiling is 4–5× the live heap and inside
+ *   the Deployment's 1 Gi limit, and it makes the bench collect as a container would (Node
+ *   derives its limit from the cgroup's there).
+ * - `--max-semi-space-size=4`: a young generation of 4 MB semi-spaces instead of 16 MB. The API
+ *   allocates briefly per request and per export chunk; the young generation's size is RSS it
+ *   keeps (2 × the semi-space), and an export's socket buffers are freed at its collections, so
+ *   smaller means sooner. Alone, 4 MB was worse than 8 MB (more objects survive into an old space
+ *   that then grew unchecked); with the old space capped, the 2M scale suite's export peaked at
+ *   143.6 MB (idle 143.6) against 158.4 MB (idle 149.8) with 8 MB and no cap, lists at 200 req/s
+ *   p99 159 ms. `--optimize-for-size` held 126 MB but cost CPU: lists at 200 req/s went from
+ *   p99 164 ms to 220 ms, past their 200 ms target.
  * - `--enable-source-maps`: stack traces in the logs point at the TypeScript sources (some 3 MB
  *   of heap for the maps).
  */
-export const API_NODE_FLAGS = ['--max-semi-space-size=8', '--enable-source-maps'];
+export const API_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=256', '--enable-source-maps'];
 
 /**
  * Environment of the server processes (deploy/Dockerfile's ENV): glibc serves allocations of
