@@ -107,7 +107,6 @@ export class CsvCopyOut extends Readable {
     this.pgDataHandler = listeners[0];
     connection.stream.removeListener('data', this.pgDataHandler);
     connection.stream.pause();
-    this.forward();
     connection.stream.on('readable', this.onReadable);
     connection.query(this.text);
   }

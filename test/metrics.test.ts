@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { prometheusSample as sample } from '../scripts/infra/prometheus-sample.js';
 import { readBusinessFigures, serveMetrics, workerMetricsRegistry } from '../worker/metrics.js';
 import { adminToken, createCustomer, startTestSystem, unique, withEmptyDatabase, type TestSystem } from './support/system.js';
 import { submitReferral } from './support/http.js';
-
-/** A sample's value in Prometheus text: `name{labels} value`, labels matched as written. */
-function sample(text: string, name: string, labels = ''): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
 
 describe('API /metrics', () => {
   let system: TestSystem;

@@ -15,6 +15,7 @@ import http, { type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { to as copyTo } from 'pg-copy-streams';
 import { copyOut, type ExportQuery } from '../../db/repositories/exports.js';
+import { prometheusSample } from '../../scripts/infra/prometheus-sample.js';
 import type { RssReading, ScaleBench, ScaleBenchContext } from './context.js';
 
 const TARGET_ROWS_PER_SECOND = 200_000;
@@ -57,7 +58,7 @@ const baseline = (context: ScaleBenchContext) =>
 /** The API's V8 heap (used / committed) and external memory, MB, from its prom-client default metrics. */
 async function apiHeap(context: ScaleBenchContext): Promise<string> {
   const text = await (await fetch(`${context.api.url}/metrics`)).text();
-  const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  const mb = (name: string) => (prometheusSample(text, name) ?? Number.NaN) / 2 ** 20;
   return `V8 heap ${fmt(mb('nodejs_heap_size_used_bytes'), 1)} used of ${fmt(mb('nodejs_heap_size_total_bytes'), 1)} MB, external ${fmt(mb('nodejs_external_memory_bytes'), 1)} MB`;
 }
 

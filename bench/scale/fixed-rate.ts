@@ -10,6 +10,7 @@
 import autocannon from 'autocannon';
 import type { Db } from '../../db/knex.js';
 import { encodeCursor, type SortOrder } from '../../db/repositories/keyset.js';
+import { prometheusSample } from '../../scripts/infra/prometheus-sample.js';
 import { ms, summarise, table } from '../stats.js';
 import type { ScaleBench, ScaleBenchContext } from './context.js';
 import { customerSearchTerms, referralSearchTerms } from './search-terms.js';
@@ -149,8 +150,8 @@ function samplePoolWaits(context: ScaleBenchContext): () => { samples: number; w
     fetch(`${context.api.url}/metrics`)
       .then((response) => response.text())
       .then((text) => {
-        const value = /^bebsy_db_pool_connections\{[^}]*state="waiting"[^}]*\} (\d+)/m.exec(text)?.[1];
-        if (value !== undefined) waiting.push(Number(value));
+        const value = prometheusSample(text, 'bebsy_db_pool_connections', 'state="waiting"');
+        if (value !== undefined) waiting.push(value);
       })
       .catch(() => {});
   }, POOL_SAMPLE_MS);

@@ -60,12 +60,15 @@ async function ownerOf(db: Db, row: OwnedRow): Promise<string> {
   return workflowId;
 }
 
-/** Handles on a referral's or an import's workflow by the id its row holds. */
-export const referralWorkflow = async (on: { client: Client; db: Db }, id: string | number): Promise<WorkflowHandle> =>
-  on.client.workflow.getHandle(await ownerOf(on.db, { table: 'referrals', id: String(id) }));
+/** A handle on a referral's or an import's workflow, by the id its row holds. */
+const rowWorkflow = async (on: { client: Client; db: Db }, row: OwnedRow): Promise<WorkflowHandle> =>
+  on.client.workflow.getHandle(await ownerOf(on.db, row));
 
-export const importWorkflow = async (on: { client: Client; db: Db }, id: string | number): Promise<WorkflowHandle> =>
-  on.client.workflow.getHandle(await ownerOf(on.db, { table: 'customer_imports', id: String(id) }));
+export const referralWorkflow = (on: { client: Client; db: Db }, id: string | number) =>
+  rowWorkflow(on, { table: 'referrals', id: String(id) });
+
+export const importWorkflow = (on: { client: Client; db: Db }, id: string | number) =>
+  rowWorkflow(on, { table: 'customer_imports', id: String(id) });
 
 /**
  * A referral's workflow id as its row holds it: each of the referral's emails is keyed
