@@ -253,6 +253,16 @@ describe('the OpenAPI document says what the code does (Schemathesis findings)',
       });
       assert.deepEqual(detailFields(assertError(webhook, 400, 'validation_error', /booking_value must be number/)), ['data.booking_value']);
     });
+
+    it('a __proto__ or constructor.prototype key in a JSON body is dropped like any unknown field: no 400, nothing polluted', async () => {
+      for (const poison of ['"__proto__": {"isAdmin": true}', '"constructor": {"prototype": {"isAdmin": true}}']) {
+        const res = await inject('POST', '/api/auth/login', `{${poison}, "username": "nobody", "password": "wrong-password-1"}`, {
+          'content-type': 'application/json',
+        });
+        assertError(res, 401, 'invalid_credentials');
+        assert.equal(({} as Record<string, unknown>).isAdmin, undefined, poison);
+      }
+    });
   });
 
   describe('answers the document did not describe', () => {
