@@ -7,7 +7,7 @@ import type { Config } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { installErrorHandler } from './errors.js';
 import { refuseUnstorableValues } from './plugins/refuse-unstorable-values.js';
-import { TerminalLogController } from './request-log.js';
+import { JsonLogController, TerminalLogController } from './request-log.js';
 import { adminUi } from './plugins/admin-ui.js';
 import authPlugin from './plugins/auth.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -97,7 +97,7 @@ export async function buildApi({ config, db, readDb, temporal, logger }: BuildAp
       ...apiLoggerOptions(config.logLevel, config.logFormat),
       ...(config.logFormat === 'json' && { stream: apiLogDestination() }),
     },
-    ...(config.logFormat === 'pretty' && { logController: new TerminalLogController() }),
+    logController: config.logFormat === 'pretty' ? new TerminalLogController() : new JsonLogController(),
     bodyLimit: 1024 * 1024,
     // a `__proto__` / `constructor.prototype` key in a JSON body is dropped like any unknown field
     // (Schemathesis sent one to the login): still never on an object's prototype, and not a 400

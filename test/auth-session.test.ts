@@ -176,7 +176,7 @@ describe('request ids', () => {
   });
   after(() => system.close());
 
-  it("logs the client's x-request-id as a field of its own, sanitised and capped; the request id is always ours", async () => {
+  it("logs one line per request (method, url, status, time) with the client's x-request-id as a field of its own, sanitised and capped; the request id is always ours", async () => {
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({
       write(chunk, _encoding, done) {
@@ -195,15 +195,21 @@ describe('request ids', () => {
       for (const value of sent) {
         await app.inject({ method: 'GET', url: '/api/config', headers: { 'x-request-id': value } });
       }
-      const incoming = lines.filter((l) => l.msg === 'incoming request');
-      assert.equal(incoming.length, sent.length);
+      const completed = lines.filter((l) => l.msg === 'request completed');
+      assert.equal(completed.length, sent.length);
       const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-      for (const line of incoming) assert.match(String(line.reqId), uuid, 'our own id, whatever the client sent');
-      assert.equal(new Set(incoming.map((l) => l.reqId)).size, sent.length, 'one id per request');
-      assert.equal(incoming[0].clientRequestId, 'abc-123');
-      assert.ok(String(incoming[1].clientRequestId).length <= 64, 'capped');
-      assert.match(String(incoming[2].clientRequestId), /^[A-Za-z0-9._:-]*$/, 'sanitised');
-      assert.equal(incoming[3].clientRequestId, undefined, 'nothing sent, nothing logged');
+      for (const line of completed) assert.match(String(line.reqId), uuid, 'our own id, whatever the client sent');
+      assert.equal(new Set(completed.map((l) => l.reqId)).size, sent.length, 'one id per request');
+      assert.equal(completed[0].clientRequestId, 'abc-123');
+      assert.ok(String(completed[1].clientRequestId).length <= 64, 'capped');
+      assert.match(String(completed[2].clientRequestId), /^[A-Za-z0-9._:-]*$/, 'sanitised');
+      assert.equal(completed[3].clientRequestId, undefined, 'nothing sent, nothing logged');
+      assert.equal(lines.filter((l) => l.msg === 'incoming request').length, 0, 'one line per request, at its end');
+      assert.deepEqual(
+        { req: completed[0].req, status: (completed[0].res as { statusCode: number }).statusCode },
+        { req: { method: 'GET', url: '/api/config', host: 'localhost:80', remoteAddress: '127.0.0.1' }, status: 200 },
+      );
+      assert.equal(typeof completed[0].responseTime, 'number');
     } finally {
       await app.close();
     }

@@ -367,7 +367,7 @@ describe('exports', () => {
       ).json();
       const secret = new URL(url, baseUrl).searchParams.get('download_token')!;
       assert.equal((await logged.inject({ method: 'GET', url })).statusCode, 200);
-      const requestLine = lines.find((line) => line.includes('"incoming request"') && line.includes('/api/export/customers?'));
+      const requestLine = lines.find((line) => line.includes('"request completed"') && line.includes('/api/export/customers?'));
       assert.match(requestLine ?? '', /download_token=\[redacted\]/);
       assert.ok(!lines.some((line) => line.includes(secret)), 'the token is not in any log line');
     } finally {

@@ -9,7 +9,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ReferralPolicyConfig } from '../../config/env.js';
 import type { EmailLocale } from '../../emails/messages.js';
 import type { Db } from '../../db/knex.js';
-import { getReferral, insertOrGetReferral, type ReferralRow } from '../../db/repositories/referrals.js';
+import { getReferral, insertOrGetReferral, type ReferralRow, type SubmittedReferral } from '../../db/repositories/referrals.js';
 import type { ReferralLifecycleInput, ReferralState, ReviewOutcome } from '../../domain/lifecycle.js';
 import type { AdminDecision } from '../../domain/referral-status.js';
 import { BookingReferenceKey, ReferralFlaggedKey, ReferralStatusKey, ReferrerCodeKey } from '../../domain/search-attributes.js';
@@ -37,7 +37,7 @@ export class ReferralService {
    * Stores the referral once and makes sure its workflow runs. A retried submission finds
    * the stored referral and (re)starts nothing new: the workflow id is derived from its id.
    */
-  async submit(submission: Submission): Promise<{ referral: ReferralRow; created: boolean }> {
+  async submit(submission: Submission): Promise<{ referral: SubmittedReferral; created: boolean }> {
     if (this.policy.requireBookingReference && !submission.bookingReference) {
       throw new HttpError(400, 'validation_error', 'booking_reference is required', [
         { field: 'booking_reference', message: 'is required' },
@@ -56,7 +56,7 @@ export class ReferralService {
     return { referral: result.referral, created: result.kind === 'created' };
   }
 
-  private async startWorkflow(referral: ReferralRow): Promise<void> {
+  private async startWorkflow(referral: SubmittedReferral): Promise<void> {
     const input: ReferralLifecycleInput = {
       referralId: referral.id,
       referrerCode: referral.referrer_code,

@@ -54,16 +54,44 @@ export interface NewReferral {
   rewardAmountCents: number;
 }
 
-export type SubmitReferralResult = { kind: 'created' | 'existing'; referral: ReferralRow } | { kind: 'unknown_referrer' };
+/** What a submission answers and starts the workflow with: the stored referral's columns the submission needs. */
+export type SubmittedReferral = Pick<
+  ReferralRow,
+  | 'id'
+  | 'workflow_id'
+  | 'referrer_code'
+  | 'new_customer_email'
+  | 'booking_reference'
+  | 'claimed_booking_reference'
+  | 'status'
+  | 'flagged'
+  | 'reward_amount_cents'
+  | 'submitted_at'
+>;
+
+export type SubmitReferralResult = { kind: 'created' | 'existing'; referral: SubmittedReferral } | { kind: 'unknown_referrer' };
+
+/** The referrals columns of a SubmittedReferral (the referrer's code comes from customers). */
+const SUBMITTED_COLUMNS = [
+  'id',
+  'workflow_id',
+  'new_customer_email',
+  'booking_reference',
+  'claimed_booking_reference',
+  'status',
+  'flagged',
+  'reward_amount_cents',
+  'submitted_at',
+] as const satisfies readonly (keyof SubmittedReferral)[];
 
 /**
  * Stores a submission once, in one round trip on the usual path (the submission endpoint is
  * the hottest write): the referrer is looked up, the referral inserted and returned with the
- * referrer's code and name by one statement. The same referrer and friend again return the
- * first referral (a retried form must never create a second one); the workflow id is derived
- * from the id. A booking reference another referral holds is kept as the claimed one
- * (migration 011): the submission is answered like any other, so the form tells nobody which
- * references exist, and the rule check flags it.
+ * referrer's code by one statement. The same referrer and friend again return the first
+ * referral (a retried form must never create a second one); the workflow id is derived from
+ * the id. A booking reference another referral holds is kept as the claimed one (migration
+ * 011): the submission is answered like any other, so the form tells nobody which references
+ * exist, and the rule check flags it.
  */
 export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<SubmitReferralResult> {
   try {
@@ -83,38 +111,57 @@ export async function insertOrGetReferral(db: Db, input: NewReferral): Promise<S
   return existing ? { kind: 'existing', referral: existing } : { kind: 'unknown_referrer' };
 }
 
+/**
+ * The submission's insert, one statement per reference column. It runs as a named prepared
+ * statement (pg's `name`, through knex's `.options`): each pooled connection parses and plans
+ * it once instead of on every submission, which cuts Postgres' CPU per submission by about a
+ * third (docs/performance.md). Its RETURNING names its columns, so a migration that adds a
+ * column to referrals does not change the prepared statement's result (Postgres would refuse
+ * that: "cached plan must not change result type"). Through pgbouncer in transaction pooling
+ * this needs pgbouncer >= 1.21 with max_prepared_statements > 0 (docs/scaling.md).
+ */
+const insertStatements = {
+  booking_reference: submissionInsert('booking_reference'),
+  claimed_booking_reference: submissionInsert('claimed_booking_reference'),
+};
+
+function submissionInsert(referenceColumn: 'booking_reference' | 'claimed_booking_reference') {
+  return {
+    name: `submit-referral-${referenceColumn}`,
+    sql: `WITH referrer AS (SELECT id, referral_code FROM customers WHERE referral_code = ?),
+               inserted AS (
+                 INSERT INTO referrals (id, referrer_id, new_customer_email, new_customer_locale, ${referenceColumn}, reward_amount_cents, workflow_id)
+                 SELECT next.id, referrer.id, ?, ?, ?, ?, replace(?, '{id}', next.id::text)
+                   FROM referrer, LATERAL (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id) next
+                 ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
+                 RETURNING ${SUBMITTED_COLUMNS.join(', ')})
+          SELECT inserted.*, referrer.referral_code AS referrer_code FROM inserted, referrer`,
+  };
+}
+
 /** The insert of a new referral (undefined: no such referrer, or this referrer referred this friend already). */
 async function insertReferral(
   db: Db,
   input: NewReferral,
-  referenceColumn: 'booking_reference' | 'claimed_booking_reference',
-): Promise<ReferralRow | undefined> {
-  const { rows } = await db.raw<{ rows: ReferralRow[] }>(
-    `WITH referrer AS (SELECT id, referral_code, name FROM customers WHERE referral_code = ?),
-          inserted AS (
-            INSERT INTO referrals (id, referrer_id, new_customer_email, new_customer_locale, ??, reward_amount_cents, workflow_id)
-            SELECT next.id, referrer.id, ?, ?, ?, ?, replace(?, '{id}', next.id::text)
-              FROM referrer, LATERAL (SELECT nextval(pg_get_serial_sequence('referrals', 'id')) AS id) next
-            ON CONFLICT (referrer_id, new_customer_email) DO NOTHING
-            RETURNING *)
-     SELECT inserted.*, referrer.referral_code AS referrer_code, referrer.name AS referrer_name
-       FROM inserted, referrer`,
-    [
+  referenceColumn: keyof typeof insertStatements,
+): Promise<SubmittedReferral | undefined> {
+  const statement = insertStatements[referenceColumn];
+  const { rows } = await db
+    .raw<{ rows: SubmittedReferral[] }>(statement.sql, [
       input.referrerCode,
-      referenceColumn,
       input.newCustomerEmail,
       input.newCustomerLocale ?? null,
       input.bookingReference,
       input.rewardAmountCents,
       referralWorkflowId('{id}', uniqueWorkflowIdPart()),
-    ],
-  );
+    ])
+    .options({ name: statement.name });
   return rows[0];
 }
 
-function existingReferral(db: Db, input: NewReferral): Promise<ReferralRow | undefined> {
+function existingReferral(db: Db, input: NewReferral): Promise<SubmittedReferral | undefined> {
   return withReferrer(db)
-    .select(REFERRAL_COLUMNS)
+    .select([...SUBMITTED_COLUMNS.map((column) => `r.${column}`), 'c.referral_code as referrer_code'])
     .where({ 'c.referral_code': input.referrerCode, 'r.new_customer_email': input.newCustomerEmail })
     .first();
 }
