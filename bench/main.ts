@@ -8,7 +8,7 @@
  *
  * Flags after --suite go to that suite. Exit code: the first failing suite's.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 const SUITES = { submission: 'bench/run.ts', scale: 'bench/scale/run.ts', workers: 'bench/workers.ts' } as const;
 type Suite = keyof typeof SUITES;
@@ -26,7 +26,27 @@ if (chosen === 'all' && rest.length) {
   process.exit(2);
 }
 const suites = chosen === 'all' ? (Object.keys(SUITES) as Suite[]) : [chosen as Suite];
+
+/**
+ * Runs one suite as a child process and answers its exit code. SIGINT / SIGTERM sent to this
+ * process (npm's, a CI timeout's) are passed on to the suite, which stops the servers it started
+ * before it exits; dying here alone would leave the suite and its servers running.
+ */
+function runSuite(file: string): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...rest], { stdio: 'inherit', env: process.env });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal ? 130 : 1));
+    }),
+  );
+}
+
 for (const suite of suites) {
-  const { status } = spawnSync(process.execPath, ['--import', 'tsx', SUITES[suite], ...rest], { stdio: 'inherit', env: process.env });
-  if (status !== 0) process.exit(status ?? 1);
+  const status = await runSuite(SUITES[suite]);
+  if (status !== 0) process.exit(status);
 }

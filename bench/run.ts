@@ -20,6 +20,7 @@ import { apiLogDestination, apiLoggerOptions, buildApi, type ApiApp } from '../a
 import { loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { createCustomer } from '../db/repositories/customers.js';
+import { cleanupsOnExitOrSignal } from './cleanups.js';
 import { CpuProfiler } from './cpu-profile.js';
 import { CpuMeter, findPostmaster, type CpuUsage } from './cpu.js';
 import { directStarter } from './direct.js';
@@ -240,26 +241,7 @@ async function main(): Promise<number> {
   const profileOn = options.profile;
   header(options);
 
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-  const cleanup = async () => {
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (error) {
-        log(`cleanup: ${(error as Error).message}`);
-      }
-    }
-    cleanups.length = 0;
-  };
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const cleanups = cleanupsOnExitOrSignal(log);
 
   try {
     // ---- infrastructure, shared by both sides
@@ -731,9 +713,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    if (!interrupted) await cleanup();
+    await cleanups.close();
   }
 }
 

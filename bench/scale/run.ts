@@ -17,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../../db/knex.js';
 import { seedLarge } from '../../scripts/seed-large/seed.js';
+import { cleanupsOnExitOrSignal } from '../cleanups.js';
 import { startInfra } from '../infra.js';
 import type { ScaleBench, ScaleBenchContext, ScaleBenchResult } from './context.js';
 import { benchDashboard } from './dashboard.js';
@@ -72,7 +73,7 @@ async function main() {
   console.log(
     `machine   ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load ${os.loadavg()[0].toFixed(2)}`,
   );
-  const cleanups: Array<() => Promise<unknown> | void> = [];
+  const cleanups = cleanupsOnExitOrSignal(log);
   const results: ScaleBenchResult[] = [];
   let broke = false;
   try {
@@ -122,8 +123,7 @@ async function main() {
     broke = true;
     log(`broke: ${(error as Error).stack ?? error}`);
   } finally {
-    for (const cleanup of cleanups.reverse())
-      await Promise.resolve(cleanup()).catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
+    await cleanups.close();
   }
   for (const result of results) {
     console.log(`\n== ${result.name}`);
