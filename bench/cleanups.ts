@@ -1,8 +1,10 @@
 /**
  * What a benchmark started (Postgres, the Temporal dev server, the API and worker processes),
  * stopped in reverse order once: at the end of the run, or on SIGINT / SIGTERM, after which the
- * process exits 130. Without the signal handlers a SIGTERM (npm forwards it to the bench, e.g.
- * from `kill` or a CI timeout) ended the bench at once and left its child servers running.
+ * process exits 130. Without the signal handlers a SIGTERM (`kill`, a CI timeout, bench/main.ts
+ * passing one on) ended the suite at once and left its child servers running. Every suite uses
+ * this; the processes it spawns are also killed on the process's exit (dev-temporal.ts,
+ * embedded-postgres.ts, bench/scale/stack.ts), the last resort when a cleanup cannot run.
  */
 export interface Cleanups {
   push(cleanup: () => Promise<unknown> | unknown): void;

@@ -29,8 +29,9 @@ const suites = chosen === 'all' ? (Object.keys(SUITES) as Suite[]) : [chosen as 
 
 /**
  * Runs one suite as a child process and answers its exit code. SIGINT / SIGTERM sent to this
- * process (npm's, a CI timeout's) are passed on to the suite, which stops the servers it started
- * before it exits; dying here alone would leave the suite and its servers running.
+ * process (by tsx, which relays them, or a CI timeout) are passed on to the suite, which stops the
+ * servers it started before it exits; dying here alone would leave the suite and its servers
+ * running.
  */
 function runSuite(file: string): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', file, ...rest], { stdio: 'inherit', env: process.env });

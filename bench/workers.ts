@@ -21,6 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { generateReferralCode } from '../domain/referral-code.js';
+import { cleanupsOnExitOrSignal } from './cleanups.js';
 import { startInfra } from './infra.js';
 import { buildStack, startFreshStack, type StackSettings } from './scale/stack.js';
 import type { FreshStack } from './scale/context.js';
@@ -156,10 +157,13 @@ async function main() {
   console.log(
     `machine   ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, load ${os.loadavg()[0].toFixed(2)}`,
   );
-  const infra = await startInfra('memory', log);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'bebsy-bench-workers-'));
+  const cleanups = cleanupsOnExitOrSignal(log);
   const results: Round[] = [];
   try {
+    const infra = await startInfra('memory', log);
+    cleanups.push(() => infra.stop());
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'bebsy-bench-workers-'));
+    cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
     const settings: StackSettings = {
       build: await buildStack(workDir),
       temporal: { address: infra.temporal.address, namespace: infra.temporal.namespace },
@@ -174,8 +178,7 @@ async function main() {
       results.push(result);
     }
   } finally {
-    await infra.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await cleanups.close();
   }
   const perSecond = (ms: number) => `${((referrals * 1000) / ms).toFixed(1)} /s`;
   const rows = results.map((r, i) => [

@@ -49,11 +49,19 @@ export async function buildStack(workDir: string): Promise<StackSettings['build'
 }
 
 /** A compiled project process, as the Docker image runs it. */
+/** API and worker processes still running when the bench exits (a run cut short) go with it. */
+const running = new Set<ProjectProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function startProcess(entry: string, env: Record<string, string>, flags: string[] = []): ProjectProcess {
   const child = spawn(process.execPath, [...flags, entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ProjectProcess;
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const out: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => out.push(chunk));

@@ -54,24 +54,7 @@ export interface NewReferral {
   rewardAmountCents: number;
 }
 
-/** What a submission answers and starts the workflow with: the stored referral's columns the submission needs. */
-export type SubmittedReferral = Pick<
-  ReferralRow,
-  | 'id'
-  | 'workflow_id'
-  | 'referrer_code'
-  | 'new_customer_email'
-  | 'booking_reference'
-  | 'claimed_booking_reference'
-  | 'status'
-  | 'flagged'
-  | 'reward_amount_cents'
-  | 'submitted_at'
->;
-
-export type SubmitReferralResult = { kind: 'created' | 'existing'; referral: SubmittedReferral } | { kind: 'unknown_referrer' };
-
-/** The referrals columns of a SubmittedReferral (the referrer's code comes from customers). */
+/** The referrals columns a submission answers and starts the workflow with. */
 const SUBMITTED_COLUMNS = [
   'id',
   'workflow_id',
@@ -82,7 +65,12 @@ const SUBMITTED_COLUMNS = [
   'flagged',
   'reward_amount_cents',
   'submitted_at',
-] as const satisfies readonly (keyof SubmittedReferral)[];
+] as const satisfies readonly (keyof ReferralRow)[];
+
+/** A stored submission: its SUBMITTED_COLUMNS and the referrer's code (from customers). */
+export type SubmittedReferral = Pick<ReferralRow, (typeof SUBMITTED_COLUMNS)[number] | 'referrer_code'>;
+
+export type SubmitReferralResult = { kind: 'created' | 'existing'; referral: SubmittedReferral } | { kind: 'unknown_referrer' };
 
 /**
  * Stores a submission once, in one round trip on the usual path (the submission endpoint is
@@ -159,9 +147,11 @@ async function insertReferral(
   return rows[0];
 }
 
+const EXISTING_SUBMISSION_COLUMNS = [...SUBMITTED_COLUMNS.map((column) => `r.${column}`), 'c.referral_code as referrer_code'];
+
 function existingReferral(db: Db, input: NewReferral): Promise<SubmittedReferral | undefined> {
   return withReferrer(db)
-    .select([...SUBMITTED_COLUMNS.map((column) => `r.${column}`), 'c.referral_code as referrer_code'])
+    .select(EXISTING_SUBMISSION_COLUMNS)
     .where({ 'c.referral_code': input.referrerCode, 'r.new_customer_email': input.newCustomerEmail })
     .first();
 }
