@@ -137,6 +137,15 @@ describe('the OpenAPI document says what the code does (Schemathesis findings)',
       // one of the documented alphabet that the API did not answer: its own 400
       assertError(await inject('GET', '/api/referrals?cursor=abc'), 400, 'invalid_cursor');
     });
+
+    it('a download token whose signature has as many characters as a real one but more bytes is a 401, not a 500', async () => {
+      const { url } = (await inject('POST', '/api/export/customers/link')).json() as { url: string };
+      const real = new URL(url, 'http://api').searchParams.get('download_token')!;
+      const [payload, signature] = real.split('.');
+      const forged = `${payload}.${'é'.repeat(signature.length)}`; // same length, twice the bytes
+      const res = await system.app.inject({ method: 'GET', url: `/api/export/customers?download_token=${encodeURIComponent(forged)}` });
+      assertError(res, 401, 'unauthorized', /not valid/);
+    });
   });
 
   describe('bodies', () => {
