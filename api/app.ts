@@ -23,7 +23,7 @@ import healthRoutes from './routes/health.js';
 import importRoutes from './routes/imports.js';
 import referralRoutes from './routes/referrals.js';
 import webhookRoutes from './routes/webhooks.js';
-import { sharedSchemas } from './schemas.js';
+import { sharedSchemas, validatorsByRequestPart } from './schemas.js';
 import { ReferralService } from './services/referrals.js';
 import type { TemporalDeps } from './services/temporal.js';
 
@@ -105,6 +105,8 @@ export async function buildApi({ config, db, readDb, temporal, logger }: BuildAp
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    // JSON bodies are validated as sent, without the query strings' coercion
+    schemaController: { compilersFactory: { buildValidator: validatorsByRequestPart() } },
     // our own id for every request; a client's X-Request-Id is logged beside it (clientRequestId), never as it
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory: (logger, bindings, options, rawRequest) => {

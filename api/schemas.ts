@@ -1,11 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import { Type, type Static, type TProperties, type TSchema } from 'typebox';
-import { Value } from 'typebox/value';
 import { COUNT_CAP, type KeysetPage } from '../db/repositories/keyset.js';
 import { REFERRAL_CODE_ALPHABET, REFERRAL_CODE_LENGTH } from '../domain/referral-code.js';
 import { REPORT_PERIODS } from '../domain/periods.js';
 import { REFERRAL_STATUSES } from '../domain/referral-status.js';
-import { HttpError } from './errors.js';
 
 /** Shared JSON schemas: validation, serialisation and the OpenAPI document come from these. */
 
@@ -188,79 +186,21 @@ export const Referral = Type.Object(
 
 export const sharedSchemas = [ErrorReply, Customer, Referral];
 
-/** The parts of a JSON schema that say which JSON types a value may have. */
-interface TypedSchema {
-  type?: string | string[];
-  properties?: Record<string, TypedSchema>;
-  items?: TypedSchema;
-  anyOf?: TypedSchema[];
-  oneOf?: TypedSchema[];
-  allOf?: TypedSchema[];
-}
-
-const jsonTypeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
-
-/** The first value whose JSON type the schema does not allow (`false` for a string), or null. */
-function typeMismatch(schema: TypedSchema, value: unknown, path: string[]): { field: string; message: string } | null {
-  if (value === undefined) return null;
-  const union = schema.anyOf ?? schema.oneOf;
-  if (union) {
-    const problems = union.map((branch) => typeMismatch(branch, value, path));
-    return problems.includes(null) ? null : problems[0];
-  }
-  for (const part of schema.allOf ?? []) {
-    const problem = typeMismatch(part, value, path);
-    if (problem) return problem;
-  }
-  const actual = jsonTypeOf(value);
-  if (schema.type !== undefined) {
-    const allowed = [schema.type].flat();
-    if (!allowed.some((type) => type === actual || (type === 'integer' && actual === 'number')))
-      return { field: path.join('.') || '(body)', message: `must be ${allowed.join(' or ')}` };
-  }
-  if (actual === 'object' && schema.properties) {
-    for (const [key, inner] of Object.entries(schema.properties)) {
-      const problem = typeMismatch(inner, (value as Record<string, unknown>)[key], [...path, key]);
-      if (problem) return problem;
-    }
-  }
-  if (Array.isArray(value) && schema.items) {
-    for (const [i, item] of value.entries()) {
-      const problem = typeMismatch(schema.items, item, [...path, String(i)]);
-      if (problem) return problem;
-    }
-  }
-  return null;
-}
-
-/** Where the body a route received is kept as it was sent, before Ajv coerced it. */
-const SENT = Symbol('the JSON body as sent');
-type WithSentBody = FastifyRequest & { [SENT]?: unknown };
+type ValidatorBuilder = ReturnType<typeof AjvCompiler>;
 
 /**
- * For the routes of a plugin with JSON bodies: a body that is valid only once Ajv coerced it is
- * a 400. Ajv runs with `coerceTypes: 'array'` for the query strings (`?status=a&status=b`,
- * `?page=2`), and it coerces bodies alike: `"name": false` would be stored as "false", a lone
- * id taken for a list, and 9007199254740993 (beyond JavaScript's safe integers) taken for an id
- * string after losing its last digit. Ajv checks the body first (its messages, as always); then
- * the body as sent is checked again without coercion (TypeBox's Value.Check).
+ * Fastify's Ajv compilers, one per part of the request: query strings, path parameters and
+ * headers are coerced (`coerceTypes: 'array'`: `?status=a&status=b`, `?page=2`), JSON bodies are
+ * not. A coercing Ajv would take `"name": false` for the string "false", a lone id for a list,
+ * and 9007199254740993 (beyond JavaScript's safe integers) for an id string after it lost its
+ * last digit; a body is valid as sent or it is a 400, checked once.
  */
-export function refuseCoercedBodies(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request: WithSentBody) => {
-    if (request.routeOptions.schema?.body && request.body !== undefined) request[SENT] = structuredClone(request.body);
-  });
-  app.addHook('preHandler', async (request: WithSentBody) => {
-    const schema = request.routeOptions.schema?.body as TSchema | undefined;
-    if (!schema || !(SENT in request) || Value.Check(schema, request[SENT])) return;
-    const sent = request[SENT];
-    // a value of the wrong type, else the constraint that only coercion satisfied (a number's maximum)
-    const problem = typeMismatch(schema as TypedSchema, sent, []) ?? constraintProblem(schema, sent);
-    throw new HttpError(400, 'validation_error', `Invalid body: ${problem.field} ${problem.message}`, [problem]);
-  });
-}
-
-function constraintProblem(schema: TSchema, value: unknown): { field: string; message: string } {
-  const errors = [...Value.Errors(schema, value)];
-  const error = errors.find((e) => e.keyword !== 'type' && e.keyword !== 'anyOf') ?? errors[0];
-  return { field: error?.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(body)', message: error?.message ?? 'is invalid' };
+export function validatorsByRequestPart(): ValidatorBuilder {
+  const fromPool = AjvCompiler();
+  return (externalSchemas, options) => {
+    const coercing = fromPool(externalSchemas, options);
+    if (options?.mode === 'JTD') return coercing; // JSON Type Definition never coerces
+    const asSent = fromPool(externalSchemas, { ...options, customOptions: { ...options?.customOptions, coerceTypes: false } });
+    return (route) => (route.httpPart === 'body' ? asSent : coercing)(route);
+  };
 }

@@ -325,8 +325,9 @@ describe('referral lifecycle branches', () => {
           url: '/api/referrals',
           payload: { referrer_code: referrer.referral_code, new_customer_email: friend, booking_reference },
         });
-        // a field left out is missing; null or white space is a blank value, and says so
-        const expected = booking_reference === undefined ? 'is required' : 'must not be blank';
+        // a field left out is missing, null is not a string (bodies are validated as sent), white space is blank
+        const expected =
+          booking_reference === undefined ? 'is required' : booking_reference === null ? 'must be string' : 'must not be blank';
         const body = assertError(res, 400, 'validation_error', new RegExp(`booking_reference ${expected}`));
         assert.deepEqual(body.details, [{ field: 'booking_reference', message: expected }], String(booking_reference));
         assert.equal(await strictApi.db('referrals').where({ new_customer_email: friend }).first(), undefined, 'nothing stored');

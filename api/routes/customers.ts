@@ -6,14 +6,13 @@ import { listReferrals } from '../../db/repositories/referrals.js';
 import { isEmail, normaliseEmail } from '../../domain/email.js';
 import { HttpError, notFound } from '../errors.js';
 import { referralJson } from '../serializers.js';
-import { EmailAddress, KeysetPageQuery, Query, errorReplies, refuseCoercedBodies, keysetPagination, pageOf } from '../schemas.js';
+import { EmailAddress, KeysetPageQuery, Query, errorReplies, keysetPagination, pageOf } from '../schemas.js';
 import type { ApiDeps } from '../app.js';
 
 const CUSTOMER_REFERRALS_SHOWN = 100;
 
 const customerRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db }) => {
   app.addHook('onRequest', app.authenticate);
-  refuseCoercedBodies(app);
 
   app.get(
     '/customers',

@@ -19,7 +19,6 @@ import {
   ReferralStatusSchema,
   Timestamp,
   errorReplies,
-  refuseCoercedBodies,
   keysetPagination,
   pageOf,
 } from '../schemas.js';
@@ -124,7 +123,6 @@ const ReferralDetail = Type.Intersect([
 ]);
 
 const referralRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { db, referrals, temporal, config }) => {
-  refuseCoercedBodies(app);
   // Every log line about one referral carries its id (with the request id pino already adds).
   app.addHook('preHandler', async (request, reply) => {
     const { id } = (request.params ?? {}) as { id?: string };
