@@ -17,8 +17,19 @@ export const customerImportWorkflowId = (importId: string | number, unique: stri
 
 const UNIQUE_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
-/** The random part of a new workflow id: 8 characters of 32 (40 bits). */
+/**
+ * The random part of a new workflow id: 8 characters of 32 (40 bits), from the first 40 random
+ * bits of a version 4 UUID. Node draws those from a cache of random data filled 128 UUIDs at a
+ * time; a `getRandomValues` call per id cost a submission 0.08 ms of the API's main thread
+ * (`npm run bench -- --cpu-profile`).
+ */
 export function uniqueWorkflowIdPart(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => UNIQUE_ALPHABET[b % UNIQUE_ALPHABET.length]).join('');
+  const uuid = crypto.randomUUID(); // xxxxxxxx-xxxx-4xxx-…: the first 10 hex digits are random
+  let bits = Number.parseInt(uuid.slice(0, 8) + uuid.slice(9, 11), 16);
+  let part = '';
+  for (let i = 0; i < 8; i++) {
+    part += UNIQUE_ALPHABET[bits % UNIQUE_ALPHABET.length];
+    bits = Math.floor(bits / UNIQUE_ALPHABET.length);
+  }
+  return part;
 }
