@@ -5,6 +5,7 @@ import { canonicalMailbox, isEmail } from '../domain/email.js';
 import { REFERRAL_CODE_ALPHABET, generateReferralCode, isReferralCode, normaliseReferralCode } from '../domain/referral-code.js';
 import { evaluateReferralRules, type ReferralFacts } from '../domain/referral-rules.js';
 import { endOfDepartureDay, rewardHoldEnds } from '../domain/reward-hold.js';
+import { referralWorkflowId, uniqueWorkflowIdPart } from '../domain/workflow-ids.js';
 
 describe('referral codes', () => {
   it('are 8 characters without look-alikes', () => {
@@ -14,6 +15,24 @@ describe('referral codes', () => {
   it('accept what people type: lower case, spaces and dashes', () => {
     assert.equal(normaliseReferralCode(' abc2-3456 '), 'ABC23456');
     assert.ok(!isReferralCode('ABC1O456'));
+  });
+});
+
+describe('workflow ids', () => {
+  it("carry the row's number and 8 random characters without look-alikes, each of the 32 equally often", () => {
+    const counts = new Map<string, number>();
+    const parts = new Set<string>();
+    for (let i = 0; i < 32_000; i++) {
+      const part = uniqueWorkflowIdPart();
+      assert.match(part, /^[a-km-np-z2-9]{8}$/);
+      parts.add(part);
+      for (const ch of part) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    }
+    assert.equal(parts.size, 32_000, 'no repeats among 32,000 (40 bits)');
+    assert.equal(counts.size, 32);
+    // 8,000 expected per character; a skewed bit (a fixed UUID digit taken for a random one) would halve or double some
+    for (const [ch, n] of counts) assert.ok(n > 7_400 && n < 8_600, `${ch}: ${n}`);
+    assert.equal(referralWorkflowId(42, 'abcdefgh'), 'referral-42-abcdefgh');
   });
 });
 
