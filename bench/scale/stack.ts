@@ -15,6 +15,7 @@ import { API_NODE_FLAGS, SERVER_ENV, buildServer } from '../../scripts/build-ser
 import { bundleWorkflows } from '../../scripts/bundle-workflows.js';
 import { dropDatabase, ensureDatabase } from '../../scripts/databases.js';
 import { freePort } from '../../scripts/infra/free-port.js';
+import { stopWithThisProcess } from '../../scripts/infra/processes.js';
 import type { ApiProcess, FreshStack, RssReading } from './context.js';
 
 /** The bench's admin password: not the default, which signs in only to be told to change it. */
@@ -48,20 +49,13 @@ export async function buildStack(workDir: string): Promise<StackSettings['build'
   return { ...server, workflowBundle };
 }
 
-/** A compiled project process, as the Docker image runs it. */
-/** API and worker processes still running when the bench exits (a run cut short) go with it. */
-const running = new Set<ProjectProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
+/** A compiled project process, as the Docker image runs it; it goes when the bench exits (a run cut short). */
 function startProcess(entry: string, env: Record<string, string>, flags: string[] = []): ProjectProcess {
   const child = spawn(process.execPath, [...flags, entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ProjectProcess;
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  stopWithThisProcess(child);
   const out: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => out.push(chunk));

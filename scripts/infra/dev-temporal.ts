@@ -25,7 +25,7 @@ import type { Connection as ClientConnection } from '@temporalio/client';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import { freePort } from './free-port.js';
 import { resolveTemporalBinary } from './temporal-binaries.js';
-import { isPidAlive } from './processes.js';
+import { isPidAlive, stopWithThisProcess } from './processes.js';
 
 export interface DevTemporalOptions {
   /** SQLite file; undefined = in-memory. Its folder is created. */
@@ -150,10 +150,7 @@ async function startCli(bin: string, opts: DevTemporalOptions, attrs: Array<[str
       resolve();
     });
   });
-  const killOnExit = () => {
-    if (!exited) child.kill('SIGTERM');
-  };
-  process.on('exit', killOnExit);
+  stopWithThisProcess(child, 'SIGTERM');
 
   const address = `${IP}:${port}`;
   const failure = (what: string) =>
@@ -174,7 +171,6 @@ async function startCli(bin: string, opts: DevTemporalOptions, attrs: Array<[str
     );
   } catch (err) {
     await terminate(child, exitPromise, () => exited !== undefined);
-    process.off('exit', killOnExit);
     if (err instanceof Error && err.message.startsWith('temporal server start-dev')) throw err;
     throw failure(`was not ready within ${READY_TIMEOUT_MS / 1000} s (${err instanceof Error ? err.message : String(err)})`);
   }
@@ -186,7 +182,7 @@ async function startCli(bin: string, opts: DevTemporalOptions, attrs: Array<[str
     uiUrl: uiPort === undefined ? undefined : `http://${IP}:${uiPort}`,
     namespace,
     stop() {
-      stopping ??= terminate(child, exitPromise, () => exited !== undefined).finally(() => process.off('exit', killOnExit));
+      stopping ??= terminate(child, exitPromise, () => exited !== undefined);
       return stopping;
     },
   };

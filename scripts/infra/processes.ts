@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Whether a process runs (a zombie waiting to be reaped does not count). */
@@ -15,4 +16,20 @@ export function isPidAlive(pid: number): boolean {
   } catch {
     return true; // no /proc (macOS): trust kill(0)
   }
+}
+
+/** Children still running when this process exits, with the signal each is stopped with. */
+const diesWithUs = new Map<ChildProcess, NodeJS.Signals>();
+process.on('exit', () => {
+  for (const [child, signal] of diesWithUs) child.kill(signal);
+});
+
+/**
+ * The child goes when this process exits, however it exits (a run or a test cut short before its
+ * cleanup, `process.exit()` in a signal handler): the last resort behind each caller's own stop.
+ * 'exit' allows only synchronous work, so this sends the signal and does not wait.
+ */
+export function stopWithThisProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  diesWithUs.set(child, signal);
+  child.once('exit', () => diesWithUs.delete(child));
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '../../scripts/infra/free-port.js';
+import { stopWithThisProcess } from '../../scripts/infra/processes.js';
 import { eventually } from './system.js';
 
 /**
@@ -32,12 +33,6 @@ export interface ApiProcess extends ServiceProcess {
 
 const OUTPUT_LINES = 200;
 
-/** Children still running when this process exits (a test that failed before its cleanup) go with it. */
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 function spawnService(name: string, entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
@@ -55,10 +50,9 @@ function spawnService(name: string, entry: string, env: Record<string, string>):
   child.stderr!.on('data', collect);
   let hasExited = false;
   let told = false;
-  running.add(child);
+  stopWithThisProcess(child); // a test that failed before its cleanup
   const exit = once(child, 'exit').then(() => {
     hasExited = true;
-    running.delete(child);
   });
   const service: ServiceProcess = {
     name,
