@@ -17,6 +17,7 @@ import { referralSearchAttributes } from '../domain/search-attributes.js';
 import { dropDatabase, ensureDatabase } from '../scripts/databases.js';
 import { startDevTemporal, type DevTemporal } from '../scripts/infra/dev-temporal.js';
 import { SCALE_SETTINGS, startEmbeddedPostgres, type EmbeddedPostgres } from '../scripts/infra/embedded-postgres.js';
+import { Cleanups } from '../scripts/infra/cleanups.js';
 import { resolveTemporalBinary } from '../scripts/infra/temporal-binaries.js';
 
 export const TEMPORAL_DIR = '.data/bench-temporal';
@@ -31,13 +32,8 @@ export interface BenchInfra {
 }
 
 export async function startInfra(temporalDb: 'file' | 'memory', log: (line: string) => void): Promise<BenchInfra> {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
-    }
-    cleanups.length = 0;
-  };
+  const cleanups = new Cleanups(log);
+  const stop = () => cleanups.runAll();
   try {
     // Postgres
     let embedded: EmbeddedPostgres | null = null;

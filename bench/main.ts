@@ -9,6 +9,7 @@
  * Flags after --suite go to that suite. Exit code: the first failing suite's.
  */
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
 const SUITES = { submission: 'bench/run.ts', scale: 'bench/scale/run.ts', workers: 'bench/workers.ts' } as const;
 type Suite = keyof typeof SUITES;
@@ -42,7 +43,7 @@ function runSuite(file: string): Promise<number> {
     child.on('exit', (code, signal) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      resolve(code ?? (signal ? 130 : 1));
+      resolve(code ?? (signal ? 128 + constants.signals[signal] : 1));
     }),
   );
 }

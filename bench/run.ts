@@ -20,7 +20,7 @@ import { apiLogDestination, apiLoggerOptions, buildApi, type ApiApp } from '../a
 import { loadConfig } from '../config/env.js';
 import { createDb, type Db } from '../db/knex.js';
 import { createCustomer } from '../db/repositories/customers.js';
-import { cleanupsOnExitOrSignal } from './cleanups.js';
+import { cleanupsOnExitOrSignal } from '../scripts/infra/cleanups.js';
 import { CpuProfiler } from './cpu-profile.js';
 import { CpuMeter, findPostmaster, type CpuUsage } from './cpu.js';
 import { directStarter } from './direct.js';

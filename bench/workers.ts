@@ -21,7 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { generateReferralCode } from '../domain/referral-code.js';
-import { cleanupsOnExitOrSignal } from './cleanups.js';
+import { cleanupsOnExitOrSignal } from '../scripts/infra/cleanups.js';
 import { startInfra } from './infra.js';
 import { buildStack, startFreshStack, type StackSettings } from './scale/stack.js';
 import type { FreshStack } from './scale/context.js';

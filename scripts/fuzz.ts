@@ -29,6 +29,7 @@ import { openDatabase } from '../db/connect.js';
 import { referralSearchAttributes } from '../domain/search-attributes.js';
 import { startWorker } from '../worker/run.js';
 import { dropDatabase, ensureDatabase } from './databases.js';
+import { cleanupsOnExitOrSignal } from './infra/cleanups.js';
 import { startDevTemporal } from './infra/dev-temporal.js';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
 import { freePort } from './infra/free-port.js';
@@ -81,12 +82,7 @@ async function ensureSchemathesis(): Promise<void> {
   if (pip.code !== 0) throw new Error(`pip install ${SCHEMATHESIS} failed:\n${pip.output}`);
 }
 
-const stops: Array<() => Promise<unknown>> = [];
-async function stopAll(): Promise<void> {
-  for (const stop of stops.reverse()) await stop().catch((error) => console.error('[fuzz] stopping:', error));
-}
-process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
-process.on('SIGTERM', () => void stopAll().then(() => process.exit(143)));
+const stops = cleanupsOnExitOrSignal((line) => console.error(`[fuzz] ${line}`));
 
 async function main(): Promise<number> {
   await ensureSchemathesis();
@@ -281,6 +277,6 @@ try {
 } catch (error) {
   console.error('[fuzz]', error);
 } finally {
-  await stopAll();
+  await stops.close();
 }
 process.exit(exitCode);

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDb } from '../../db/knex.js';
 import { seedLarge } from '../../scripts/seed-large/seed.js';
-import { cleanupsOnExitOrSignal } from '../cleanups.js';
+import { cleanupsOnExitOrSignal } from '../../scripts/infra/cleanups.js';
 import { startInfra } from '../infra.js';
 import type { ScaleBench, ScaleBenchContext, ScaleBenchResult } from './context.js';
 import { benchDashboard } from './dashboard.js';
